@@ -1,0 +1,1 @@
+"""Demos: short scripts that each teach one idea (``neurosim demo --list``)."""

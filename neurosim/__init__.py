@@ -1,0 +1,67 @@
+"""neurosim: a neuron-level neural-network simulator for learning and debugging.
+
+Every neuron and synapse is an object in a ``networkx.DiGraph``; the object
+engine computes them one at a time so you can stop anywhere and look.
+
+>>> import numpy as np
+>>> import neurosim as ns
+>>> net = ns.Network.from_shape([2, 3, 1], seed=0)
+>>> net
+Network(layers=[2, 3, 1], synapses=9, parameters=13)
+>>> y = net.forward([1.0, 0.0])
+>>> net["hidden1"][2].a == net["hidden1[2]"].a
+True
+"""
+
+from neurosim.activations import Activation, get_activation, register_activation
+from neurosim.core import Layer, Network, Neuron, Synapse
+from neurosim.diagnostics.gradient_check import GradientCheckReport, gradient_check
+from neurosim.errors import (
+    CycleError,
+    DataError,
+    DivergenceWarning,
+    FormatVersionError,
+    IncompatibleLossError,
+    ModelFileError,
+    NeurosimError,
+    ParameterError,
+    ShapeError,
+    StructureError,
+    UnknownNameError,
+)
+from neurosim.initializers import Initializer, get_initializer
+from neurosim.io import load
+from neurosim.losses import Loss, get_loss
+from neurosim.training import SGD, History
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SGD",
+    "Activation",
+    "CycleError",
+    "DataError",
+    "DivergenceWarning",
+    "FormatVersionError",
+    "GradientCheckReport",
+    "History",
+    "IncompatibleLossError",
+    "Initializer",
+    "Layer",
+    "Loss",
+    "ModelFileError",
+    "Network",
+    "Neuron",
+    "NeurosimError",
+    "ParameterError",
+    "ShapeError",
+    "StructureError",
+    "Synapse",
+    "UnknownNameError",
+    "get_activation",
+    "get_initializer",
+    "get_loss",
+    "gradient_check",
+    "load",
+    "register_activation",
+]

@@ -1,0 +1,63 @@
+"""The :class:`Layer`: a named, ordered group of neurons sharing an activation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from neurosim.core.neuron import Neuron
+from neurosim.errors import UnknownNameError
+
+if TYPE_CHECKING:
+    from neurosim.activations import Activation
+    from neurosim.core.network import Network
+
+
+class Layer:
+    """A group of neurons: ``layer[i]`` is its ``i``-th :class:`Neuron`.
+
+    The layer owns its neurons' biases as one vector, ``layer.bias`` (``None``
+    for the input layer, which has no bias and no activation).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network.from_shape([2, 3, 1], activation="tanh", seed=0)
+    >>> hidden = net["hidden1"]
+    >>> hidden, len(hidden), hidden.activation.name, hidden[-1].name
+    (Layer('hidden1', 3), 3, 'tanh', 'hidden1[2]')
+    """
+
+    def __init__(self, network: Network, name: str, size: int, activation: Activation | None) -> None:
+        self.network = network
+        self.name = name
+        self.size = size
+        self.activation = activation
+        self.neurons = [Neuron(self, i) for i in range(size)]
+        is_input = activation is None
+        self.bias: np.ndarray | None = None if is_input else np.zeros(size)
+        self.bias_grad: np.ndarray | None = None if is_input else np.zeros(size)
+
+    @property
+    def is_input(self) -> bool:
+        """Whether this is the input layer."""
+        return self.activation is None
+
+    def __getitem__(self, index: int) -> Neuron:
+        if not isinstance(index, int) or not -self.size <= index < self.size:
+            raise UnknownNameError(
+                f"layer {self.name!r} has {self.size} neurons (indices 0..{self.size - 1}); "
+                f"got index {index!r}"
+            )
+        return self.neurons[index]
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[Neuron]:
+        return iter(self.neurons)
+
+    def __repr__(self) -> str:
+        return f"Layer({self.name!r}, {self.size})"

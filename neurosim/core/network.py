@@ -1,0 +1,506 @@
+"""The :class:`Network`: layers of neurons wired by synapses in a ``networkx.DiGraph``."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+import networkx as nx
+import numpy as np
+
+from neurosim._text import Text
+from neurosim.activations import Activation, get_activation
+from neurosim.core.layer import Layer
+from neurosim.core.neuron import Neuron
+from neurosim.core.synapse import Synapse
+from neurosim.core.weights import WeightBlock
+from neurosim.engines import object_engine
+from neurosim.errors import CycleError, ParameterError, ShapeError, StructureError, UnknownNameError
+from neurosim.initializers import Initializer, get_initializer
+from neurosim.losses import Loss, get_loss
+from neurosim.validation import as_float_array, as_input_batch, check_finite, positive_integer
+
+if TYPE_CHECKING:
+    from neurosim.training.history import History
+
+_NEURON_NAME = re.compile(r"^(?P<layer>.+)\[(?P<index>-?\d+)\]$")
+
+
+class Network:
+    """A neural network whose every neuron and synapse is an object.
+
+    Neurons are the nodes of :attr:`graph` (a ``networkx.DiGraph``) and each
+    edge's data holds its :class:`Synapse` under ``"synapse"``. The first layer
+    added is the input layer (no bias, no activation); the last one added is
+    the output layer.
+
+    Parameters
+    ----------
+    init : str or Initializer, default "xavier"
+        How :meth:`connect` draws weights that are not given.
+    seed : int, optional
+        Seed of the random generator used for weights.
+
+    Examples
+    --------
+    Build by hand:
+
+    >>> import neurosim as ns
+    >>> net = ns.Network(seed=0)
+    >>> _ = net.add_layer(2)                              # "input"
+    >>> _ = net.add_layer(3, activation="tanh")           # "hidden1"
+    >>> _ = net.add_layer(1, name="output", activation="sigmoid")
+    >>> _ = net.connect("input", "hidden1")
+    >>> _ = net.connect("hidden1", "output")
+    >>> _ = net.connect("input[0]", "output[0]", weight=0.3)   # a skip connection
+    >>> net.disconnect("input[1]", "hidden1[0]")               # prune one synapse
+    >>> net
+    Network(layers=[2, 3, 1], synapses=9, parameters=13)
+
+    or from a list of sizes:
+
+    >>> ns.Network.from_shape([2, 3, 1], seed=0).layers
+    [Layer('input', 2), Layer('hidden1', 3), Layer('output', 1)]
+    """
+
+    def __init__(self, *, init: str | Initializer = "xavier", seed: int | None = None) -> None:
+        self.init = get_initializer(init)
+        self.rng = np.random.default_rng(seed)
+        self.graph = nx.DiGraph()
+        self._layers: list[Layer] = []
+        self._blocks: dict[tuple[Layer, Layer], WeightBlock] = {}
+        self._order: list[Layer] | None = None
+        #: bumped on every change of structure (layers or synapses added or removed)
+        self.structure_version = 0
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def from_shape(
+        cls,
+        sizes: Sequence[int],
+        *,
+        activation: str | Activation = "sigmoid",
+        output_activation: str | Activation | None = None,
+        init: str | Initializer = "xavier",
+        seed: int | None = None,
+    ) -> Network:
+        """A fully connected layered network: ``sizes[0]`` inputs, ..., ``sizes[-1]`` outputs.
+
+        Layers are named ``input``, ``hidden1``, ``hidden2``, ..., ``output``.
+        ``output_activation`` defaults to ``activation``; ``"softmax"`` makes a
+        softmax output layer.
+
+        >>> net = Network.from_shape([4, 8, 3], activation="relu", output_activation="softmax", seed=1)
+        >>> [layer.activation and layer.activation.name for layer in net.layers]
+        [None, 'relu', 'softmax']
+        """
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+            raise ParameterError(f"sizes must be a list of at least 2 layer sizes; got {sizes!r}")
+        sizes = [positive_integer(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
+        activation = get_activation(activation)
+        output_activation = get_activation(output_activation if output_activation is not None else activation)
+        net = cls(init=init, seed=seed)
+        net.add_layer(sizes[0], name="input")
+        for i, size in enumerate(sizes[1:-1], start=1):
+            net.add_layer(size, name=f"hidden{i}", activation=activation)
+        net.add_layer(sizes[-1], name="output", activation=output_activation)
+        for source, target in pairwise(net._layers):
+            net.connect(source.name, target.name)
+        return net
+
+    def add_layer(
+        self, size: int, *, name: str | None = None, activation: str | Activation | None = None
+    ) -> Layer:
+        """Add a layer of ``size`` neurons and return it.
+
+        The first layer is the input layer: it takes no activation. Later
+        layers default to ``activation="sigmoid"`` and to the names
+        ``hidden1``, ``hidden2``, ... (name the output layer yourself, or use
+        :meth:`from_shape`).
+        """
+        size = positive_integer(size, "size")
+        is_input = not self._layers
+        if name is None:
+            name = "input" if is_input else f"hidden{len(self._layers)}"
+        self._check_new_layer_name(name)
+        if is_input:
+            if activation is not None:
+                raise StructureError(
+                    f"the first layer added, {name!r}, is the input layer: it has no activation; "
+                    f"got activation={activation!r}"
+                )
+            resolved = None
+        else:
+            resolved = get_activation("sigmoid" if activation is None else activation)
+        layer = Layer(self, name, size, resolved)
+        self._layers.append(layer)
+        self.graph.add_nodes_from(layer.neurons)
+        self._structure_changed()
+        return layer
+
+    def _check_new_layer_name(self, name: object) -> None:
+        if not isinstance(name, str) or not name or "[" in name or "]" in name:
+            raise ParameterError(f"layer name must be a non-empty string without brackets; got {name!r}")
+        if any(layer.name == name for layer in self._layers):
+            raise StructureError(f"a layer named {name!r} already exists")
+
+    def connect(
+        self, source: str | Layer | Neuron, target: str | Layer | Neuron, *, weight: object = None
+    ) -> list[Synapse]:
+        """Connect two layers fully, or two neurons by one synapse; return the new synapses.
+
+        ``weight`` is a number, or for two layers an array of shape
+        ``(target size, source size)``; by default weights are drawn with the
+        network's initializer. A synapse into the input layer, within one
+        layer, that already exists, or that closes a cycle between layers is
+        refused, and the network is left as it was.
+
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 2, 1], seed=0)
+        >>> net.connect("output[0]", "hidden1[0]")
+        Traceback (most recent call last):
+        ...
+        neurosim.errors.CycleError: ... would close the cycle hidden1 -> output -> hidden1 between layers; ...
+        """
+        source_obj, target_obj = self._resolve(source), self._resolve(target)
+        if isinstance(source_obj, Layer) != isinstance(target_obj, Layer):
+            raise StructureError(
+                f"connect two layers or two neurons; got {_describe(source_obj)} and {_describe(target_obj)}"
+            )
+        if isinstance(source_obj, Neuron):
+            pairs = [(source_obj, target_obj)]
+            source_layer, target_layer = source_obj.layer, target_obj.layer
+        else:
+            source_layer, target_layer = source_obj, target_obj
+            pairs = [(s, t) for t in target_layer for s in source_layer]
+        self._check_wiring(pairs, source_layer, target_layer)
+        values = self._weights_for(weight, source_obj, target_obj, source_layer, target_layer)
+        block = self._blocks.get((source_layer, target_layer)) or WeightBlock(source_layer, target_layer)
+        self._blocks[(source_layer, target_layer)] = block
+        rows = np.fromiter((t.index for _, t in pairs), dtype=int, count=len(pairs))
+        cols = np.fromiter((s.index for s, _ in pairs), dtype=int, count=len(pairs))
+        block.weight[rows, cols] = values.ravel()
+        block.mask[rows, cols] = True
+        synapses = [Synapse(s, t, block) for s, t in pairs]
+        self.graph.add_edges_from((s.source, s.target, {"synapse": s}) for s in synapses)
+        self._structure_changed()
+        return synapses
+
+    def _check_wiring(self, pairs: list[tuple[Neuron, Neuron]], source: Layer, target: Layer) -> None:
+        first_source, first_target = pairs[0]
+        if target.is_input:
+            raise StructureError(
+                f"cannot connect {first_source.name!r} -> {first_target.name!r}: synapses cannot end "
+                f"in the input layer {target.name!r}, which only holds the inputs"
+            )
+        if first_source is first_target:
+            raise StructureError(
+                f"cannot connect {first_source.name!r} to itself: self-loops are not allowed"
+            )
+        if source is target:
+            raise StructureError(
+                f"cannot connect {first_source.name!r} -> {first_target.name!r}: both are in layer "
+                f"{source.name!r}; synapses connect neurons of different layers"
+            )
+        block = self._blocks.get((source, target))
+        if block is not None:
+            for s, t in pairs:
+                if block.mask[t.index, s.index]:
+                    raise StructureError(f"synapse {s.name!r} -> {t.name!r} already exists")
+        layer_graph = nx.DiGraph(list(self._blocks))
+        if target in layer_graph and source in layer_graph and nx.has_path(layer_graph, target, source):
+            loop = " -> ".join(layer.name for layer in nx.shortest_path(layer_graph, target, source))
+            raise CycleError(
+                f"connecting {first_source.name!r} -> {first_target.name!r} would close the cycle "
+                f"{loop} -> {target.name} between layers; synapses must keep the layers in an acyclic order"
+            )
+
+    def _weights_for(
+        self,
+        weight: object,
+        source_obj: Layer | Neuron,
+        target_obj: Layer | Neuron,
+        source_layer: Layer,
+        target_layer: Layer,
+    ) -> np.ndarray:
+        shape = (target_obj.size, source_obj.size) if isinstance(source_obj, Layer) else (1, 1)
+        if weight is None:
+            fans = {"fan_in": source_layer.size, "fan_out": target_layer.size}
+            return self.init(shape, self.rng, **fans)
+        values = as_float_array(weight, "weight")
+        if values.ndim == 0:
+            values = np.full(shape, float(values))
+        if values.shape != shape:
+            raise ShapeError(
+                f"weight for {_describe(source_obj)} -> {_describe(target_obj)} must be a number or an "
+                f"array of shape {shape} (targets x sources); got shape {values.shape}"
+            )
+        check_finite(values, "weight")
+        return values
+
+    def disconnect(self, source: str | Layer | Neuron, target: str | Layer | Neuron) -> None:
+        """Remove (prune) one synapse between two neurons, or all synapses between two layers.
+
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 2, 1], seed=0)
+        >>> net.disconnect("input[0]", "hidden1[1]")
+        >>> len(net.synapses)
+        5
+        """
+        source_obj, target_obj = self._resolve(source), self._resolve(target)
+        if isinstance(source_obj, Layer) and isinstance(target_obj, Layer):
+            block = self._blocks.get((source_obj, target_obj))
+            if block is None:
+                raise UnknownNameError(
+                    f"layers {source_obj.name!r} and {target_obj.name!r} are not connected"
+                )
+            synapses = [
+                self.synapse(s, t) for t in target_obj for s in source_obj if block.mask[t.index, s.index]
+            ]
+        elif isinstance(source_obj, Neuron) and isinstance(target_obj, Neuron):
+            synapses = [self.synapse(source_obj, target_obj)]
+        else:
+            raise StructureError(
+                "disconnect two layers or two neurons; "
+                f"got {_describe(source_obj)} and {_describe(target_obj)}"
+            )
+        for synapse in synapses:
+            block = synapse._block
+            block.weight[synapse._row, synapse._col] = 0.0
+            block.grad[synapse._row, synapse._col] = 0.0
+            block.mask[synapse._row, synapse._col] = False
+            self.graph.remove_edge(synapse.source, synapse.target)
+            if not block.mask.any():
+                del self._blocks[(block.source, block.target)]
+        self._structure_changed()
+
+    def _structure_changed(self) -> None:
+        self._order = None
+        self.structure_version += 1
+
+    # ----------------------------------------------------------------- looking up
+
+    def __getitem__(self, name: str) -> Layer | Neuron:
+        """``net["hidden1"]`` is a :class:`Layer`, ``net["hidden1[2]"]`` a :class:`Neuron`."""
+        if not isinstance(name, str):
+            raise UnknownNameError(
+                f"look layers and neurons up by name, like 'hidden1' or 'hidden1[2]'; got {name!r}"
+            )
+        match = _NEURON_NAME.match(name)
+        if match:
+            return self._layer_named(match["layer"])[int(match["index"])]
+        return self._layer_named(name)
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self[name]  # type: ignore[index]
+        except UnknownNameError:
+            return False
+        return True
+
+    def _layer_named(self, name: str) -> Layer:
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        known = ", ".join(repr(layer.name) for layer in self._layers) or "none yet"
+        raise UnknownNameError(f"no layer named {name!r}; the layers are {known}")
+
+    def _resolve(self, item: str | Layer | Neuron) -> Layer | Neuron:
+        if isinstance(item, (Layer, Neuron)):
+            owner = item.network if isinstance(item, Layer) else item.layer.network
+            if owner is not self:
+                raise UnknownNameError(f"{_describe(item)} belongs to another network")
+            return item
+        return self[item]
+
+    def synapse(self, source: str | Neuron, target: str | Neuron) -> Synapse:
+        """The synapse from neuron ``source`` to neuron ``target``.
+
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 1], seed=0)
+        >>> net.synapse("input[0]", "output[0]").name
+        'input[0] -> output[0]'
+        """
+        source_obj, target_obj = self._resolve(source), self._resolve(target)
+        if not isinstance(source_obj, Neuron) or not isinstance(target_obj, Neuron):
+            raise UnknownNameError(
+                f"synapse() takes two neurons, like 'input[0]' and 'hidden1[2]'; "
+                f"got {_describe(source_obj)} and {_describe(target_obj)}"
+            )
+        data = self.graph.succ[source_obj].get(target_obj)
+        if data is None:
+            raise UnknownNameError(f"there is no synapse {source_obj.name!r} -> {target_obj.name!r}")
+        return data["synapse"]
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers, in the order they were added."""
+        return list(self._layers)
+
+    @property
+    def input_layer(self) -> Layer:
+        """The first layer added."""
+        self._require_layers()
+        return self._layers[0]
+
+    @property
+    def output_layer(self) -> Layer:
+        """The last layer added."""
+        self._require_layers()
+        return self._layers[-1]
+
+    def _require_layers(self) -> None:
+        if len(self._layers) < 2:
+            raise StructureError(
+                f"the network needs an input and an output layer; it has {len(self._layers)} layer(s)"
+            )
+
+    @property
+    def neurons(self) -> list[Neuron]:
+        """Every neuron: layer by layer in the order added, then by index."""
+        return [neuron for layer in self._layers for neuron in layer]
+
+    @property
+    def synapses(self) -> list[Synapse]:
+        """Every synapse, ordered by target neuron, then by source neuron (both as in :attr:`neurons`)."""
+        position = {layer: i for i, layer in enumerate(self._layers)}
+        result = []
+        for target_layer in self._layers:
+            blocks = sorted(
+                (b for (_, t), b in self._blocks.items() if t is target_layer),
+                key=lambda b: position[b.source],
+            )
+            for target in target_layer:
+                pred = self.graph.pred[target]
+                for block in blocks:
+                    for col in np.flatnonzero(block.mask[target.index]):
+                        result.append(pred[block.source.neurons[col]]["synapse"])
+        return result
+
+    @property
+    def blocks(self) -> list[WeightBlock]:
+        """The weight blocks between connected layers, in :meth:`layer_order`."""
+        order = {layer: i for i, layer in enumerate(self.layer_order())}
+        return sorted(self._blocks.values(), key=lambda b: (order[b.target], order[b.source]))
+
+    def layer_order(self) -> list[Layer]:
+        """The layers in the order they are computed (topological; ties by order added)."""
+        if self._order is None:
+            position = {layer: i for i, layer in enumerate(self._layers)}
+            layer_graph = nx.DiGraph()
+            layer_graph.add_nodes_from(self._layers)
+            layer_graph.add_edges_from(self._blocks)
+            self._order = list(nx.lexicographical_topological_sort(layer_graph, key=position.__getitem__))
+        return list(self._order)
+
+    @property
+    def n_parameters(self) -> int:
+        """How many weights and biases the network has."""
+        biases = sum(layer.size for layer in self._layers if not layer.is_input)
+        return biases + sum(block.n_synapses for block in self._blocks.values())
+
+    def parameters(self) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+        """``(values, gradients)`` array pairs: each weight block, then each bias vector."""
+        for block in self.blocks:
+            yield block.weight, block.grad
+        for layer in self.layer_order():
+            if not layer.is_input:
+                yield layer.bias, layer.bias_grad
+
+    def __repr__(self) -> str:
+        sizes = [layer.size for layer in self._layers]
+        synapses = self.graph.number_of_edges()
+        return f"Network(layers={sizes}, synapses={synapses}, parameters={self.n_parameters})"
+
+    # ---------------------------------------------------------------- computing
+
+    def forward(self, x: object) -> np.ndarray:
+        """Run one sample (1-D) or a batch (2-D), neuron by neuron, with the object engine.
+
+        Every neuron keeps its ``z`` and ``a``. Returns the output layer's
+        activations: shape ``(n_outputs,)`` for one sample, else ``(n_samples, n_outputs)``.
+
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 1], activation="identity", init="constant", seed=0)
+        >>> net.synapse("input[0]", "output[0]").weight = 2.0
+        >>> net.forward([1.5, 7.0])
+        array([3.])
+        """
+        self._require_layers()
+        X, single = as_input_batch(x, self.input_layer.size, name="x", allow_single=True)
+        outputs = object_engine.forward(self, X)
+        return outputs[0] if single else outputs
+
+    def predict(self, X: object) -> np.ndarray:
+        """The outputs for a batch ``X`` of shape ``(n_samples, n_inputs)``: ``(n_samples, n_outputs)``."""
+        self._require_layers()
+        X, _ = as_input_batch(X, self.input_layer.size)
+        return object_engine.forward(self, X)
+
+    def backward(self, X: object, Y: object, loss: str | Loss = "mse") -> float:
+        """Forward and backward pass over a batch; return the mean loss.
+
+        Sets (overwrites, never accumulates) every ``synapse.grad`` and
+        ``neuron.bias_grad`` to ``d(mean loss)/d(parameter)``, and every
+        neuron's ``delta``. See :mod:`neurosim.losses` for the losses.
+        """
+        loss_fn, X, T = self.prepare_batch(X, Y, loss)
+        return object_engine.backward(self, X, T, loss_fn)
+
+    def prepare_batch(self, X: object, Y: object, loss: str | Loss) -> tuple[Loss, np.ndarray, np.ndarray]:
+        """Validate a batch for ``loss``; return the loss and ``X``, ``T`` as float arrays."""
+        self._require_layers()
+        loss_fn = get_loss(loss)
+        loss_fn.check_output(self.output_layer.activation, self.output_layer.name)
+        X, _ = as_input_batch(X, self.input_layer.size)
+        return loss_fn, X, loss_fn.targets(Y, X.shape[0], self.output_layer.size)
+
+    def step(self, lr: float) -> None:
+        """One plain gradient-descent step: ``w -= lr * grad`` for every weight and bias."""
+        from neurosim.training.optimizer import SGD
+
+        SGD(self, lr).step()
+
+    def zero_grad(self) -> None:
+        """Set every gradient to zero."""
+        for _, grad in self.parameters():
+            grad.fill(0.0)
+
+    def fit(self, X: object, Y: object, **options: object) -> History:
+        """Train with stochastic gradient descent; see :func:`neurosim.training.fit`."""
+        from neurosim.training.fit import fit
+
+        return fit(self, X, Y, **options)
+
+    # ------------------------------------------------------------ describing, saving
+
+    def summary(self) -> Text:
+        """A table of layers: name, size, activation, incoming synapses and parameters.
+
+        >>> import neurosim as ns
+        >>> print(ns.Network.from_shape([2, 3, 1], seed=0).summary())
+        layer    size  activation  inputs from  parameters
+        -------  ----  ----------  -----------  ----------
+        input    2     -           -            0
+        hidden1  3     sigmoid     input        9
+        output   1     sigmoid     hidden1      4
+        total    6                              13
+        """
+        from neurosim.diagnostics.summary import summary
+
+        return summary(self)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save to a JSON file (written atomically: a failed save leaves any old file intact)."""
+        from neurosim.io.json_format import save
+
+        save(self, path)
+
+
+def _describe(item: Layer | Neuron) -> str:
+    kind = "layer" if isinstance(item, Layer) else "neuron"
+    return f"{kind} {item.name!r}"

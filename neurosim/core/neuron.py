@@ -1,0 +1,136 @@
+"""The :class:`Neuron`: one node of the network graph."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from neurosim._text import Text
+from neurosim.errors import StructureError
+from neurosim.validation import finite_number
+
+if TYPE_CHECKING:
+    from neurosim.activations import Activation
+    from neurosim.core.layer import Layer
+    from neurosim.core.synapse import Synapse
+
+Value = float | np.ndarray | None
+
+
+class Neuron:
+    """A neuron: a bias, a weighted sum ``z``, an activation ``a`` and a ``delta``.
+
+    After a forward pass ``z`` and ``a`` hold what the neuron computed: a float
+    when the pass had one sample, an array with one value per sample otherwise.
+    After a backward pass ``delta`` holds ``d loss_k / d z`` for each sample
+    ``k``, and ``bias_grad`` holds the gradient of the mean loss.
+
+    The bias lives in the layer's bias vector; reading or setting
+    ``neuron.bias`` reads or sets that entry.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network.from_shape([2, 3, 1], init="constant", seed=0)
+    >>> n = net["hidden1"][2]
+    >>> n.name, n.layer.name, n.index, len(n.incoming), len(n.outgoing)
+    ('hidden1[2]', 'hidden1', 2, 2, 1)
+    >>> _ = net.forward([1.0, 2.0])
+    >>> n
+    Neuron('hidden1[2]', sigmoid, bias=0, z=0, a=0.5, in=2, out=1)
+    """
+
+    __slots__ = ("__weakref__", "_a", "_delta", "_z", "index", "layer")
+
+    def __init__(self, layer: Layer, index: int) -> None:
+        self.layer = layer
+        self.index = index
+        self._z: np.ndarray | None = None
+        self._a: np.ndarray | None = None
+        self._delta: np.ndarray | None = None
+
+    @property
+    def name(self) -> str:
+        """The neuron's name, ``"layer[index]"``."""
+        return f"{self.layer.name}[{self.index}]"
+
+    @property
+    def activation(self) -> Activation | None:
+        """The layer's activation (``None`` for input neurons)."""
+        return self.layer.activation
+
+    @property
+    def bias(self) -> float | None:
+        """The bias (``None`` for input neurons, which have none)."""
+        if self.layer.bias is None:
+            return None
+        return float(self.layer.bias[self.index])
+
+    @bias.setter
+    def bias(self, value: float) -> None:
+        if self.layer.bias is None:
+            raise StructureError(f"neuron {self.name!r} is in the input layer, which has no bias")
+        self.layer.bias[self.index] = finite_number(value, f"bias of neuron {self.name!r}")
+
+    @property
+    def bias_grad(self) -> float | None:
+        """``d(mean loss)/d(bias)`` from the last backward pass (``None`` for inputs)."""
+        if self.layer.bias_grad is None:
+            return None
+        return float(self.layer.bias_grad[self.index])
+
+    @property
+    def z(self) -> Value:
+        """Weighted input ``bias + sum(w * a_source)`` of the last forward pass."""
+        return _public(self._z)
+
+    @property
+    def a(self) -> Value:
+        """Output ``activation(z)`` of the last forward pass."""
+        return _public(self._a)
+
+    @property
+    def delta(self) -> Value:
+        """``d loss_k / d z`` of the last backward pass, per sample ``k``."""
+        return _public(self._delta)
+
+    @property
+    def incoming(self) -> tuple[Synapse, ...]:
+        """Synapses that end at this neuron, in source order."""
+        return tuple(data["synapse"] for data in self.layer.network.graph.pred[self].values())
+
+    @property
+    def outgoing(self) -> tuple[Synapse, ...]:
+        """Synapses that start at this neuron, in target order."""
+        return tuple(data["synapse"] for data in self.layer.network.graph.succ[self].values())
+
+    def explain(self, sample: int | None = None) -> Text:
+        """The last forward and backward pass of this neuron, as arithmetic.
+
+        ``sample`` picks one sample of a batch (default: the first).
+        See :func:`neurosim.diagnostics.explain.explain_neuron`.
+        """
+        from neurosim.diagnostics.explain import explain_neuron
+
+        return explain_neuron(self, sample)
+
+    def __repr__(self) -> str:
+        parts = [repr(self.name)]
+        if self.activation is not None:
+            parts.append(self.activation.name)
+            parts.append(f"bias={self.bias:.4g}")
+        for label, value in (("z", self._z), ("a", self._a), ("delta", self._delta)):
+            if value is not None and len(value) == 1:
+                parts.append(f"{label}={float(value[0]):.4g}")
+        graph = self.layer.network.graph
+        parts.append(f"in={graph.in_degree(self)}, out={graph.out_degree(self)}")
+        return f"Neuron({', '.join(parts)})"
+
+
+def _public(values: np.ndarray | None) -> Value:
+    if values is None:
+        return None
+    if len(values) == 1:
+        return float(values[0])
+    return values.copy()

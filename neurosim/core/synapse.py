@@ -1,0 +1,65 @@
+"""The :class:`Synapse`: one weighted edge of the network graph."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from neurosim.validation import finite_number
+
+if TYPE_CHECKING:
+    from neurosim.core.neuron import Neuron
+    from neurosim.core.weights import WeightBlock
+
+
+class Synapse:
+    """A connection from ``source`` to ``target`` with a ``weight`` and its ``grad``.
+
+    The weight lives in the weight block between the two layers (row: target
+    neuron, column: source neuron); ``synapse.weight`` reads and sets that
+    entry, so there is only ever one copy of it.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network.from_shape([2, 1], init="constant", seed=0)
+    >>> s = net.synapse("input[1]", "output[0]")
+    >>> s.weight = -0.5
+    >>> s
+    Synapse('input[1]' -> 'output[0]', weight=-0.5, grad=0)
+    >>> net.forward([0.0, 2.0]) == ns.get_activation("sigmoid")(-1.0)
+    array([ True])
+    """
+
+    __slots__ = ("_block", "_col", "_row", "source", "target")
+
+    def __init__(self, source: Neuron, target: Neuron, block: WeightBlock) -> None:
+        self.source = source
+        self.target = target
+        self._block = block
+        self._row = target.index
+        self._col = source.index
+
+    @property
+    def name(self) -> str:
+        """``"source -> target"``, the name gradient reports use."""
+        return f"{self.source.name} -> {self.target.name}"
+
+    @property
+    def weight(self) -> float:
+        """The weight (settable)."""
+        return float(self._block.weight[self._row, self._col])
+
+    @weight.setter
+    def weight(self, value: float) -> None:
+        self._block.weight[self._row, self._col] = finite_number(value, f"weight of synapse {self.name!r}")
+
+    @property
+    def grad(self) -> float:
+        """``d(mean loss)/d(weight)`` from the last backward pass."""
+        return float(self._block.grad[self._row, self._col])
+
+    def __repr__(self) -> str:
+        return (
+            f"Synapse({self.source.name!r} -> {self.target.name!r}, "
+            f"weight={self.weight:.4g}, grad={self.grad:.4g})"
+        )

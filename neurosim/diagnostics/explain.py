@@ -1,0 +1,121 @@
+"""A neuron's last forward and backward pass, written out as arithmetic."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from neurosim._text import Text, number
+from neurosim.errors import ParameterError
+
+if TYPE_CHECKING:
+    from neurosim.core.neuron import Neuron
+
+MAX_TERMS = 8
+
+
+def explain_neuron(neuron: Neuron, sample: int | None = None) -> Text:
+    """Write out how ``neuron`` computed ``z``, ``a``, ``delta`` and its gradients.
+
+    Uses the values left by the last ``forward`` or ``backward``; ``sample``
+    picks one sample of a batch (default 0).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network.from_shape([2, 1, 1], init="constant", seed=0)
+    >>> net.synapse("input[0]", "hidden1[0]").weight = 0.5
+    >>> net.synapse("input[1]", "hidden1[0]").weight = -0.25
+    >>> net["hidden1[0]"].bias = 0.1
+    >>> _ = net.forward([1.0, 2.0])
+    >>> print(net["hidden1[0]"].explain())
+    hidden1[0] (sigmoid), one sample
+      z = 0.5*1 + (-0.25)*2 + 0.1 = 0.1
+          weights from input[0], input[1]; bias 0.1
+      a = sigmoid(0.1) = 0.525
+    """
+    if neuron._z is None:
+        return Text(f"{neuron.name} has not computed anything yet: call net.forward(x) or net.backward(X, Y)")
+    n_samples = len(neuron._z)
+    k = _sample_index(sample, n_samples, neuron.name)
+    title = "one sample" if n_samples == 1 else f"sample {k} of {n_samples}"
+    if neuron.layer.is_input:
+        return Text(f"{neuron.name} (input), {title}\n  a = z = x[{neuron.index}] = {number(neuron._a[k])}")
+    lines = [f"{neuron.name} ({neuron.activation.name}), {title}"]
+    lines += _forward_lines(neuron, k)
+    if neuron._delta is not None:
+        lines += _delta_lines(neuron, k)
+        lines += _gradient_lines(neuron, n_samples)
+    return Text("\n".join(lines))
+
+
+def _sample_index(sample: int | None, n_samples: int, name: str) -> int:
+    if sample is None:
+        return 0
+    if (
+        isinstance(sample, bool)
+        or not isinstance(sample, (int, np.integer))
+        or not -n_samples <= sample < n_samples
+    ):
+        raise ParameterError(
+            f"sample must be an integer in 0..{n_samples - 1} (the last pass had {n_samples} samples); "
+            f"got {sample!r} for neuron {name!r}"
+        )
+    return int(sample) % n_samples
+
+
+def _forward_lines(neuron: Neuron, k: int) -> list[str]:
+    incoming = neuron.incoming
+    terms = [f"{number(s.weight)}*{number(s.source._a[k])}" for s in incoming]
+    shown = _elide(terms, "terms")
+    z_text = " + ".join([*shown, number(neuron.bias)])
+    names = ", ".join(_elide([s.source.name for s in incoming], "more"))
+    lines = [f"  z = {z_text} = {number(neuron._z[k])}"]
+    lines.append(f"      weights from {names or 'no neurons'}; bias {number(neuron.bias)}")
+    if neuron.activation.elementwise:
+        lines.append(f"  a = {neuron.activation.name}({number(neuron._z[k])}) = {number(neuron._a[k])}")
+    else:
+        lines.append(
+            f"  a = exp(z) / sum of exp(z) over layer {neuron.layer.name!r} = {number(neuron._a[k])}"
+        )
+    return lines
+
+
+def _delta_lines(neuron: Neuron, k: int) -> list[str]:
+    outgoing = neuron.outgoing
+    delta = number(neuron._delta[k])
+    if neuron.layer is neuron.layer.network.output_layer and not outgoing:
+        return [f"  delta = d loss / d z, from the loss on the output layer = {delta}"]
+    terms = [f"{number(s.weight)}*{number(s.target._delta[k])}" for s in outgoing]
+    incoming_error = " + ".join(_elide(terms, "terms")) or "0"
+    if not neuron.activation.elementwise:
+        return [
+            f"  delta = softmax Jacobian of layer {neuron.layer.name!r} times ({incoming_error}) = {delta}"
+        ]
+    slope = float(neuron.activation.backward(neuron._z[k : k + 1], neuron._a[k : k + 1], np.ones(1))[0])
+    name = neuron.activation.name
+    return [
+        f"  delta = {name}'(z) * (weight*delta summed over outgoing synapses)",
+        f"        = {number(slope)} * ({incoming_error}) = {delta}",
+    ]
+
+
+def _gradient_lines(neuron: Neuron, n_samples: int) -> list[str]:
+    over = "" if n_samples == 1 else f", means over {n_samples} samples"
+    lines = [f"  gradients (d mean loss / d parameter{over}):"]
+    lines.append(f"    bias_grad = mean(delta) = {number(neuron.bias_grad)}")
+    incoming = neuron.incoming
+    for synapse in incoming[:MAX_TERMS]:
+        lines.append(
+            f"    {synapse.name}: grad = mean(delta * {synapse.source.name}.a) = {number(synapse.grad)}"
+        )
+    if len(incoming) > MAX_TERMS:
+        lines.append(f"    ... and {len(incoming) - MAX_TERMS} more synapses")
+    return lines
+
+
+def _elide(items: list[str], what: str) -> list[str]:
+    if len(items) <= MAX_TERMS:
+        return items
+    return [*items[: MAX_TERMS - 2], f"... ({len(items) - MAX_TERMS + 2} more {what})", items[-1]]

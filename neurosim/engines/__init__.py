@@ -1,0 +1,1 @@
+"""Engines that compute a network's forward and backward passes."""

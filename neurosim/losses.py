@@ -1,0 +1,177 @@
+"""Loss functions, with the conventions of PyTorch so results can be compared.
+
+=================  =========================================================  ==================
+name               mean loss ``L`` over a batch of ``n`` samples, ``m`` outputs   output layer
+=================  =========================================================  ==================
+``mse``            ``mean((a - t)**2)`` over samples *and* outputs               any activation
+``bce``            ``mean(-[t log a + (1-t) log(1-a)])`` over samples, outputs   sigmoid
+``cross_entropy``  ``mean over samples of -sum_j t_j log softmax(z)_j``         softmax
+=================  =========================================================  ==================
+
+``mse`` matches ``torch.nn.MSELoss``, ``bce`` matches ``torch.nn.BCELoss`` and
+``cross_entropy`` matches ``torch.nn.CrossEntropyLoss`` applied to the logits.
+``bce`` and ``cross_entropy`` are computed from the output layer's weighted
+inputs ``z`` (the logits), so they stay exact and finite even where the
+sigmoid rounds to 0 or 1 (BCELoss would clamp its log to -100 there).
+
+Targets for ``cross_entropy`` are integer class labels of shape ``(n,)`` or
+rows of shape ``(n, m)`` (one-hot or probabilities).
+
+Gradients are those of the mean ``L``. Each loss also gives the per-sample
+``delta = d loss_k / dz`` of the output layer, where ``L = mean_k loss_k``.
+
+>>> import numpy as np
+>>> import neurosim as ns
+>>> loss = ns.get_loss("bce")
+>>> z = np.array([[1e4], [-1e4]]); t = np.array([[0.0], [0.0]])
+>>> float(loss.value(z, ns.get_activation("sigmoid")(z), t))
+5000.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neurosim.activations import ACTIVATIONS, Activation
+from neurosim.errors import DataError, IncompatibleLossError, ShapeError, UnknownNameError
+from neurosim.validation import as_float_array, as_target_batch, check_finite, check_sample_count
+
+__all__ = ["LOSSES", "Loss", "get_loss"]
+
+
+class Loss:
+    """A loss function: its value, its output-layer delta and its target checks."""
+
+    name = "loss"
+    #: whether targets are classes, so that training also records accuracy
+    classification = False
+
+    def check_output(self, activation: Activation, layer: str) -> None:
+        """Raise :class:`IncompatibleLossError` if this loss can't follow ``activation``."""
+
+    def targets(self, Y: object, n_samples: int, n_outputs: int) -> np.ndarray:
+        """Validate ``Y`` and return it as an ``(n_samples, n_outputs)`` float array."""
+        return as_target_batch(Y, n_samples, n_outputs)
+
+    def value(self, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
+        """The mean loss over the batch."""
+        raise NotImplementedError
+
+    def output_delta(self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation) -> np.ndarray:
+        """``d loss_k / d z`` for each sample ``k`` and output neuron, shape ``(n, m)``."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"Loss({self.name!r})"
+
+
+class MeanSquaredError(Loss):
+    """``mean((a - t)**2)`` over samples and outputs, like ``torch.nn.MSELoss``."""
+
+    name = "mse"
+
+    def value(self, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
+        return float(np.mean((a - t) ** 2))
+
+    def output_delta(self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation) -> np.ndarray:
+        return activation.backward(z, a, 2.0 * (a - t) / a.shape[1])
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy on a sigmoid output, computed from the logits."""
+
+    name = "bce"
+    classification = True
+
+    def check_output(self, activation: Activation, layer: str) -> None:
+        if activation is not ACTIVATIONS["sigmoid"]:
+            raise IncompatibleLossError(
+                f"loss 'bce' needs a sigmoid output layer, but layer {layer!r} uses "
+                f"{activation.name!r}; use 'cross_entropy' for a softmax output "
+                "or 'mse' for any other"
+            )
+
+    def targets(self, Y: object, n_samples: int, n_outputs: int) -> np.ndarray:
+        t = super().targets(Y, n_samples, n_outputs)
+        if ((t < 0) | (t > 1)).any():
+            bad = tuple(int(i) for i in np.argwhere((t < 0) | (t > 1))[0])
+            raise DataError(
+                f"Y for loss 'bce' must lie in [0, 1]; got {t[bad]} at row {bad[0]}, column {bad[1]}"
+            )
+        return t
+
+    def value(self, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
+        # -[t log s(z) + (1-t) log(1-s(z))] = max(z, 0) - t z + log(1 + e^-|z|)
+        return float(np.mean(np.maximum(z, 0.0) - t * z + np.log1p(np.exp(-np.abs(z)))))
+
+    def output_delta(self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation) -> np.ndarray:
+        return (a - t) / a.shape[1]
+
+
+class CrossEntropy(Loss):
+    """Softmax cross-entropy from the logits, like ``torch.nn.CrossEntropyLoss``."""
+
+    name = "cross_entropy"
+    classification = True
+
+    def check_output(self, activation: Activation, layer: str) -> None:
+        if activation is not ACTIVATIONS["softmax"]:
+            raise IncompatibleLossError(
+                f"loss 'cross_entropy' needs a softmax output layer, but layer {layer!r} uses "
+                f"{activation.name!r}; build the network with output_activation='softmax' "
+                "(or use 'bce' for sigmoid outputs)"
+            )
+
+    def targets(self, Y: object, n_samples: int, n_outputs: int) -> np.ndarray:
+        labels = as_float_array(Y, "Y")
+        if labels.ndim == 2:
+            if labels.shape[1] == 1 and n_outputs > 1:
+                raise ShapeError(
+                    f"Y has shape {labels.shape}: for loss 'cross_entropy' give class labels as a "
+                    f"1-D array of shape ({n_samples},) or one-hot rows of shape ({n_samples}, {n_outputs})"
+                )
+            t = as_target_batch(labels, n_samples, n_outputs)
+            if (t < 0).any():
+                raise DataError("Y for loss 'cross_entropy' must be non-negative (one-hot or probabilities)")
+            return t
+        if labels.ndim != 1:
+            raise ShapeError(
+                f"Y for loss 'cross_entropy' must be labels of shape ({n_samples},) or rows of shape "
+                f"({n_samples}, {n_outputs}); got shape {labels.shape}"
+            )
+        check_sample_count(labels.shape[0], n_samples, "Y")
+        check_finite(labels, "Y")
+        bad = (labels != np.round(labels)) | (labels < 0) | (labels >= n_outputs)
+        if bad.any():
+            index = int(np.argmax(bad))
+            raise DataError(
+                f"class label {labels[index]:g} at index {index} of Y is out of range: the output "
+                f"layer has {n_outputs} neurons, so labels must be integers 0..{n_outputs - 1}"
+            )
+        return np.eye(n_outputs)[labels.astype(int)]
+
+    def value(self, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
+        shift = np.max(z, axis=1, keepdims=True)
+        log_sum_exp = shift + np.log(np.sum(np.exp(z - shift), axis=1, keepdims=True))
+        return float(np.mean(np.sum(t * (log_sum_exp - z), axis=1)))
+
+    def output_delta(self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation) -> np.ndarray:
+        return a * np.sum(t, axis=1, keepdims=True) - t
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss for loss in (MeanSquaredError(), BinaryCrossEntropy(), CrossEntropy())
+}
+
+
+def get_loss(spec: str | Loss) -> Loss:
+    """Return the loss named ``spec`` (or ``spec`` itself if it is a :class:`Loss`).
+
+    >>> get_loss("mse")
+    Loss('mse')
+    """
+    if isinstance(spec, Loss):
+        return spec
+    if isinstance(spec, str) and spec in LOSSES:
+        return LOSSES[spec]
+    raise UnknownNameError(f"unknown loss {spec!r}; expected one of: {', '.join(LOSSES)}")

@@ -1,0 +1,162 @@
+"""The training loop: epochs of shuffled mini-batches of stochastic gradient descent."""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from neurosim.engines import object_engine
+from neurosim.errors import DivergenceWarning, NeurosimError, ParameterError, ShapeError
+from neurosim.losses import Loss
+from neurosim.training.history import History
+from neurosim.training.metrics import accuracy, is_classification
+from neurosim.training.optimizer import SGD
+from neurosim.training.progress import Progress
+from neurosim.validation import positive_integer
+
+if TYPE_CHECKING:
+    from neurosim.core.network import Network
+
+
+def fit(
+    network: Network,
+    X: object,
+    Y: object,
+    *,
+    epochs: int,
+    lr: float,
+    batch_size: int | None = None,
+    loss: str | Loss = "mse",
+    momentum: float = 0.0,
+    shuffle: bool = True,
+    seed: int | None = None,
+    validation_data: tuple[object, object] | None = None,
+    verbose: int = 1,
+) -> History:
+    """Train ``network`` on ``X``, ``Y`` with stochastic gradient descent.
+
+    Parameters
+    ----------
+    epochs : int
+        Passes over the training data.
+    lr : float
+        Learning rate.
+    batch_size : int, optional
+        Samples per update: ``1`` is online training, ``None`` (default) the
+        whole set at once (full batch), anything else mini-batches (the last
+        one may be smaller).
+    loss : {"mse", "bce", "cross_entropy"}
+        See :mod:`neurosim.losses`.
+    momentum : float in [0, 1)
+        ``torch.optim.SGD``'s convention: ``v = momentum * v + grad; w -= lr * v``.
+    shuffle : bool
+        Visit samples in a new random order each epoch.
+    seed : int, optional
+        Seed of the shuffling.
+    validation_data : (X_val, Y_val), optional
+        Measured after every epoch into ``val_loss`` (and ``val_accuracy``).
+    verbose : {0, 1, 2}
+        0 silent; 1 a progress bar on a terminal only; 2 a line every tenth of the run.
+
+    Returns
+    -------
+    History
+        Per-epoch loss (and accuracy, validation loss and accuracy).
+
+    If the loss stops being finite, training stops before that update, a
+    :class:`~neurosim.errors.DivergenceWarning` says when and why, and
+    ``history.diverged_at`` records the epoch. Every argument is checked
+    before training starts; a bad one raises and leaves the network untouched.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neurosim as ns
+    >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> Y = np.array([0, 1, 1, 1])                         # OR
+    >>> net = ns.Network.from_shape([2, 1], seed=0)
+    >>> history = net.fit(X, Y, epochs=500, lr=2.0, loss="bce", seed=0, verbose=0)
+    >>> history.accuracy[-1], (net.predict(X)[:, 0] > 0.5).astype(int).tolist()
+    (1.0, [0, 1, 1, 1])
+    """
+    loss_fn, X, T = network.prepare_batch(X, Y, loss)
+    epochs = positive_integer(epochs, "epochs")
+    optimizer = SGD(network, lr, momentum)
+    n = X.shape[0]
+    batch = n if batch_size is None else min(positive_integer(batch_size, "batch_size"), n)
+    if verbose not in (0, 1, 2):
+        raise ParameterError(f"verbose must be 0, 1 or 2; got {verbose!r}")
+    validation = _validation_batch(network, validation_data, loss)
+    track_accuracy = is_classification(loss_fn.classification, T)
+
+    rng = np.random.default_rng(seed)
+    history = History()
+    progress = Progress(epochs, verbose)
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        total_loss, correct = 0.0, 0.0
+        for start in range(0, n, batch):
+            rows = order[start : start + batch]
+            batch_loss = object_engine.backward(network, X[rows], T[rows], loss_fn)
+            if not np.isfinite(batch_loss):
+                _warn_diverged(epoch, start // batch + 1, batch_loss, optimizer.lr)
+                history.diverged_at = epoch
+                progress.close()
+                return history
+            total_loss += batch_loss * len(rows)
+            if track_accuracy:
+                correct += accuracy(_outputs(network), T[rows]) * len(rows)
+            optimizer.step()
+        history.loss.append(total_loss / n)
+        if track_accuracy:
+            history.accuracy.append(correct / n)
+        if validation is not None:
+            _record_validation(network, history, validation, loss_fn, track_accuracy)
+        progress.update(epoch, history.loss[-1])
+    progress.close()
+    return history
+
+
+def _validation_batch(
+    network: Network, validation_data: tuple[object, object] | None, loss: str | Loss
+) -> tuple[np.ndarray, np.ndarray] | None:
+    if validation_data is None:
+        return None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+        raise ShapeError("validation_data must be a pair (X_val, Y_val)")
+    try:
+        _, X_val, T_val = network.prepare_batch(*validation_data, loss)
+    except NeurosimError as error:
+        raise type(error)(f"validation_data: {error}") from None
+    return X_val, T_val
+
+
+def _record_validation(
+    network: Network,
+    history: History,
+    validation: tuple[np.ndarray, np.ndarray],
+    loss: Loss,
+    track_accuracy: bool,
+) -> None:
+    X_val, T_val = validation
+    outputs = object_engine.forward(network, X_val)
+    logits = np.column_stack([neuron._z for neuron in network.output_layer])
+    history.val_loss.append(loss.value(logits, outputs, T_val))
+    if track_accuracy:
+        history.val_accuracy.append(accuracy(outputs, T_val))
+
+
+def _outputs(network: Network) -> np.ndarray:
+    return np.column_stack([neuron._a for neuron in network.output_layer])
+
+
+def _warn_diverged(epoch: int, batch: int, value: float, lr: float) -> None:
+    warnings.warn(
+        f"training stopped at epoch {epoch}, batch {batch}: the loss became {value} "
+        f"(weights or outputs overflowed). The learning rate lr={lr:g} is probably too large "
+        "for this network and data; try a smaller one, or scale the inputs.",
+        DivergenceWarning,
+        stacklevel=3,
+    )

@@ -1,0 +1,42 @@
+"""The :class:`History` of a training run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class History:
+    """Per-epoch records of a :func:`~neurosim.training.fit` run.
+
+    ``loss`` is the mean training loss of each epoch (the average of its
+    batches' mean losses, weighted by batch size, computed before each
+    batch's update). ``accuracy`` is recorded for classification (losses
+    ``bce`` and ``cross_entropy``, or ``mse`` on 0/1 targets). ``val_loss``
+    and ``val_accuracy`` are measured on the validation data after each epoch.
+    ``diverged_at`` is the epoch (counting from 1) at which the loss stopped
+    being finite and training stopped, or ``None``.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    diverged_at: int | None = None
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs completed."""
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(epochs=0)"
+        parts = [f"epochs={self.epochs}", f"loss={self.loss[0]:.4g} -> {self.loss[-1]:.4g}"]
+        for name in ("accuracy", "val_loss", "val_accuracy"):
+            values = getattr(self, name)
+            if values:
+                parts.append(f"{name}={values[-1]:.4g}")
+        if self.diverged_at is not None:
+            parts.append(f"diverged_at={self.diverged_at}")
+        return f"History({', '.join(parts)})"

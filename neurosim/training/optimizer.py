@@ -1,0 +1,52 @@
+"""Stochastic gradient descent with optional momentum."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from neurosim.errors import ParameterError
+from neurosim.validation import positive_number
+
+if TYPE_CHECKING:
+    from neurosim.core.network import Network
+
+
+class SGD:
+    """Gradient descent on every weight and bias of ``network``.
+
+    With ``momentum`` it follows ``torch.optim.SGD``: ``v = momentum * v + grad``
+    then ``w -= lr * v`` (``v`` starts at the first gradient).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
+    >>> _ = net.backward([[1.0]], [[1.0]])        # z = 0, so d(z - 1)^2/dw = -2
+    >>> SGD(net, lr=0.25).step()
+    >>> net.synapse("input[0]", "output[0]").weight
+    0.5
+    """
+
+    def __init__(self, network: Network, lr: float, momentum: float = 0.0) -> None:
+        self.network = network
+        self.lr = positive_number(lr, "lr")
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
+            raise ParameterError(f"momentum must be a number in [0, 1); got {momentum!r}")
+        self.momentum = float(momentum)
+        self._velocity: dict[int, np.ndarray] = {}
+
+    def step(self) -> None:
+        """Update every parameter in place from its gradient."""
+        for value, grad in self.network.parameters():
+            if self.momentum == 0.0:
+                value -= self.lr * grad
+                continue
+            velocity = self._velocity.get(id(value))
+            if velocity is None:
+                velocity = self._velocity[id(value)] = grad.copy()
+            else:
+                velocity *= self.momentum
+                velocity += grad
+            value -= self.lr * velocity

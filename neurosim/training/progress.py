@@ -1,0 +1,52 @@
+"""A one-line progress display for long training runs."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class Progress:
+    """Report training progress.
+
+    ``verbose=0`` prints nothing. ``verbose=1`` draws a progress bar on a
+    terminal once a run has lasted ``delay`` seconds, and stays quiet when
+    ``stream`` is not a terminal (a log file, a pipe, a test). ``verbose=2``
+    prints one line about every tenth of the run, terminal or not.
+    """
+
+    def __init__(self, total: int, verbose: int, stream: TextIO | None = None, delay: float = 0.5) -> None:
+        self.total = total
+        self.verbose = verbose
+        self.stream = stream if stream is not None else sys.stderr
+        self.delay = delay
+        self._start = time.perf_counter()
+        self._last_draw = 0.0
+        self._drawn = False
+        self._is_terminal = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def update(self, epoch: int, loss: float) -> None:
+        """Epoch ``epoch`` (counting from 1) finished with mean loss ``loss``."""
+        if self.verbose >= 2:
+            every = max(1, self.total // 10)
+            if epoch % every == 0 or epoch in (1, self.total):
+                print(f"epoch {epoch}/{self.total}  loss {loss:.6g}", file=self.stream)
+            return
+        if self.verbose != 1 or not self._is_terminal:
+            return
+        now = time.perf_counter()
+        if now - self._start < self.delay or (now - self._last_draw < 0.1 and epoch != self.total):
+            return
+        self._last_draw = now
+        done = int(30 * epoch / self.total)
+        bar = "#" * done + "." * (30 - done)
+        self.stream.write(f"\r[{bar}] epoch {epoch}/{self.total}  loss {loss:.5g}  {now - self._start:.1f}s")
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        """End the progress line, if one was drawn."""
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
