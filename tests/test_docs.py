@@ -21,7 +21,7 @@ def test_pages_have_code():
     assert sum(1 for _ in blocks()) >= 6
 
 
-@pytest.mark.parametrize("code", blocks())
+@pytest.mark.parametrize("code", list(blocks()))
 def test_code_block_runs(code, tmp_path, monkeypatch, capsys):
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)

@@ -436,7 +436,13 @@ class Network:
         return outputs[0] if single else outputs
 
     def predict(self, X: object) -> np.ndarray:
-        """The outputs for a batch ``X`` of shape ``(n_samples, n_inputs)``: ``(n_samples, n_outputs)``."""
+        """The outputs for a batch ``X`` of shape ``(n_samples, n_inputs)``: ``(n_samples, n_outputs)``.
+
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 3, 2], seed=0)
+        >>> net.predict([[0.0, 1.0], [1.0, 1.0], [0.5, 0.5]]).shape
+        (3, 2)
+        """
         self._require_layers()
         X, _ = as_input_batch(X, self.input_layer.size)
         return object_engine.forward(self, X)
@@ -447,6 +453,14 @@ class Network:
         Sets (overwrites, never accumulates) every ``synapse.grad`` and
         ``neuron.bias_grad`` to ``d(mean loss)/d(parameter)``, and every
         neuron's ``delta``. See :mod:`neurosim.losses` for the losses.
+
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
+        >>> net.synapse("input[0]", "output[0]").weight = 2.0
+        >>> net.backward([[1.0], [3.0]], [[1.0], [5.0]], loss="mse")   # errors 1 and 1
+        1.0
+        >>> net.synapse("input[0]", "output[0]").grad                  # mean of 2*err*x = (2 + 6) / 2
+        4.0
         """
         loss_fn, X, T = self.prepare_batch(X, Y, loss)
         return object_engine.backward(self, X, T, loss_fn)
@@ -460,18 +474,42 @@ class Network:
         return loss_fn, X, loss_fn.targets(Y, X.shape[0], self.output_layer.size)
 
     def step(self, lr: float) -> None:
-        """One plain gradient-descent step: ``w -= lr * grad`` for every weight and bias."""
+        """One plain gradient-descent step: ``w -= lr * grad`` for every weight and bias.
+
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
+        >>> net.backward([[1.0]], [[1.0]])          # z = 0: grad of (z - 1)^2 is -2
+        1.0
+        >>> net.step(lr=0.1)
+        >>> net.synapse("input[0]", "output[0]").weight, net["output[0]"].bias
+        (0.2, 0.2)
+        """
         from neurosim.training.optimizer import SGD
 
         SGD(self, lr).step()
 
     def zero_grad(self) -> None:
-        """Set every gradient to zero."""
+        """Set every gradient to zero.
+
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 1], seed=0)
+        >>> _ = net.backward([[1.0, 1.0]], [[0.0]])
+        >>> net.zero_grad()
+        >>> {s.grad for s in net.synapses}
+        {0.0}
+        """
         for _, grad in self.parameters():
             grad.fill(0.0)
 
     def fit(self, X: object, Y: object, **options: object) -> History:
-        """Train with stochastic gradient descent; see :func:`neurosim.training.fit`."""
+        """Train with stochastic gradient descent; see :func:`neurosim.training.fit`.
+
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 1], seed=0)
+        >>> history = net.fit([[0, 0], [1, 1]], [0, 1], epochs=200, lr=1.0, loss="bce", verbose=0)
+        >>> history.accuracy[-1]
+        1.0
+        """
         from neurosim.training.fit import fit
 
         return fit(self, X, Y, **options)

@@ -112,6 +112,18 @@ def load(path: str | os.PathLike[str], *, activations: Iterable[Activation] = ()
     Raises :class:`~neurosim.errors.ModelFileError` for a missing, truncated
     or corrupted file, and :class:`~neurosim.errors.FormatVersionError` for a
     file written by a newer format.
+
+    >>> import json, tempfile, pathlib
+    >>> import neurosim as ns
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.json"
+    >>> ns.Network.from_shape([2, 3, 1], activation="tanh", seed=0).save(path)
+    >>> ns.load(path)
+    Network(layers=[2, 3, 1], synapses=9, parameters=13)
+    >>> _ = path.write_text(json.dumps({"format_version": 7, "layers": [], "connections": []}))
+    >>> ns.load(path)
+    Traceback (most recent call last):
+    ...
+    neurosim.errors.FormatVersionError: cannot load '...': the file has format_version 7, but ...
     """
     path = Path(path)
     try:
