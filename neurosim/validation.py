@@ -7,6 +7,7 @@ expected and what was received. Nothing is ever broadcast silently.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -103,13 +104,23 @@ def check_sample_count(count: int, expected: int, name: str) -> None:
         raise ShapeError(f"{name} has {count} samples but X has {expected}; they must match")
 
 
+def _as_finite_float(value: object) -> float | None:
+    """``value`` as a finite float, or ``None`` if it is not a finite real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def positive_number(value: object, name: str) -> float:
     """Return ``value`` as a float, or raise unless it is a finite number above zero."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    number = _as_finite_float(value)
+    if number is None or number <= 0:
         raise ParameterError(f"{name} must be a positive number; got {value!r}")
-    if not np.isfinite(value) or value <= 0:
-        raise ParameterError(f"{name} must be a positive number; got {value!r}")
-    return float(value)
+    return number
 
 
 def positive_integer(value: object, name: str) -> int:
@@ -121,6 +132,7 @@ def positive_integer(value: object, name: str) -> int:
 
 def finite_number(value: object, name: str) -> float:
     """Return ``value`` as a float, or raise unless it is a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+    number = _as_finite_float(value)
+    if number is None:
         raise DataError(f"{name} must be a finite number; got {value!r}")
-    return float(value)
+    return number

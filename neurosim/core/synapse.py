@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from neurosim.errors import StructureError
 from neurosim.validation import finite_number
 
 if TYPE_CHECKING:
@@ -51,7 +52,10 @@ class Synapse:
 
     @weight.setter
     def weight(self, value: float) -> None:
-        self._block.weight[self._row, self._col] = finite_number(value, f"weight of synapse {self.name!r}")
+        value = finite_number(value, f"weight of synapse {self.name!r}")
+        if self.source.layer.network.graph.succ[self.source].get(self.target, {}).get("synapse") is not self:
+            raise StructureError(f"synapse {self.name!r} was disconnected; its weight can no longer be set")
+        self._block.weight[self._row, self._col] = value
 
     @property
     def grad(self) -> float:

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from neurosim.activations import ACTIVATIONS, Activation
-from neurosim.errors import DataError, FormatVersionError, ModelFileError, NeurosimError
+from neurosim.errors import DataError, FormatVersionError, ModelFileError, NeurosimError, ParameterError
 
 if TYPE_CHECKING:
     from neurosim.core.network import Network
@@ -139,11 +139,21 @@ def load(path: str | os.PathLike[str], *, activations: Iterable[Activation] = ()
             f"cannot load {str(path)!r}: not valid JSON ({error}); the file may be truncated or corrupted"
         ) from None
     known = dict(ACTIVATIONS)
-    known.update({activation.name: activation for activation in activations})
+    known.update(_custom_activations(activations))
     try:
         return from_dict(data, known)
     except ModelFileError as error:
         raise type(error)(f"cannot load {str(path)!r}: {error}") from None
+
+
+def _custom_activations(activations: Iterable[Activation]) -> dict[str, Activation]:
+    if isinstance(activations, (str, bytes)) or not isinstance(activations, Iterable):
+        raise ParameterError(f"activations must be a list of Activation objects; got {activations!r}")
+    activations = list(activations)
+    for item in activations:
+        if not isinstance(item, Activation):
+            raise ParameterError(f"activations must be a list of Activation objects; got {item!r} in it")
+    return {activation.name: activation for activation in activations}
 
 
 def _reject_constant(name: str) -> None:
@@ -230,7 +240,13 @@ def _numbers(values: list, shape: tuple[int, ...], where: str) -> np.ndarray:
     flat = np.ravel(np.array(values, dtype=object))
     if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in flat):
         raise ModelFileError(f"{where} must hold only numbers")
-    array = np.array(values, dtype=float)
+    try:
+        array = np.array(values, dtype=float)
+    except OverflowError:
+        raise ModelFileError(f"{where} holds a number too large for a float") from None
     if array.shape != shape:
         raise ModelFileError(f"{where} must have shape {shape}; got {array.shape}")
+    if not np.isfinite(array).all():
+        position = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        raise ModelFileError(f"{where} must hold finite numbers; got {array[position]} at index {position}")
     return array
