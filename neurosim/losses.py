@@ -45,9 +45,18 @@ class Loss:
     name = "loss"
     #: whether targets are classes, so that training also records accuracy
     classification = False
+    #: the output activation this loss needs (``None``: any), and what to say otherwise
+    required_activation: str | None = None
+    alternative = ""
 
     def check_output(self, activation: Activation, layer: str) -> None:
         """Raise :class:`IncompatibleLossError` if this loss can't follow ``activation``."""
+        required = self.required_activation
+        if required is not None and activation is not ACTIVATIONS[required]:
+            raise IncompatibleLossError(
+                f"loss {self.name!r} needs a {required} output layer, but layer {layer!r} uses "
+                f"{activation.name!r}; {self.alternative}"
+            )
 
     def targets(self, Y: object, n_samples: int, n_outputs: int) -> np.ndarray:
         """Validate ``Y`` and return it as an ``(n_samples, n_outputs)`` float array."""
@@ -82,14 +91,8 @@ class BinaryCrossEntropy(Loss):
 
     name = "bce"
     classification = True
-
-    def check_output(self, activation: Activation, layer: str) -> None:
-        if activation is not ACTIVATIONS["sigmoid"]:
-            raise IncompatibleLossError(
-                f"loss 'bce' needs a sigmoid output layer, but layer {layer!r} uses "
-                f"{activation.name!r}; use 'cross_entropy' for a softmax output "
-                "or 'mse' for any other"
-            )
+    required_activation = "sigmoid"
+    alternative = "use 'cross_entropy' for a softmax output or 'mse' for any other"
 
     def targets(self, Y: object, n_samples: int, n_outputs: int) -> np.ndarray:
         t = super().targets(Y, n_samples, n_outputs)
@@ -113,14 +116,8 @@ class CrossEntropy(Loss):
 
     name = "cross_entropy"
     classification = True
-
-    def check_output(self, activation: Activation, layer: str) -> None:
-        if activation is not ACTIVATIONS["softmax"]:
-            raise IncompatibleLossError(
-                f"loss 'cross_entropy' needs a softmax output layer, but layer {layer!r} uses "
-                f"{activation.name!r}; build the network with output_activation='softmax' "
-                "(or use 'bce' for sigmoid outputs)"
-            )
+    required_activation = "softmax"
+    alternative = "build the network with output_activation='softmax' (or use 'bce' for sigmoid outputs)"
 
     def targets(self, Y: object, n_samples: int, n_outputs: int) -> np.ndarray:
         labels = as_float_array(Y, "Y")
