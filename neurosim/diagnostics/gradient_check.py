@@ -98,7 +98,7 @@ def gradient_check(
     *,
     step: float = 1e-4,
     tolerance: float = 1e-6,
-    floor: float = 1e-6,
+    floor: float = 1e-4,
     kink_margin: float = 1e-2,
 ) -> GradientCheckReport:
     """Compare backprop's gradient of every synapse and bias with finite differences.
@@ -107,9 +107,11 @@ def gradient_check(
     mean loss recomputed; the fourth-order central difference
     ``(-L(p+2h) + 8 L(p+h) - 8 L(p-h) + L(p-2h)) / 12h`` estimates the
     gradient. The relative error is
-    ``|backprop - numeric| / max(|backprop|, |numeric|, floor)``: relative for
-    ordinary gradients, absolute (scaled by ``floor``) for ones that are
-    nearly zero. Every parameter is restored to its exact value; afterwards
+    ``|backprop - numeric| / max(|backprop|, |numeric|, floor * max(1, L))``,
+    where ``L`` is the mean loss: relative for ordinary gradients, and for
+    gradients too small for finite differences to resolve (rounding in ``L``
+    leaves an error of about ``1e-16 * L / step``) an absolute error scaled by
+    ``floor``. Every parameter is restored to its exact value; afterwards
     the network holds a backward pass on ``X``, ``Y`` as after
     ``net.backward(X, Y, loss)``.
 
@@ -131,11 +133,12 @@ def gradient_check(
         name: _central_difference(network, X, T, loss_fn, values, index, step)
         for name, values, index in _parameters(network)
     }
-    object_engine.backward(network, X, T, loss_fn)
+    loss_value = object_engine.backward(network, X, T, loss_fn)
+    smallest = floor * max(1.0, abs(loss_value))
     entries = []
     for name, values, index in _parameters(network, gradients=True):
         analytic, estimate = float(values[index]), numeric[name]
-        error = abs(analytic - estimate) / max(abs(analytic), abs(estimate), floor)
+        error = abs(analytic - estimate) / max(abs(analytic), abs(estimate), smallest)
         entries.append(GradientEntry(name, analytic, estimate, error))
     return GradientCheckReport(entries, tolerance, _near_kinks(network, kink_margin))
 
@@ -160,7 +163,8 @@ def _central_difference(
         losses.append(_loss(network, X, T, loss))
     values[index] = original
     plus2, plus1, minus1, minus2 = losses
-    return (-plus2 + 8 * plus1 - 8 * minus1 + minus2) / (12 * h)
+    # Differences first: a loss that does not change gives exactly 0.
+    return (8 * (plus1 - minus1) - (plus2 - minus2)) / (12 * h)
 
 
 def _loss(network: Network, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
