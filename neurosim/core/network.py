@@ -501,8 +501,26 @@ class Network:
         for _, grad in self.parameters():
             grad.fill(0.0)
 
-    def fit(self, X: object, Y: object, **options: object) -> History:
-        """Train with stochastic gradient descent; see :func:`neurosim.training.fit`.
+    def fit(
+        self,
+        X: object,
+        Y: object,
+        *,
+        epochs: int,
+        lr: float,
+        batch_size: int | None = None,
+        loss: str | Loss = "mse",
+        momentum: float = 0.0,
+        shuffle: bool = True,
+        seed: int | None = None,
+        validation_data: tuple[object, object] | None = None,
+        verbose: int = 1,
+    ) -> History:
+        """Train with stochastic gradient descent; see :func:`neurosim.training.fit` for the details.
+
+        ``batch_size=1`` is online training, ``None`` the full batch; momentum
+        follows ``torch.optim.SGD``; ``seed`` seeds the shuffling; the returned
+        :class:`History` holds the per-epoch loss (and accuracy, validation).
 
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([2, 1], seed=0)
@@ -512,7 +530,20 @@ class Network:
         """
         from neurosim.training.fit import fit
 
-        return fit(self, X, Y, **options)
+        return fit(
+            self,
+            X,
+            Y,
+            epochs=epochs,
+            lr=lr,
+            batch_size=batch_size,
+            loss=loss,
+            momentum=momentum,
+            shuffle=shuffle,
+            seed=seed,
+            validation_data=validation_data,
+            verbose=verbose,
+        )
 
     # ------------------------------------------------------------ describing, saving
 
