@@ -6,7 +6,6 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -21,10 +20,9 @@ from neurosim.engines import object_engine
 from neurosim.errors import CycleError, ParameterError, ShapeError, StructureError, UnknownNameError
 from neurosim.initializers import Initializer, get_initializer
 from neurosim.losses import Loss, get_loss
+from neurosim.training.fit import fit
+from neurosim.training.optimizer import SGD
 from neurosim.validation import as_float_array, as_input_batch, check_finite, positive_integer
-
-if TYPE_CHECKING:
-    from neurosim.training.history import History
 
 _NEURON_NAME = re.compile(r"^(?P<layer>.+)\[(?P<index>-?\d+)\]$")
 
@@ -484,8 +482,6 @@ class Network:
         >>> net.synapse("input[0]", "output[0]").weight, net["output[0]"].bias
         (0.2, 0.2)
         """
-        from neurosim.training.optimizer import SGD
-
         SGD(self, lr).step()
 
     def zero_grad(self) -> None:
@@ -501,49 +497,9 @@ class Network:
         for _, grad in self.parameters():
             grad.fill(0.0)
 
-    def fit(
-        self,
-        X: object,
-        Y: object,
-        *,
-        epochs: int,
-        lr: float,
-        batch_size: int | None = None,
-        loss: str | Loss = "mse",
-        momentum: float = 0.0,
-        shuffle: bool = True,
-        seed: int | None = None,
-        validation_data: tuple[object, object] | None = None,
-        verbose: int = 1,
-    ) -> History:
-        """Train with stochastic gradient descent; see :func:`neurosim.training.fit` for the details.
-
-        ``batch_size=1`` is online training, ``None`` the full batch; momentum
-        follows ``torch.optim.SGD``; ``seed`` seeds the shuffling; the returned
-        :class:`History` holds the per-epoch loss (and accuracy, validation).
-
-        >>> import neurosim as ns
-        >>> net = ns.Network.from_shape([2, 1], seed=0)
-        >>> history = net.fit([[0, 0], [1, 1]], [0, 1], epochs=200, lr=1.0, loss="bce", verbose=0)
-        >>> history.accuracy[-1]
-        1.0
-        """
-        from neurosim.training.fit import fit
-
-        return fit(
-            self,
-            X,
-            Y,
-            epochs=epochs,
-            lr=lr,
-            batch_size=batch_size,
-            loss=loss,
-            momentum=momentum,
-            shuffle=shuffle,
-            seed=seed,
-            validation_data=validation_data,
-            verbose=verbose,
-        )
+    #: Train with stochastic gradient descent: ``net.fit(X, Y, epochs=..., lr=...)``.
+    #: See :func:`neurosim.training.fit.fit` for every option.
+    fit = fit
 
     # ------------------------------------------------------------ describing, saving
 
