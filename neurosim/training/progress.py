@@ -24,6 +24,7 @@ class Progress:
         self._start = time.perf_counter()
         self._last_draw = 0.0
         self._drawn = False
+        self._width = 0
         self._is_terminal = bool(getattr(self.stream, "isatty", lambda: False)())
 
     def update(self, epoch: int, loss: float) -> None:
@@ -41,7 +42,9 @@ class Progress:
         self._last_draw = now
         done = int(30 * epoch / self.total)
         bar = "#" * done + "." * (30 - done)
-        self.stream.write(f"\r[{bar}] epoch {epoch}/{self.total}  loss {loss:.5g}  {now - self._start:.1f}s")
+        line = f"[{bar}] epoch {epoch}/{self.total}  loss {loss:.5g}  {now - self._start:.1f}s"
+        self.stream.write("\r" + line.ljust(self._width))
+        self._width = max(self._width, len(line))
         self.stream.flush()
         self._drawn = True
 
