@@ -35,6 +35,7 @@ import numpy as np
 
 from neurosim.activations import ACTIVATIONS, Activation
 from neurosim.errors import DataError, FormatVersionError, ModelFileError, NeurosimError, ParameterError
+from neurosim.validation import check_finite
 
 if TYPE_CHECKING:
     from neurosim.core.network import Network
@@ -246,7 +247,8 @@ def _numbers(values: list, shape: tuple[int, ...], where: str) -> np.ndarray:
         raise ModelFileError(f"{where} holds a number too large for a float") from None
     if array.shape != shape:
         raise ModelFileError(f"{where} must have shape {shape}; got {array.shape}")
-    if not np.isfinite(array).all():
-        position = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
-        raise ModelFileError(f"{where} must hold finite numbers; got {array[position]} at index {position}")
+    try:
+        check_finite(array, where)
+    except DataError as error:
+        raise ModelFileError(str(error)) from None
     return array
