@@ -37,8 +37,8 @@ class Layer:
         self.activation = activation
         self.neurons = [Neuron(self, i) for i in range(size)]
         is_input = activation is None
-        self.bias: np.ndarray | None = None if is_input else np.zeros(size)
-        self.bias_grad: np.ndarray | None = None if is_input else np.zeros(size)
+        self.bias: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
+        self.bias_grad: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
 
     @property
     def is_input(self) -> bool:

@@ -26,8 +26,9 @@ class WeightBlock:
         self.source = source
         self.target = target
         shape = (target.size, source.size)
-        self.weight = np.zeros(shape)
-        self.grad = np.zeros(shape)
+        dtype = target.network.dtype
+        self.weight = np.zeros(shape, dtype)
+        self.grad = np.zeros(shape, dtype)
         self.mask = np.zeros(shape, dtype=bool)
 
     @property

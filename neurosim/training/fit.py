@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ from neurosim.engines import object_engine
 from neurosim.errors import DivergenceWarning, NeurosimError, ParameterError, ShapeError
 from neurosim.losses import Loss
 from neurosim.training.history import History
-from neurosim.training.metrics import accuracy, is_classification
+from neurosim.training.metrics import CorrectCounter, accuracy, is_classification
 from neurosim.training.optimizer import SGD
 from neurosim.training.progress import Progress
 from neurosim.validation import positive_integer
@@ -34,6 +35,7 @@ def fit(
     seed: int | None = None,
     validation_data: tuple[object, object] | None = None,
     verbose: int = 1,
+    engine: str = "object",
 ) -> History:
     """Train ``network`` on ``X``, ``Y`` with stochastic gradient descent.
 
@@ -59,6 +61,12 @@ def fit(
         Measured after every epoch into ``val_loss`` (and ``val_accuracy``).
     verbose : {0, 1, 2}
         0 silent; 1 a progress bar on a terminal only; 2 a line every tenth of the run.
+    engine : {"object", "compiled"}
+        ``"object"`` computes neuron by neuron and synapse by synapse;
+        ``"compiled"`` computes a layer at a time with matrices (see
+        :meth:`Network.compile`), many times faster. Both give the same
+        weights, to float rounding, and both leave the trained weights in
+        the network's synapses.
 
     Returns
     -------
@@ -89,34 +97,98 @@ def fit(
     if verbose not in (0, 1, 2):
         raise ParameterError(f"verbose must be 0, 1 or 2; got {verbose!r}")
     validation = _validation_batch(network, validation_data, loss)
-    track_accuracy = is_classification(loss_fn.classification, T)
+    runner = _runner(network, engine)
+    X, T = runner.prepare(X), runner.prepare(T)
+    if validation is not None:
+        validation = runner.prepare(validation[0]), runner.prepare(validation[1])
+    counter = CorrectCounter(T) if is_classification(loss_fn.classification, T) else None
 
     rng = np.random.default_rng(seed)
     history = History()
     progress = Progress(epochs, verbose)
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        total_loss, correct = 0.0, 0.0
-        for start in range(0, n, batch):
-            rows = order[start : start + batch]
-            batch_loss = object_engine.backward(network, X[rows], T[rows], loss_fn)
-            if not np.isfinite(batch_loss):
-                _warn_diverged(epoch, start // batch + 1, batch_loss, optimizer.lr)
-                history.diverged_at = epoch
-                progress.close()
-                return history
-            total_loss += batch_loss * len(rows)
-            if track_accuracy:
-                correct += accuracy(_outputs(network), T[rows]) * len(rows)
-            optimizer.step()
-        history.loss.append(total_loss / n)
-        if track_accuracy:
-            history.accuracy.append(correct / n)
-        if validation is not None:
-            _record_validation(network, history, validation, loss_fn, track_accuracy)
-        progress.update(epoch, history.loss[-1])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            total_loss, correct = 0.0, 0.0
+            for start in range(0, n, batch):
+                rows = order[start : start + batch]
+                batch_loss = runner.train_batch(X[rows], T[rows], loss_fn)
+                if not math.isfinite(batch_loss):
+                    _warn_diverged(epoch, start // batch + 1, batch_loss, optimizer.lr)
+                    history.diverged_at = epoch
+                    progress.close()
+                    runner.finish()
+                    return history
+                total_loss += batch_loss * len(rows)
+                if counter is not None:
+                    correct += counter(runner.outputs(len(rows)), rows)
+                optimizer.step()
+            history.loss.append(total_loss / n)
+            if counter is not None:
+                history.accuracy.append(correct / n)
+            if validation is not None:
+                _record_validation(runner, history, validation, loss_fn, counter is not None)
+            progress.update(epoch, history.loss[-1])
     progress.close()
+    runner.finish()
     return history
+
+
+class _ObjectRunner:
+    """Training steps with the object engine."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+
+    def prepare(self, values: np.ndarray) -> np.ndarray:
+        return values
+
+    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
+        return object_engine.backward(self.network, X, T, loss)
+
+    def outputs(self, n: int) -> np.ndarray:
+        return np.column_stack([neuron._a for neuron in self.network.output_layer])
+
+    def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
+        outputs = object_engine.forward(self.network, X)
+        logits = np.column_stack([neuron._z for neuron in self.network.output_layer])
+        return loss.value(logits, outputs, T), outputs
+
+    def finish(self) -> None:
+        """Nothing to do: the neurons already hold the last pass's values."""
+
+
+class _CompiledRunner:
+    """Training steps with the compiled engine."""
+
+    def __init__(self, network: Network) -> None:
+        self.compiled = network._compiled_engine()
+        self.compiled._ensure_current()
+
+    def prepare(self, values: np.ndarray) -> np.ndarray:
+        return values.astype(self.compiled.dtype, copy=False)
+
+    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
+        return self.compiled.train_batch(X, T, loss)
+
+    def outputs(self, n: int) -> np.ndarray:
+        return self.compiled.outputs(n)
+
+    def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
+        return self.compiled.evaluate(X, T, loss)
+
+    def finish(self) -> None:
+        """Leave the last pass's values in the neurons, as the object engine does."""
+        self.compiled.publish_last_pass()
+
+
+_RUNNERS = {"object": _ObjectRunner, "compiled": _CompiledRunner}
+
+
+def _runner(network: Network, engine: object) -> _ObjectRunner | _CompiledRunner:
+    if not isinstance(engine, str) or engine not in _RUNNERS:
+        raise ParameterError(f"engine must be 'object' or 'compiled'; got {engine!r}")
+    return _RUNNERS[engine](network)
 
 
 def _validation_batch(
@@ -134,22 +206,17 @@ def _validation_batch(
 
 
 def _record_validation(
-    network: Network,
+    runner: _ObjectRunner | _CompiledRunner,
     history: History,
     validation: tuple[np.ndarray, np.ndarray],
     loss: Loss,
     track_accuracy: bool,
 ) -> None:
     X_val, T_val = validation
-    outputs = object_engine.forward(network, X_val)
-    logits = np.column_stack([neuron._z for neuron in network.output_layer])
-    history.val_loss.append(loss.value(logits, outputs, T_val))
+    value, outputs = runner.evaluate(X_val, T_val, loss)
+    history.val_loss.append(value)
     if track_accuracy:
         history.val_accuracy.append(accuracy(outputs, T_val))
-
-
-def _outputs(network: Network) -> np.ndarray:
-    return np.column_stack([neuron._a for neuron in network.output_layer])
 
 
 def _warn_diverged(epoch: int, batch: int, value: float, lr: float) -> None:
