@@ -13,15 +13,18 @@ Network(layers=[2, 3, 1], synapses=9, parameters=13)
 True
 """
 
+from neurosim import datasets
 from neurosim.activations import Activation, get_activation, register_activation
 from neurosim.core import Layer, Network, Neuron, Synapse
 from neurosim.diagnostics.gradient_check import GradientCheckReport, gradient_check
+from neurosim.engines.compiled import CompiledNetwork
 from neurosim.errors import (
     CycleError,
     DataError,
     DivergenceWarning,
     FormatVersionError,
     IncompatibleLossError,
+    MissingDependencyError,
     ModelFileError,
     NeurosimError,
     ParameterError,
@@ -39,6 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SGD",
     "Activation",
+    "CompiledNetwork",
     "CycleError",
     "DataError",
     "DivergenceWarning",
@@ -49,6 +53,7 @@ __all__ = [
     "Initializer",
     "Layer",
     "Loss",
+    "MissingDependencyError",
     "ModelFileError",
     "Network",
     "Neuron",
@@ -58,6 +63,7 @@ __all__ = [
     "StructureError",
     "Synapse",
     "UnknownNameError",
+    "datasets",
     "get_activation",
     "get_initializer",
     "get_loss",

@@ -55,5 +55,9 @@ class FormatVersionError(ModelFileError):
     """A saved network was written by a newer neurosim file format."""
 
 
+class MissingDependencyError(NeurosimError, ImportError):
+    """An optional package that a function needs is not installed."""
+
+
 class DivergenceWarning(UserWarning):
     """Training stopped because the loss stopped being a finite number."""

@@ -200,6 +200,7 @@ def test_every_exception_class_in_errors_derives_from_neurosim_error():
         "IncompatibleLossError",
         "ModelFileError",
         "FormatVersionError",
+        "MissingDependencyError",
     }
     for cls in exceptions:
         assert issubclass(cls, ns.NeurosimError), cls

@@ -508,7 +508,7 @@ class Network:
 
     @property
     def dtype(self) -> np.dtype:
-        """The floating-point type the weights and biases are stored in (float64 unless compiled otherwise)."""
+        """The floating-point type of the weights and biases (float64 unless compiled otherwise)."""
         return self._dtype
 
     def compile(self, dtype: str | np.dtype | type | None = None) -> CompiledNetwork:

@@ -142,7 +142,9 @@ class CompiledNetwork:
         _check_graph(network)
         order = network.layer_order()
         position = {layer: i for i, layer in enumerate(order)}
-        plans = {layer: _LayerPlan(layer, position[layer], layer is network.output_layer) for layer in order[1:]}
+        plans = {
+            layer: _LayerPlan(layer, position[layer], layer is network.output_layer) for layer in order[1:]
+        }
         for block in network.blocks:
             plans[block.target].incoming.append((block, position[block.source], bool(block.mask.all())))
             if block.source in plans:
@@ -338,7 +340,7 @@ class CompiledNetwork:
                 np.matmul(d.T, A[source], out=block.grad)
                 if not dense:
                     block.grad *= block.mask
-            d.sum(axis=0, out=plan.bias_grad)
+            np.add.reduce(d, axis=0, out=plan.bias_grad)
 
     def _publish(self, buffers: _Buffers, *, with_deltas: bool) -> None:
         """Copy the last pass's values into the neurons, as the object engine leaves them."""
@@ -367,7 +369,8 @@ def _check_graph(network: Network) -> None:
             if nx.has_path(graph, target, source):
                 raise CycleError(
                     f"cannot compile: the graph has an edge {names[0]} -> {names[1]} that was added to "
-                    "net.graph directly and closes a cycle; change the network with connect() and disconnect()"
+                    "net.graph directly and closes a cycle; change the network with connect() and "
+                    "disconnect()"
                 )
             raise StructureError(
                 f"cannot compile: the graph has an edge {names[0]} -> {names[1]} with no synapse (added to "

@@ -80,7 +80,9 @@ def _identity_backward(
         np.copyto(out, g)
 
 
-def _sigmoid_backward(z: np.ndarray, a: np.ndarray, g: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
+def _sigmoid_backward(
+    z: np.ndarray, a: np.ndarray, g: np.ndarray, out: np.ndarray, scratch: np.ndarray
+) -> None:
     np.subtract(1.0, a, out=scratch)
     scratch *= a
     np.multiply(g, scratch, out=out)

@@ -36,13 +36,20 @@ class SGD:
             raise ParameterError(f"momentum must be a number in [0, 1); got {momentum!r}")
         self.momentum = float(momentum)
         self._velocity: dict[int, np.ndarray] = {}
+        self._parameters: list[tuple[np.ndarray, np.ndarray]] = []
+        self._version: int | None = None
 
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
-        for value, grad in self.network.parameters():
-            if self.momentum == 0.0:
-                value -= self.lr * grad
-                continue
+        if self._version != self.network.structure_version:
+            self._parameters = list(self.network.parameters())
+            self._version = self.network.structure_version
+        if self.momentum == 0.0:
+            lr = self.lr
+            for value, grad in self._parameters:
+                value -= lr * grad
+            return
+        for value, grad in self._parameters:
             velocity = self._velocity.get(id(value))
             if velocity is None:
                 velocity = self._velocity[id(value)] = grad.copy()

@@ -1,0 +1,98 @@
+"""Small datasets for demos, tests and benchmarks.
+
+Each function returns ``(X, y)``: inputs of shape ``(n_samples, n_features)``
+and integer class labels of shape ``(n_samples,)``.
+
+>>> from neurosim import datasets
+>>> X, y = datasets.moons(200, seed=0)
+>>> X.shape, sorted(set(y.tolist()))
+((200, 2), [0, 1])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neurosim.errors import MissingDependencyError, ParameterError, ShapeError
+from neurosim.validation import positive_integer
+
+__all__ = ["digits", "moons", "split", "xor"]
+
+
+def xor() -> tuple[np.ndarray, np.ndarray]:
+    """The four XOR patterns: ``y`` is 1 where exactly one input is 1.
+
+    >>> X, y = xor()
+    >>> X.tolist(), y.tolist()
+    ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0])
+    """
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    return X, np.array([0, 1, 1, 0])
+
+
+def moons(
+    n_samples: int = 1000, *, noise: float = 0.1, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles with Gaussian noise: a classic non-linear 2-D problem.
+
+    Class 0 is the upper half circle of radius 1 around (0, 0), class 1 the
+    lower one around (1, 0.5); each point gets noise of standard deviation
+    ``noise`` on both coordinates. Samples alternate between the classes, so
+    the two are balanced.
+
+    >>> X, y = moons(4, noise=0.0)
+    >>> X.round(3).tolist(), y.tolist()
+    ([[1.0, 0.0], [0.0, 0.5], [-1.0, 0.0], [2.0, 0.5]], [0, 1, 0, 1])
+    """
+    n_samples = positive_integer(n_samples, "n_samples")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0:
+        raise ParameterError(f"noise must be a number >= 0; got {noise!r}")
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_samples) % 2
+    k = np.arange(n_samples) // 2
+    n_per_class = np.where(y == 0, (n_samples + 1) // 2, n_samples // 2)
+    angle = np.pi * k / np.maximum(n_per_class - 1, 1)
+    X = np.where(
+        (y == 0)[:, None],
+        np.column_stack([np.cos(angle), np.sin(angle)]),
+        np.column_stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)]),
+    )
+    return X + rng.normal(scale=noise, size=X.shape), y
+
+
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8x8 handwritten digits: 1797 images as 64 pixels in [0, 1], labels 0..9.
+
+    The data ships with scikit-learn (``pip install "neurosim[datasets]"``).
+    """
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise MissingDependencyError(
+            "datasets.digits() needs scikit-learn, which ships the digits data; "
+            'install it with: pip install "neurosim[datasets]"'
+        ) from None
+    data = load_digits()
+    return data.data / 16.0, data.target.astype(int)
+
+
+def split(
+    X: np.ndarray, y: np.ndarray, *, test_fraction: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffle once with ``seed`` and split into ``X_train, X_test, y_train, y_test``.
+
+    >>> X_train, X_test, y_train, y_test = split(np.arange(20.0).reshape(10, 2), np.arange(10))
+    >>> X_train.shape, X_test.shape, sorted(y_train.tolist() + y_test.tolist()) == list(range(10))
+    ((8, 2), (2, 2), True)
+    """
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)):
+        raise ParameterError(f"test_fraction must be a number in (0, 1); got {test_fraction!r}")
+    if not 0 < test_fraction < 1:
+        raise ParameterError(f"test_fraction must be a number in (0, 1); got {test_fraction!r}")
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ShapeError(f"X has {len(X)} samples but y has {len(y)}; they must match")
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_test = max(1, round(len(X) * test_fraction))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]
