@@ -554,7 +554,7 @@ class Network:
             resolved = np.dtype(dtype)  # type: ignore[call-overload]
         except TypeError:
             resolved = None
-        if resolved not in (np.dtype(np.float64), np.dtype(np.float32)):
+        if resolved is None or resolved not in (np.dtype(np.float64), np.dtype(np.float32)):
             raise ParameterError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
         if resolved == self._dtype:
             return
