@@ -216,7 +216,7 @@ class CompiledNetwork:
         loss_fn, X, T = self.network.prepare_batch(X, Y, loss)
         X, T = X.astype(self.dtype, copy=False), T.astype(self.dtype, copy=False)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value = self.train_batch(X, T, loss_fn)
+            value = self._train_batch(X, T, loss_fn)
         self._publish(self._buffers_for(X.shape[0]), with_deltas=True)
         return value
 
@@ -249,7 +249,7 @@ class CompiledNetwork:
 
     # ------------------------------------------------------------------ the engine
 
-    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
+    def _train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
         """Forward and backward pass on an already validated batch; return the mean loss.
 
         ``X`` and ``T`` must be ``(n, n_inputs)`` and ``(n, n_outputs)``
@@ -271,21 +271,21 @@ class CompiledNetwork:
         self._last_pass = (buffers, True)
         return total / n
 
-    def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
-        """Mean loss and outputs on an already validated batch (like :meth:`train_batch`, no gradients)."""
+    def _evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
+        """Mean loss and outputs on an already validated batch (no gradients)."""
         self._ensure_current()
         buffers = self._run_forward(X)
         self._last_pass = (buffers, False)
         out = self._output
         return loss.value(buffers.Z[out], buffers.A[out], T), buffers.A[out].copy()
 
-    def publish_last_pass(self) -> None:
+    def _publish_last_pass(self) -> None:
         """Copy the last pass's ``z``, ``a`` (and ``delta``) into the neurons."""
         if self._last_pass is not None and self._version == self.network.structure_version:
             buffers, with_deltas = self._last_pass
             self._publish(buffers, with_deltas=with_deltas)
 
-    def outputs(self, n: int) -> np.ndarray:
+    def _outputs(self, n: int) -> np.ndarray:
         """The output layer's activations from the last pass over ``n`` samples (a live buffer)."""
         return self._buffers[n].A[self._output]
 

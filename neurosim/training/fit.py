@@ -169,17 +169,17 @@ class _CompiledRunner:
         return values.astype(self.compiled.dtype, copy=False)
 
     def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
-        return self.compiled.train_batch(X, T, loss)
+        return self.compiled._train_batch(X, T, loss)
 
     def outputs(self, n: int) -> np.ndarray:
-        return self.compiled.outputs(n)
+        return self.compiled._outputs(n)
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
-        return self.compiled.evaluate(X, T, loss)
+        return self.compiled._evaluate(X, T, loss)
 
     def finish(self) -> None:
         """Leave the last pass's values in the neurons, as the object engine does."""
-        self.compiled.publish_last_pass()
+        self.compiled._publish_last_pass()
 
 
 _RUNNERS = {"object": _ObjectRunner, "compiled": _CompiledRunner}
