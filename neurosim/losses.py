@@ -80,7 +80,8 @@ class MeanSquaredError(Loss):
     name = "mse"
 
     def value(self, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
-        return float(np.mean((a - t) ** 2))
+        error = a - t
+        return float(np.vdot(error, error)) / error.size
 
     def output_delta(self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation) -> np.ndarray:
         return activation.backward(z, a, 2.0 * (a - t) / a.shape[1])
@@ -104,8 +105,11 @@ class BinaryCrossEntropy(Loss):
         return t
 
     def value(self, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
-        # -[t log s(z) + (1-t) log(1-s(z))] = max(z, 0) - t z + log(1 + e^-|z|)
-        return float(np.mean(np.maximum(z, 0.0) - t * z + np.log1p(np.exp(-np.abs(z)))))
+        # -[t log s(z) + (1-t) log(1-s(z))] = log(1 + e^z) - t z, and logaddexp(0, z)
+        # computes log(1 + e^z) as max(z, 0) + log1p(e^-|z|), which never overflows
+        per_output = np.logaddexp(0.0, z)
+        per_output -= t * z
+        return float(np.add.reduce(per_output, axis=None)) / per_output.size
 
     def output_delta(self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation) -> np.ndarray:
         return (a - t) / a.shape[1]
@@ -148,9 +152,10 @@ class CrossEntropy(Loss):
         return np.eye(n_outputs)[labels.astype(int)]
 
     def value(self, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
-        shift = np.max(z, axis=1, keepdims=True)
-        log_sum_exp = shift + np.log(np.sum(np.exp(z - shift), axis=1, keepdims=True))
-        return float(np.mean(np.sum(t * (log_sum_exp - z), axis=1)))
+        shift = np.maximum.reduce(z, axis=1, keepdims=True)
+        log_sum_exp = shift + np.log(np.add.reduce(np.exp(z - shift), axis=1, keepdims=True))
+        # per sample: sum_j t_j (log_sum_exp - z_j) = -sum_j t_j log softmax(z)_j
+        return float(np.add.reduce(t * (log_sum_exp - z), axis=None)) / z.shape[0]
 
     def output_delta(self, z: np.ndarray, a: np.ndarray, t: np.ndarray, activation: Activation) -> np.ndarray:
         return a * np.sum(t, axis=1, keepdims=True) - t

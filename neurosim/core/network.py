@@ -76,6 +76,11 @@ class Network:
         self._compiled: CompiledNetwork | None = None
         #: bumped on every change of structure (layers or synapses added or removed)
         self.structure_version = 0
+        # bumped whenever any weight, bias or gradient array is replaced by another one
+        # (a structural change, a new dtype, packing), so that holders of arrays refresh
+        self._layout_version = 0
+        self._packed: tuple[np.ndarray, np.ndarray] | None = None
+        self._packed_version = -1
 
     # ------------------------------------------------------------------ building
 
@@ -282,6 +287,7 @@ class Network:
     def _structure_changed(self) -> None:
         self._order = None
         self.structure_version += 1
+        self._layout_version += 1
 
     # ----------------------------------------------------------------- looking up
 
@@ -564,7 +570,37 @@ class Network:
             if not layer.is_input:
                 layer.bias, layer.bias_grad = layer.bias.astype(resolved), layer.bias_grad.astype(resolved)
         self._dtype = resolved
-        self._structure_changed()
+        self._layout_version += 1
+
+    def _pack_parameters(self) -> None:
+        """Move every weight, bias and gradient array into one flat value and one flat gradient vector.
+
+        Each block's ``weight`` and ``grad`` and each layer's ``bias`` and
+        ``bias_grad`` become views into the two vectors, with the same
+        values, so an optimizer can update every parameter with one vector
+        operation. Nothing is copied twice: the vectors *are* the storage.
+        """
+        if self._packed_version == self._layout_version:
+            return
+        owners: list[tuple[object, str, str]] = [(block, "weight", "grad") for block in self.blocks]
+        owners += [(layer, "bias", "bias_grad") for layer in self.layer_order() if not layer.is_input]
+        total = sum(getattr(owner, value).size for owner, value, _ in owners)
+        values, grads = np.empty(total, self._dtype), np.empty(total, self._dtype)
+        offset = 0
+        for owner, value_name, grad_name in owners:
+            for flat, name in ((values, value_name), (grads, grad_name)):
+                old = getattr(owner, name)
+                new = flat[offset : offset + old.size].reshape(old.shape)
+                new[...] = old
+                setattr(owner, name, new)
+            offset += getattr(owner, value_name).size
+        self._packed = (values, grads)
+        self._layout_version += 1
+        self._packed_version = self._layout_version
+
+    def _flat_parameters(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The flat ``(values, gradients)`` vectors if every parameter lives in them, else ``None``."""
+        return self._packed if self._packed_version == self._layout_version else None
 
     def _compiled_engine(self) -> CompiledNetwork:
         """The compiled engine training uses: the last one :meth:`compile` made, or a new one."""

@@ -29,7 +29,10 @@ computes on an old graph.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -71,23 +74,117 @@ class _LayerPlan:
         self.bias = layer.bias
         self.bias_grad = layer.bias_grad
         self.activate, self.derivative = activation_kernels(layer.activation)
-        #: (block, source position, whether the block is dense)
-        self.incoming: list[tuple[WeightBlock, int, bool]] = []
+        #: (block, source position, whether the block is dense, the block's weight transposed)
+        self.incoming: list[tuple[WeightBlock, int, bool, np.ndarray]] = []
         #: (block, target position)
         self.outgoing: list[tuple[WeightBlock, int]] = []
 
 
+Operation = Callable[[], object]
+
+
 class _Buffers:
-    """Preallocated ``(n, size)`` arrays of every layer for one batch size ``n``."""
+    """Preallocated ``(n, size)`` arrays of every layer for one batch size ``n``, and the passes over them.
 
-    __slots__ = ("A", "D", "G", "S", "Z")
+    ``Z``, ``A``, ``D`` (deltas), ``G`` (``dL/dA``) and ``S`` (scratch) hold
+    one array per layer in computing order; ``A[0]`` is the input batch of
+    the current pass. Each pass is compiled once into a list of operations
+    bound to these arrays (:meth:`forward_program`, :meth:`backward_program`),
+    so running it is a loop of numpy calls with nothing left to look up.
+    """
 
-    def __init__(self, sizes: list[int], n: int, dtype: np.dtype) -> None:
+    __slots__ = ("A", "D", "G", "S", "Z", "_backward", "forward")
+
+    def __init__(self, plans: list[_LayerPlan], sizes: list[int], n: int, dtype: np.dtype) -> None:
         self.Z = [np.empty((n, size), dtype) for size in sizes]
         self.A = [np.empty((n, size), dtype) for size in sizes]
         self.D = [np.empty((n, size), dtype) for size in sizes]
         self.G = [np.empty((n, size), dtype) for size in sizes]
         self.S = [np.empty((n, size), dtype) for size in sizes]
+        self.forward = self.forward_program(plans)
+        self._backward: dict[bool, list[Operation]] = {}
+
+    def source(self, position: int) -> Callable[[], np.ndarray]:
+        """Activations of layer ``position`` at run time (the input batch changes from pass to pass)."""
+        A = self.A
+        return lambda: A[position]
+
+    def forward_program(self, plans: list[_LayerPlan]) -> list[Operation]:
+        """``Z = bias + sum of A_source @ W.T`` then ``A = f(Z)``, layer by layer."""
+        A, Z, S = self.A, self.Z, self.S
+        program: list[Operation] = []
+        for plan in plans:
+            z = Z[plan.position]
+            for k, (_, source, _, weight_T) in enumerate(plan.incoming):
+                a = self.source(source) if source == 0 else A[source]
+                program.append(_product(a, weight_T, z, accumulate=k > 0, scratch=S[plan.position]))
+            if plan.incoming:
+                program.append(partial(np.add, z, plan.bias, z))
+            else:
+                program.append(partial(np.copyto, z, plan.bias))
+            program.append(partial(plan.activate, z, A[plan.position]))
+        return program
+
+    def backward_program(self, plans: list[_LayerPlan], loss_gives_dA: bool) -> list[Operation]:
+        """Deltas in reverse order, then each layer's weight and bias gradients.
+
+        On entry the output layer's ``D`` holds the loss's delta: ``dL/dA``
+        if ``loss_gives_dA``, else ``dL/dZ`` (both already divided by ``n``).
+        """
+        program = self._backward.get(loss_gives_dA)
+        if program is not None:
+            return program
+        A, Z, D, G, S = self.A, self.Z, self.D, self.G, self.S
+        program = []
+        for plan in reversed(plans):
+            p = plan.position
+            for k, (block, target) in enumerate(plan.outgoing):
+                program.append(_product(D[target], block.weight, G[p], accumulate=k > 0, scratch=S[p]))
+            derivative = plan.derivative
+            if plan.outgoing and not plan.is_output:
+                program.append(partial(derivative, Z[p], A[p], G[p], D[p], S[p]))
+            elif plan.outgoing and loss_gives_dA:
+                program.append(partial(np.add, G[p], D[p], G[p]))
+                program.append(partial(derivative, Z[p], A[p], G[p], D[p], S[p]))
+            elif plan.outgoing:
+                program.append(partial(derivative, Z[p], A[p], G[p], G[p], S[p]))
+                program.append(partial(np.add, D[p], G[p], D[p]))
+            elif not plan.is_output:
+                program.append(partial(D[p].fill, 0.0))  # reaches no loss: no gradient
+            elif loss_gives_dA:
+                program.append(partial(derivative, Z[p], A[p], D[p], D[p], S[p]))
+            delta_T = D[p].T
+            for block, source, dense, _ in plan.incoming:
+                a = self.source(source) if source == 0 else A[source]
+                program.append(_product(delta_T, a, block.grad, accumulate=False, scratch=None))
+                if not dense:
+                    program.append(partial(np.multiply, block.grad, block.mask, block.grad))
+            program.append(partial(np.add.reduce, D[p], 0, None, plan.bias_grad))
+        self._backward[loss_gives_dA] = program
+        return program
+
+
+def _product(
+    left: np.ndarray | Callable[[], np.ndarray],
+    right: np.ndarray | Callable[[], np.ndarray],
+    out: np.ndarray,
+    *,
+    accumulate: bool,
+    scratch: np.ndarray | None,
+) -> Operation:
+    """``out = left @ right`` (or ``out += left @ right``).
+
+    Either factor may be a function giving the array at run time (the input batch).
+    """
+    if callable(left) or callable(right):
+        get_left = left if callable(left) else lambda: left
+        get_right = right if callable(right) else lambda: right
+        if accumulate:
+            return lambda: np.add(out, np.matmul(get_left(), get_right(), scratch), out)
+        return lambda: np.matmul(get_left(), get_right(), out)
+    if accumulate:
+        return lambda: np.add(out, np.matmul(left, right, scratch), out)
+    return partial(np.matmul, left, right, out)
 
 
 class CompiledNetwork:
@@ -124,6 +221,8 @@ class CompiledNetwork:
         self._output_plan: _LayerPlan | None = None
         self._loss_kernels: dict[Loss, tuple[LossKernel, bool]] = {}
         self._last_pass: tuple[_Buffers, bool] | None = None
+        self._last_n = -1
+        self._last_buffers: _Buffers | None = None
         self._ensure_current()
 
     # ------------------------------------------------------------------ compiling
@@ -136,17 +235,19 @@ class CompiledNetwork:
     def _ensure_current(self) -> None:
         """Compile (again) if the network's structure changed since the last compile."""
         network = self.network
-        if self._version == network.structure_version:
+        if self._version == network._layout_version:
             return
         network._require_layers()
         _check_graph(network)
+        network._pack_parameters()
         order = network.layer_order()
         position = {layer: i for i, layer in enumerate(order)}
         plans = {
             layer: _LayerPlan(layer, position[layer], layer is network.output_layer) for layer in order[1:]
         }
         for block in network.blocks:
-            plans[block.target].incoming.append((block, position[block.source], bool(block.mask.all())))
+            dense = bool(block.mask.all())
+            plans[block.target].incoming.append((block, position[block.source], dense, block.weight.T))
             if block.source in plans:
                 plans[block.source].outgoing.append((block, position[block.target]))
         self._plans = [plans[layer] for layer in order[1:]]
@@ -155,17 +256,21 @@ class CompiledNetwork:
         self._output_plan = plans[network.output_layer]
         self._loss_kernels.clear()
         self._buffers.clear()
+        self._last_n = -1
         self._last_pass = None
-        self._version = network.structure_version
+        self._version = network._layout_version
 
     def _buffers_for(self, n: int) -> _Buffers:
+        if n == self._last_n:
+            return self._last_buffers
         buffers = self._buffers.get(n)
         if buffers is None:
-            buffers = self._buffers[n] = _Buffers(self._sizes, n, self.dtype)
+            buffers = self._buffers[n] = _Buffers(self._plans, self._sizes, n, self.dtype)
             if len(self._buffers) > _BUFFER_SETS:
                 self._buffers.popitem(last=False)
         else:
             self._buffers.move_to_end(n)
+        self._last_n, self._last_buffers = n, buffers
         return buffers
 
     # ------------------------------------------------------------------ public passes
@@ -216,7 +321,9 @@ class CompiledNetwork:
         loss_fn, X, T = self.network.prepare_batch(X, Y, loss)
         X, T = X.astype(self.dtype, copy=False), T.astype(self.dtype, copy=False)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            value = self._train_batch(X, T, loss_fn)
+            self._train_batch(X, T, loss_fn)
+            logits, outputs = self._output_values(X.shape[0])
+            value = loss_fn.value(logits, outputs, T)
         self._publish(self._buffers_for(X.shape[0]), with_deltas=True)
         return value
 
@@ -250,15 +357,18 @@ class CompiledNetwork:
     # ------------------------------------------------------------------ the engine
 
     def _train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
-        """Forward and backward pass on an already validated batch; return the mean loss.
+        """Forward and backward pass on an already validated batch.
 
-        ``X`` and ``T`` must be ``(n, n_inputs)`` and ``(n, n_outputs)``
-        arrays of :attr:`dtype` (see :meth:`Network.prepare_batch`). This is
-        the inner loop of training: it checks nothing, and it expects the
-        caller to silence floating-point warnings (``np.errstate``) once
-        around the whole loop.
+        Returns a number that is finite if and only if the batch's loss is
+        (the loss itself when it is not finite); :meth:`_output_values` gives
+        what the loss is computed from. ``X`` and ``T`` must be ``(n,
+        n_inputs)`` and ``(n, n_outputs)`` arrays of :attr:`dtype` (see
+        :meth:`Network.prepare_batch`). This is the inner loop of training: it
+        checks nothing, and it expects the caller to silence floating-point
+        warnings (``np.errstate``) once around the whole loop.
         """
-        self._ensure_current()
+        if self._version != self.network._layout_version:
+            self._ensure_current()
         n = X.shape[0]
         buffers = self._run_forward(X)
         kernels = self._loss_kernels.get(loss)
@@ -266,10 +376,19 @@ class CompiledNetwork:
             kernels = self._loss_kernels[loss] = loss_kernel(loss, self._output_plan.layer.activation)
         kernel, loss_gives_dA = kernels
         out = self._output
-        total = kernel(buffers.Z[out], buffers.A[out], T, buffers.D[out], buffers.S[out], 1.0 / n)
+        Z, A = buffers.Z[out], buffers.A[out]
+        check = kernel(Z, A, T, buffers.D[out], buffers.S[out], 1.0 / n)
+        if not math.isfinite(check):
+            # a sum of logits can overflow while every logit, and the loss, is finite
+            check = loss.value(Z, A, T)
         self._run_backward(buffers, loss_gives_dA)
         self._last_pass = (buffers, True)
-        return total / n
+        return check
+
+    def _output_values(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The output layer's ``Z`` and ``A`` from the last pass over ``n`` samples (live buffers)."""
+        buffers = self._buffers_for(n)
+        return buffers.Z[self._output], buffers.A[self._output]
 
     def _evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         """Mean loss and outputs on an already validated batch (no gradients)."""
@@ -281,66 +400,21 @@ class CompiledNetwork:
 
     def _publish_last_pass(self) -> None:
         """Copy the last pass's ``z``, ``a`` (and ``delta``) into the neurons."""
-        if self._last_pass is not None and self._version == self.network.structure_version:
+        if self._last_pass is not None and self._version == self.network._layout_version:
             buffers, with_deltas = self._last_pass
             self._publish(buffers, with_deltas=with_deltas)
 
-    def _outputs(self, n: int) -> np.ndarray:
-        """The output layer's activations from the last pass over ``n`` samples (a live buffer)."""
-        return self._buffers[n].A[self._output]
-
     def _run_forward(self, X: np.ndarray) -> _Buffers:
         buffers = self._buffers_for(X.shape[0])
-        Z, A = buffers.Z, buffers.A
-        Z[0] = A[0] = X
-        for plan in self._plans:
-            z = Z[plan.position]
-            if plan.incoming:
-                for k, (block, source, _) in enumerate(plan.incoming):
-                    if k == 0:
-                        np.matmul(A[source], block.weight.T, out=z)
-                    else:
-                        z += A[source] @ block.weight.T
-                z += plan.bias
-            else:
-                z[...] = plan.bias
-            plan.activate(z, A[plan.position])
+        buffers.Z[0] = buffers.A[0] = X
+        for operation in buffers.forward:
+            operation()
         return buffers
 
     def _run_backward(self, buffers: _Buffers, loss_gives_dA: bool) -> None:
-        """Fill every layer's delta (scaled by 1/n) and every gradient.
-
-        On entry the output layer's ``D`` holds the loss's delta: ``dL/dA``
-        if ``loss_gives_dA``, else ``dL/dZ`` (both already divided by ``n``).
-        """
-        Z, A, D, G, S = buffers.Z, buffers.A, buffers.D, buffers.G, buffers.S
-        for plan in reversed(self._plans):
-            p = plan.position
-            if plan.outgoing:
-                g = G[p]
-                for k, (block, target) in enumerate(plan.outgoing):
-                    if k == 0:
-                        np.matmul(D[target], block.weight, out=g)
-                    else:
-                        g += D[target] @ block.weight
-                if not plan.is_output:
-                    plan.derivative(Z[p], A[p], g, D[p], S[p])
-                elif loss_gives_dA:
-                    g += D[p]
-                    plan.derivative(Z[p], A[p], g, D[p], S[p])
-                else:
-                    plan.derivative(Z[p], A[p], g, g, S[p])
-                    D[p] += g
-            elif not plan.is_output:
-                D[p].fill(0.0)
-            elif loss_gives_dA:
-                plan.derivative(Z[p], A[p], D[p], D[p], S[p])
-            d = D[p]
-            for block, source, dense in plan.incoming:
-                np.matmul(d.T, A[source], out=block.grad)
-                if not dense:
-                    block.grad *= block.mask
-            np.add.reduce(d, axis=0, out=plan.bias_grad)
+        """Fill every layer's delta (scaled by 1/n) and every gradient."""
+        for operation in buffers.backward_program(self._plans, loss_gives_dA):
+            operation()
 
     def _publish(self, buffers: _Buffers, *, with_deltas: bool) -> None:
         """Copy the last pass's values into the neurons, as the object engine leaves them."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -97,8 +98,8 @@ def fit(
     if verbose not in (0, 1, 2):
         raise ParameterError(f"verbose must be 0, 1 or 2; got {verbose!r}")
     validation = _validation_batch(network, validation_data, loss)
-    runner = _runner(network, engine)
-    X, T = runner.prepare(X), runner.prepare(T)
+    runner = _runner(network, engine, T.shape)
+    data = _EpochData(runner.prepare(X), runner.prepare(T), batch)
     if validation is not None:
         validation = runner.prepare(validation[0]), runner.prepare(validation[1])
     counter = CorrectCounter(T) if is_classification(loss_fn.classification, T) else None
@@ -109,45 +110,90 @@ def fit(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n) if shuffle else np.arange(n)
-            total_loss, correct = 0.0, 0.0
-            for start in range(0, n, batch):
-                rows = order[start : start + batch]
-                batch_loss = runner.train_batch(X[rows], T[rows], loss_fn)
-                if not math.isfinite(batch_loss):
-                    _warn_diverged(epoch, start // batch + 1, batch_loss, optimizer.lr)
-                    history.diverged_at = epoch
-                    progress.close()
-                    runner.finish()
-                    return history
-                total_loss += batch_loss * len(rows)
-                if counter is not None:
-                    correct += counter(runner.outputs(len(rows)), rows)
-                optimizer.step()
-            history.loss.append(total_loss / n)
+            diverged = _train_epoch(runner, optimizer, data, order, loss_fn)
+            if diverged is not None:
+                _warn_diverged(epoch, *diverged, optimizer.lr)
+                history.diverged_at = epoch
+                break
+            epoch_loss, outputs = runner.epoch_result(data.T_epoch, loss_fn)
+            history.loss.append(epoch_loss)
             if counter is not None:
-                history.accuracy.append(correct / n)
+                history.accuracy.append(counter(outputs, order) / n)
             if validation is not None:
                 _record_validation(runner, history, validation, loss_fn, counter is not None)
-            progress.update(epoch, history.loss[-1])
+            progress.update(epoch, epoch_loss)
     progress.close()
     runner.finish()
     return history
 
 
+def _train_epoch(
+    runner: _ObjectRunner | _CompiledRunner,
+    optimizer: SGD,
+    data: _EpochData,
+    order: np.ndarray,
+    loss: Loss,
+) -> tuple[int, float] | None:
+    """One epoch of updates; return ``(batch number, loss)`` of a batch whose loss is not finite, or None."""
+    for number, (start, stop, X, T) in enumerate(data.batches(order), start=1):
+        check = runner.train_batch(X, T, loss, start, stop)
+        if not math.isfinite(check):
+            return number, check
+        optimizer.step()
+    return None
+
+
+#: training inputs up to this size are gathered into epoch order once per epoch;
+#: larger ones batch by batch, so that each batch's inputs are still in cache when used
+_GATHER_LIMIT = 4 * 2**20
+
+
+class _EpochData:
+    """The training samples of an epoch, visited in its order, batch by batch."""
+
+    def __init__(self, X: np.ndarray, T: np.ndarray, batch: int) -> None:
+        self.X, self.T, self.batch = X, T, batch
+        self.X_epoch = np.empty_like(X) if X.nbytes <= _GATHER_LIMIT else None
+        #: the targets in the order of the last epoch
+        self.T_epoch = np.empty_like(T)
+
+    def batches(self, order: np.ndarray) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+        """``(start, stop, X_batch, T_batch)`` for each batch of the epoch visiting ``order``."""
+        self.T.take(order, axis=0, out=self.T_epoch)
+        if self.X_epoch is not None:
+            self.X.take(order, axis=0, out=self.X_epoch)
+        n, batch = len(order), self.batch
+        for start in range(0, n, batch):
+            stop = min(start + batch, n)
+            if self.X_epoch is not None:
+                yield start, stop, self.X_epoch[start:stop], self.T_epoch[start:stop]
+            else:
+                yield start, stop, self.X[order[start:stop]], self.T_epoch[start:stop]
+
+
 class _ObjectRunner:
     """Training steps with the object engine."""
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, target_shape: tuple[int, int]) -> None:
         self.network = network
+        self.outputs = np.empty(target_shape)
+        self.total = 0.0
 
     def prepare(self, values: np.ndarray) -> np.ndarray:
         return values
 
-    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
-        return object_engine.backward(self.network, X, T, loss)
+    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss, start: int, stop: int) -> float:
+        """Forward and backward pass; return the batch's mean loss."""
+        value = object_engine.backward(self.network, X, T, loss)
+        self.total += value * (stop - start)
+        for neuron in self.network.output_layer:
+            self.outputs[start:stop, neuron.index] = neuron._a
+        return value
 
-    def outputs(self, n: int) -> np.ndarray:
-        return np.column_stack([neuron._a for neuron in self.network.output_layer])
+    def epoch_result(self, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
+        """The epoch's mean loss and its outputs (in epoch order)."""
+        value, self.total = self.total / len(T), 0.0
+        return value, self.outputs
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         outputs = object_engine.forward(self.network, X)
@@ -159,20 +205,33 @@ class _ObjectRunner:
 
 
 class _CompiledRunner:
-    """Training steps with the compiled engine."""
+    """Training steps with the compiled engine.
 
-    def __init__(self, network: Network) -> None:
+    The epoch's loss is computed once per epoch, from every batch's output
+    logits and activations kept in epoch-long arrays; each batch only checks
+    that its loss is finite.
+    """
+
+    def __init__(self, network: Network, target_shape: tuple[int, int]) -> None:
         self.compiled = network._compiled_engine()
         self.compiled._ensure_current()
+        self.logits = np.empty(target_shape, self.compiled.dtype)
+        self.outputs = np.empty(target_shape, self.compiled.dtype)
 
     def prepare(self, values: np.ndarray) -> np.ndarray:
         return values.astype(self.compiled.dtype, copy=False)
 
-    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
-        return self.compiled._train_batch(X, T, loss)
+    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss, start: int, stop: int) -> float:
+        """Forward and backward pass; return a number that is finite if and only if the loss is."""
+        check = self.compiled._train_batch(X, T, loss)
+        logits, outputs = self.compiled._output_values(stop - start)
+        self.logits[start:stop] = logits
+        self.outputs[start:stop] = outputs
+        return check
 
-    def outputs(self, n: int) -> np.ndarray:
-        return self.compiled._outputs(n)
+    def epoch_result(self, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
+        """The epoch's mean loss and its outputs (in epoch order)."""
+        return loss.value(self.logits, self.outputs, T), self.outputs
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         return self.compiled._evaluate(X, T, loss)
@@ -185,10 +244,12 @@ class _CompiledRunner:
 _RUNNERS = {"object": _ObjectRunner, "compiled": _CompiledRunner}
 
 
-def _runner(network: Network, engine: object) -> _ObjectRunner | _CompiledRunner:
+def _runner(
+    network: Network, engine: object, target_shape: tuple[int, int]
+) -> _ObjectRunner | _CompiledRunner:
     if not isinstance(engine, str) or engine not in _RUNNERS:
         raise ParameterError(f"engine must be 'object' or 'compiled'; got {engine!r}")
-    return _RUNNERS[engine](network)
+    return _RUNNERS[engine](network, target_shape)
 
 
 def _validation_batch(

@@ -36,20 +36,25 @@ class SGD:
             raise ParameterError(f"momentum must be a number in [0, 1); got {momentum!r}")
         self.momentum = float(momentum)
         self._velocity: dict[int, np.ndarray] = {}
-        self._parameters: list[tuple[np.ndarray, np.ndarray]] = []
+        self._parameters: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._version: int | None = None
 
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
-        if self._version != self.network.structure_version:
-            self._parameters = list(self.network.parameters())
-            self._version = self.network.structure_version
+        network = self.network
+        if self._version != network._layout_version:
+            # one flat vector when the compiled engine has packed the parameters, else array by array
+            flat = network._flat_parameters()
+            pairs = [flat] if flat is not None else list(network.parameters())
+            self._parameters = [(value, grad, np.empty_like(value)) for value, grad in pairs]
+            self._version = network._layout_version
         if self.momentum == 0.0:
             lr = self.lr
-            for value, grad in self._parameters:
-                value -= lr * grad
+            for value, grad, scratch in self._parameters:
+                np.multiply(grad, lr, out=scratch)
+                value -= scratch
             return
-        for value, grad in self._parameters:
+        for value, grad, _ in self._parameters:
             velocity = self._velocity.get(id(value))
             if velocity is None:
                 velocity = self._velocity[id(value)] = grad.copy()
