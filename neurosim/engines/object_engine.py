@@ -102,9 +102,11 @@ def _backpropagate_into(layer: Layer) -> None:
 def _set_gradients(layer: Layer) -> None:
     """Each incoming synapse's gradient and each neuron's bias gradient (means over the batch)."""
     for neuron in layer:
-        layer.bias_grad[neuron.index] = np.mean(neuron._delta)
+        delta, n = neuron._delta, len(neuron._delta)
+        layer.bias_grad[neuron.index] = np.add.reduce(delta) / n
         for synapse in neuron.incoming:
-            synapse._block.grad[synapse._row, synapse._col] = np.mean(neuron._delta * synapse.source._a)
+            # the mean over samples of delta * source.a, as one dot product
+            synapse._block.grad[synapse._row, synapse._col] = np.dot(delta, synapse.source._a) / n
 
 
 def _stack(layer: Layer, attribute: str) -> np.ndarray:
