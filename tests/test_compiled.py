@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import numpy as np
@@ -10,6 +11,7 @@ from test_bad_input import refused
 
 import neurosim as ns
 from neurosim.activations import ACTIVATIONS
+from neurosim.engines import kernels
 
 X = np.array([[0.5, -1.0], [2.0, 0.25], [-0.3, 0.8], [1.0, 1.0]])
 Y = np.array([[1.0], [0.0], [1.0], [0.0]])
@@ -333,3 +335,85 @@ def test_digits_reach_97_percent_test_accuracy_with_the_compiled_engine(seed):
     net.fit(X_train, y_train, engine="compiled", verbose=0, **options)
     test_accuracy = np.mean(net.predict(X_test).argmax(axis=1) == y_test)
     assert test_accuracy >= 0.97
+
+
+def test_a_refused_compile_changes_nothing_not_even_the_dtype():
+    net = layered()
+    net.graph.add_edge(net["input[0]"], net["output[0]"])
+    with refused(net, ns.StructureError, "with no synapse"):
+        net.compile(dtype="float32")
+    assert net.dtype == np.float64 and net["output"].bias.dtype == np.float64
+
+
+# ----------------------------------------------------------------- kernels and fit paths
+
+EXTREMES = np.array([[-1e300, -800.0, -40.0, -1.0, -1e-300, 0.0], [1e-300, 0.5, 1.0, 40.0, 800.0, 1e300]])
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_kernels_compute_the_activation_and_its_derivative(name):
+    """The compiled engine's in-place kernels against the activation's own definition."""
+    activation = ACTIVATIONS[name]
+    forward, backward = kernels.activation_kernels(activation)
+    a = np.empty_like(EXTREMES)
+    with np.errstate(over="ignore"):  # as the engine runs them
+        forward(EXTREMES, a)
+    expected = activation(EXTREMES)
+    assert np.isfinite(a).all() or name in {"identity", "leaky_relu", "softplus", "relu"}
+    assert np.allclose(a, expected, rtol=1e-15, atol=0) or np.array_equal(a, expected)
+    g = np.linspace(-2.0, 2.0, EXTREMES.size).reshape(EXTREMES.shape)
+    out, scratch = np.empty_like(g), np.empty_like(g)
+    backward(EXTREMES, a, g, out, scratch)
+    assert np.array_equal(out, activation.backward(EXTREMES, expected, g)) or np.allclose(
+        out, activation.backward(EXTREMES, expected, g), rtol=1e-15, atol=1e-300
+    )
+    # out may be the same array as g
+    backward(EXTREMES, a, g, g, scratch)
+    assert np.allclose(g, out, rtol=0, atol=0)
+
+
+def test_fit_gathers_batches_either_way_with_the_same_result(monkeypatch):
+    """Small training sets are gathered into epoch order once per epoch, large ones batch by batch."""
+    fit_module = importlib.import_module("neurosim.training.fit")
+    X_big, y_big = ns.datasets.moons(200, seed=1)
+    results = []
+    for limit in (0, 2**30):  # batch by batch, then once per epoch
+        monkeypatch.setattr(fit_module, "_GATHER_LIMIT", limit)
+        for engine in ("object", "compiled"):
+            net = ns.Network.from_shape([2, 5, 1], activation="tanh", output_activation="sigmoid", seed=0)
+            options = {"epochs": 3, "lr": 0.3, "batch_size": 7, "loss": "bce", "seed": 4, "verbose": 0}
+            history = net.fit(X_big, y_big, engine=engine, **options)
+            results.append((engine, history.loss, [b.weight.copy() for b in net.blocks]))
+    for engine, loss, weights in results[1:]:
+        assert loss == pytest.approx(results[0][1], rel=1e-10), engine
+        for a, b in zip(weights, results[0][2], strict=True):
+            assert np.allclose(a, b, rtol=1e-10, atol=1e-14), engine
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_engines_record_the_same_validation_history(shuffle):
+    X_all, y_all = ns.datasets.moons(120, seed=2)
+    histories, nets = [], []
+    for engine in ("object", "compiled"):
+        net = ns.Network.from_shape([2, 4, 2], activation="tanh", output_activation="softmax", seed=1)
+        histories.append(
+            net.fit(
+                X_all[:90],
+                y_all[:90],
+                epochs=5,
+                lr=0.5,
+                batch_size=16,
+                loss="cross_entropy",
+                shuffle=shuffle,
+                seed=0,
+                validation_data=(X_all[90:], y_all[90:]),
+                engine=engine,
+                verbose=0,
+            )
+        )
+        nets.append(net)
+    for record in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert getattr(histories[1], record) == pytest.approx(getattr(histories[0], record), rel=1e-10)
+    # after training with validation data, the neurons hold the validation pass, in both engines
+    assert np.allclose(nets[0]["hidden1[3]"].a, nets[1]["hidden1[3]"].a, rtol=1e-10)
+    assert len(nets[1]["hidden1[3]"].a) == 30 and nets[1]["hidden1[3]"].delta is None

@@ -17,7 +17,7 @@ from neurosim.core.neuron import Neuron
 from neurosim.core.synapse import Synapse
 from neurosim.core.weights import WeightBlock
 from neurosim.engines import object_engine
-from neurosim.engines.compiled import CompiledNetwork
+from neurosim.engines.compiled import CompiledNetwork, check_graph
 from neurosim.errors import CycleError, ParameterError, ShapeError, StructureError, UnknownNameError
 from neurosim.initializers import Initializer, get_initializer
 from neurosim.losses import Loss, get_loss
@@ -550,18 +550,14 @@ class Network:
         >>> net.compile(dtype="float32").dtype, net.synapse("input[0]", "hidden1[0]").weight
         (dtype('float32'), ...)
         """
-        if dtype is not None:
-            self._set_dtype(dtype)
+        resolved = self._dtype if dtype is None else _storage_dtype(dtype)
+        self._require_layers()
+        check_graph(self)  # before anything changes, so a refused compile changes nothing
+        self._set_dtype(resolved)
         self._compiled = CompiledNetwork(self)
         return self._compiled
 
-    def _set_dtype(self, dtype: object) -> None:
-        try:
-            resolved = np.dtype(dtype)  # type: ignore[call-overload]
-        except TypeError:
-            resolved = None
-        if resolved is None or resolved not in (np.dtype(np.float64), np.dtype(np.float32)):
-            raise ParameterError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
+    def _set_dtype(self, resolved: np.dtype) -> None:
         if resolved == self._dtype:
             return
         for block in self._blocks.values():
@@ -631,6 +627,16 @@ class Network:
         from neurosim.io.json_format import save
 
         save(self, path)
+
+
+def _storage_dtype(dtype: object) -> np.dtype:
+    try:
+        resolved = np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ParameterError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
+    return resolved
 
 
 def _describe(item: Layer | Neuron) -> str:

@@ -238,7 +238,7 @@ class CompiledNetwork:
         if self._version == network._layout_version:
             return
         network._require_layers()
-        _check_graph(network)
+        check_graph(network)
         network._pack_parameters()
         order = network.layer_order()
         position = {layer: i for i, layer in enumerate(order)}
@@ -430,7 +430,7 @@ class CompiledNetwork:
                 neuron._delta = None if deltas is None else deltas[:, i].astype(float)
 
 
-def _check_graph(network: Network) -> None:
+def check_graph(network: Network) -> None:
     """Refuse a graph changed behind the network's back (edges added or removed directly)."""
     graph = network.graph
     n_synapses = sum(block.n_synapses for block in network._blocks.values())
