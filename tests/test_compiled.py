@@ -417,3 +417,35 @@ def test_engines_record_the_same_validation_history(shuffle):
     # after training with validation data, the neurons hold the validation pass, in both engines
     assert np.allclose(nets[0]["hidden1[3]"].a, nets[1]["hidden1[3]"].a, rtol=1e-10)
     assert len(nets[1]["hidden1[3]"].a) == 30 and nets[1]["hidden1[3]"].delta is None
+
+
+@pytest.mark.parametrize("build", ["from_shape", "by hand"])
+def test_arrays_held_before_training_stay_live(build):
+    """Training never moves a weight or bias array, so references taken earlier keep seeing the values."""
+    if build == "from_shape":
+        net = layered()
+    else:
+        net = ns.Network(seed=0)
+        net.add_layer(2)
+        net.add_layer(3, activation="tanh")
+        net.add_layer(1, name="output", activation="sigmoid")
+        net.connect("input", "hidden1")
+        net.connect("hidden1", "output")
+    bias, weights = net["hidden1"].bias, net.blocks[0].weight
+    W, _, _ = net.compile().matrix("input", "hidden1")
+    before = weights.copy()
+    net.fit(X, Y, epochs=20, lr=0.5, loss="bce", engine="compiled", verbose=0)
+    assert net["hidden1"].bias is bias and net.blocks[0].weight is weights
+    assert not np.array_equal(weights, before)
+    assert np.array_equal(W, weights) and bias[1] == net["hidden1[1]"].bias
+
+
+def test_a_connection_added_after_from_shape_is_trained_too():
+    net, twin_net = layered(), layered()
+    for n in (net, twin_net):
+        n.connect("input[1]", "output[0]", weight=0.0)  # a block of its own, outside the packed vector
+    net.fit(X, Y, epochs=20, lr=0.5, loss="bce", engine="compiled", seed=0, verbose=0)
+    twin_net.fit(X, Y, epochs=20, lr=0.5, loss="bce", engine="object", seed=0, verbose=0)
+    skip = net.synapse("input[1]", "output[0]").weight
+    assert skip != 0.0
+    assert skip == pytest.approx(twin_net.synapse("input[1]", "output[0]").weight, rel=1e-10)

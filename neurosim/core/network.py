@@ -80,7 +80,6 @@ class Network:
         # (a structural change, a new dtype, packing), so that holders of arrays refresh
         self._layout_version = 0
         self._packed: tuple[np.ndarray, np.ndarray] | None = None
-        self._packed_version = -1
 
     # ------------------------------------------------------------------ building
 
@@ -116,6 +115,7 @@ class Network:
         net.add_layer(sizes[-1], name="output", activation=output_activation)
         for source, target in pairwise(net._layers):
             net.connect(source.name, target.name)
+        net._pack_parameters()
         return net
 
     def add_layer(
@@ -566,18 +566,19 @@ class Network:
             if not layer.is_input:
                 layer.bias, layer.bias_grad = layer.bias.astype(resolved), layer.bias_grad.astype(resolved)
         self._dtype = resolved
-        self._layout_version += 1
+        self._pack_parameters()
 
     def _pack_parameters(self) -> None:
         """Move every weight, bias and gradient array into one flat value and one flat gradient vector.
 
         Each block's ``weight`` and ``grad`` and each layer's ``bias`` and
         ``bias_grad`` become views into the two vectors, with the same
-        values, so an optimizer can update every parameter with one vector
-        operation. Nothing is copied twice: the vectors *are* the storage.
+        values, so that an optimizer updates them all with one vector
+        operation. This replaces the arrays, so it is only done where nobody
+        can hold the old ones yet or where they are replaced anyway: at the
+        end of :meth:`from_shape` and of loading, and on a change of dtype.
+        Arrays made later (a new layer or layer pair) stay separate.
         """
-        if self._packed_version == self._layout_version:
-            return
         owners: list[tuple[object, str, str]] = [(block, "weight", "grad") for block in self.blocks]
         owners += [(layer, "bias", "bias_grad") for layer in self.layer_order() if not layer.is_input]
         total = sum(getattr(owner, value).size for owner, value, _ in owners)
@@ -592,11 +593,18 @@ class Network:
             offset += getattr(owner, value_name).size
         self._packed = (values, grads)
         self._layout_version += 1
-        self._packed_version = self._layout_version
 
-    def _flat_parameters(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The flat ``(values, gradients)`` vectors if every parameter lives in them, else ``None``."""
-        return self._packed if self._packed_version == self._layout_version else None
+    def _update_groups(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(values, gradients)`` pairs that cover every parameter once, for an optimizer.
+
+        The flat vectors of :meth:`_pack_parameters` (when there are any),
+        then each parameter array that does not live in them.
+        """
+        if self._packed is None:
+            return list(self.parameters())
+        flat_values, flat_grads = self._packed
+        separate = [(value, grad) for value, grad in self.parameters() if value.base is not flat_values]
+        return [(flat_values, flat_grads), *separate]
 
     def _compiled_engine(self) -> CompiledNetwork:
         """The compiled engine training uses: the last one :meth:`compile` made, or a new one."""

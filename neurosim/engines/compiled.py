@@ -20,7 +20,9 @@ connected layers instead of one multiplication per synapse. Gradients of
 absent (pruned) synapses are masked to zero, so they stay absent.
 
 The arrays ``Z``, ``A`` and ``D`` of every layer are preallocated per batch
-size and filled in place (see :mod:`neurosim.engines.kernels`).
+size and filled in place (see :mod:`neurosim.engines.kernels`); each pass
+is compiled once per batch size into a list of numpy operations bound to
+those arrays, so that running it costs little more than the numpy calls.
 
 If the network's structure changes (a layer, a synapse or a pruning), the
 compiled network notices at its next call and compiles again, so it never
@@ -239,7 +241,6 @@ class CompiledNetwork:
             return
         network._require_layers()
         check_graph(network)
-        network._pack_parameters()
         order = network.layer_order()
         position = {layer: i for i, layer in enumerate(order)}
         plans = {

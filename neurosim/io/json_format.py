@@ -191,6 +191,7 @@ def from_dict(data: object, activations: dict[str, Activation]) -> Network:
         raise ModelFileError(f"the file describes an invalid network: {error}") from None
     if len(network.layers) < 2:
         raise ModelFileError(f"a network needs at least 2 layers; the file has {len(network.layers)}")
+    network._pack_parameters()
     return network
 
 

@@ -43,10 +43,9 @@ class SGD:
         """Update every parameter in place from its gradient."""
         network = self.network
         if self._version != network._layout_version:
-            # one flat vector when the compiled engine has packed the parameters, else array by array
-            flat = network._flat_parameters()
-            pairs = [flat] if flat is not None else list(network.parameters())
-            self._parameters = [(value, grad, np.empty_like(value)) for value, grad in pairs]
+            # the parameters in as few arrays as they are stored in (one flat vector, usually)
+            groups = network._update_groups()
+            self._parameters = [(value, grad, np.empty_like(value)) for value, grad in groups]
             self._version = network._layout_version
         if self.momentum == 0.0:
             lr = self.lr
