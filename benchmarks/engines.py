@@ -1016,6 +1016,8 @@ def check_agreement(
     reference = NumpyMLP(params, workload.activation, workload.loss, workload.lr, X, y, workload.batch_size)
     trainers: dict[str, NumpyMLP | NeurosimRun | TorchMLP] = {"reference": reference}
     trainers["compiled"] = NeurosimRun(net, workload, params, X, y, "compiled")
+    if workload.name == "wide":
+        trainers["compiled32"] = float32_run(workload, params, X, y)
     if workload.object_batches is None:
         trainers["object"] = NeurosimRun(net, workload, params, X, y, "object")
     if have["torch"]:
@@ -1032,6 +1034,25 @@ def check_agreement(
         diff = max(float(np.max(np.abs(g - e))) for g, e in zip(got, expected, strict=True))
         results[name] = {"max_abs_diff": diff, "loss": history[-1][0], "accuracy": history[-1][1]}
     return results
+
+
+def float32_run(workload: Workload, params: ParamSet, X: np.ndarray, y: np.ndarray) -> NeurosimRun:
+    """The compiled engine on a network of its own compiled with ``dtype="float32"``.
+
+    Parameters
+    ----------
+    workload : Workload
+    params : ParamSet
+        Initial weights and biases (rounded to float32 when written in).
+    X, y : ndarray
+
+    Returns
+    -------
+    NeurosimRun
+    """
+    net = build_network(workload)
+    net.compile(dtype="float32")
+    return NeurosimRun(net, workload, params, X, y, "compiled")
 
 
 def workload_contenders(
@@ -1068,6 +1089,10 @@ def workload_contenders(
         Contender("reference", reference.train, reference.reset),
         Contender("compiled", compiled.train, compiled.reset),
     ]
+    if workload.name == "wide":
+        single = float32_run(workload, params, X, y)
+        note = "compiled with dtype='float32': weights and arithmetic in single precision"
+        contenders.append(Contender("compiled32", single.train, single.reset, note=note))
     skipped = []
     if workload.object_batches is None:
         obj = NeurosimRun(net, workload, params, X, y, "object")
