@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import numpy as np
-from hypothesis import event
+from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -107,3 +107,19 @@ def cases(draw, hidden_activation: str, output_activation: str, loss: str):
             Y = weights / weights.sum(axis=1, keepdims=True)
         event(f"cross_entropy targets as {form}")
     return net, X, Y, pruned, skips
+
+
+def network_settings(max_examples: int) -> settings:
+    """Hypothesis settings for tests that draw :func:`cases`.
+
+    The same examples every run (derandomized), no deadline, and no
+    shrinking: each step of it reruns a whole network, and a failure
+    already prints the network and its data.
+    """
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        suppress_health_check=[HealthCheck.too_slow],
+    )

@@ -20,9 +20,9 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from strategies import COMBINATIONS, cases
+from strategies import COMBINATIONS, cases, network_settings
 
 import neurosim as ns
 from neurosim.activations import ACTIVATIONS
@@ -32,13 +32,7 @@ RELATIVE = 1e-10
 FLOOR = 1e-13
 
 # 80 combinations x 3 examples = 240 generated networks.
-AGREE_SETTINGS = settings(
-    max_examples=3,
-    deadline=None,
-    derandomize=True,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow],
-)
+AGREE_SETTINGS = network_settings(max_examples=3)
 
 
 def assert_close(a, b, what: str) -> None:

@@ -19,23 +19,16 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, assume, event, given, settings
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
-from strategies import COMBINATIONS, cases
+from strategies import COMBINATIONS, cases, network_settings
 
 import neurosim as ns
 
 TOLERANCE = 1e-6
 
-# 80 parametrized cases x 6 examples, about 35 ms each. Shrinking is left out: every step of
-# it is a full gradient check, and a failure already prints the whole network and report.
-GRADIENT_SETTINGS = settings(
-    max_examples=6,
-    deadline=None,
-    derandomize=True,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow],
-)
+# 80 parametrized cases x 6 examples, about 35 ms each.
+GRADIENT_SETTINGS = network_settings(max_examples=6)
 
 
 def parameter_names(net: ns.Network) -> set[str]:
