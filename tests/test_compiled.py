@@ -373,7 +373,7 @@ def test_kernels_compute_the_activation_and_its_derivative(name):
 
 def test_fit_gathers_batches_either_way_with_the_same_result(monkeypatch):
     """Small training sets are gathered into epoch order once per epoch, large ones batch by batch."""
-    fit_module = importlib.import_module("neurosim.training.fit")
+    fit_module = importlib.import_module("neurosim.training.runners")
     X_big, y_big = ns.datasets.moons(200, seed=1)
     results = []
     for limit in (0, 2**30):  # batch by batch, then once per epoch
