@@ -334,8 +334,9 @@ class CompiledNetwork:
         Returns ``(W, rows, cols)``: ``W[i, j]`` is the weight from
         ``cols[j]`` to ``rows[i]`` (rows are target neurons, like
         ``torch.nn.Linear.weight``), and 0 where there is no synapse. ``W`` is
-        a read-only view of the live weights: it shows every later change.
-        Change weights through ``synapse.weight`` or training.
+        a read-only view of the live weights: it shows every later change by
+        training or ``synapse.weight`` (until a change of dtype, which puts
+        the weights in new arrays; ask again then).
         """
         self._ensure_current()
         network = self.network
