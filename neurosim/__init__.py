@@ -71,3 +71,12 @@ __all__ = [
     "load",
     "register_activation",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # neurosim.plot imports matplotlib's pyplot, which takes a while: load it on first use
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("neurosim.plot")
+    raise AttributeError(f"module 'neurosim' has no attribute {name!r}")

@@ -1,0 +1,7 @@
+"""Pictures of networks and their training, drawn with matplotlib.
+
+Every function takes an optional matplotlib ``ax`` (where it draws one
+picture), returns what it drew on (the Axes, or the Figure of a multi-panel
+plot, or the Animation) and never calls ``plt.show()``: show or save the
+result yourself.
+"""
