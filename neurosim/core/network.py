@@ -23,6 +23,7 @@ from neurosim.initializers import Initializer, get_initializer
 from neurosim.losses import Loss, get_loss
 from neurosim.training.fit import fit
 from neurosim.training.optimizer import SGD
+from neurosim.training.watch import Watch, watched_synapses
 from neurosim.validation import as_float_array, as_input_batch, check_finite, positive_integer
 
 _NEURON_NAME = re.compile(r"^(?P<layer>.+)\[(?P<index>-?\d+)\]$")
@@ -80,6 +81,7 @@ class Network:
         # (a structural change, a new dtype, packing), so that holders of arrays refresh
         self._layout_version = 0
         self._packed: tuple[np.ndarray, np.ndarray] | None = None
+        self._watches: list[Watch] = []
 
     # ------------------------------------------------------------------ building
 
@@ -505,6 +507,30 @@ class Network:
         """
         for _, grad in self.parameters():
             grad.fill(0.0)
+
+    def watch(self, source: str | Layer | Neuron, target: str | Layer | Neuron | None = None) -> Watch:
+        """Record synapses' weights and gradients at every update of every later :meth:`fit`.
+
+        ``watch("input[0]", "hidden1[2]")`` watches one synapse,
+        ``watch("input", "hidden1")`` every synapse between two layers,
+        ``watch("hidden1")`` every synapse into a layer and
+        ``watch("hidden1[2]")`` every synapse into a neuron. Either engine
+        records; it costs one small gather per weight block and update. Draw
+        the result with ``ns.plot.watched(watch)``; ``watch.stop()`` ends it.
+
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
+        >>> net.watch("hidden1")
+        Watch(6 synapses, 0 records, recording)
+        """
+        watch = Watch(self, watched_synapses(self, source, target))
+        self._watches.append(watch)
+        return watch
+
+    @property
+    def watches(self) -> list[Watch]:
+        """The watches that are recording."""
+        return list(self._watches)
 
     #: Train with stochastic gradient descent: ``net.fit(X, Y, epochs=..., lr=...)``.
     #: See :func:`neurosim.training.fit.fit` for every option.

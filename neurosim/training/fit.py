@@ -19,6 +19,7 @@ from neurosim.validation import positive_integer
 
 if TYPE_CHECKING:
     from neurosim.core.network import Network
+    from neurosim.training.watch import Watch
 
 
 def fit(
@@ -102,6 +103,9 @@ def fit(
     if validation is not None:
         validation = runner.prepare(validation[0]), runner.prepare(validation[1])
     counter = CorrectCounter(T) if is_classification(loss_fn.classification, T) else None
+    watches = list(network._watches)
+    for watch in watches:
+        watch.start()
 
     rng = np.random.default_rng(seed)
     history = History()
@@ -109,7 +113,7 @@ def fit(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n) if shuffle else np.arange(n)
-            diverged = _train_epoch(runner, optimizer, data, order, loss_fn)
+            diverged = _train_epoch(runner, optimizer, data, order, loss_fn, watches, epoch)
             if diverged is not None:
                 _warn_diverged(epoch, *diverged, optimizer.lr)
                 history.diverged_at = epoch
@@ -132,6 +136,8 @@ def _train_epoch(
     data: EpochData,
     order: np.ndarray,
     loss: Loss,
+    watches: list[Watch],
+    epoch: int,
 ) -> tuple[int, float] | None:
     """One epoch of updates; return ``(batch number, loss)`` of a batch whose loss is not finite, or None."""
     for number, (start, stop, X, T) in enumerate(data.batches(order), start=1):
@@ -139,6 +145,8 @@ def _train_epoch(
         if not math.isfinite(check):
             return number, check
         optimizer.step()
+        for watch in watches:
+            watch.record(epoch)
     return None
 
 
