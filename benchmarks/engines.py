@@ -132,7 +132,7 @@ WORKLOADS: dict[str, Workload] = {
         object_batches=1,
     ),
 }
-SECTIONS = ("instance", "micrograd", "build")
+SECTIONS = ("instance", "watch", "micrograd", "build")
 WIDE_SAMPLES = 20000
 WIDE_SAMPLES_QUICK = 2048
 
@@ -968,6 +968,7 @@ class Report:
     workloads: dict[str, Any] = field(default_factory=dict)
     instance: dict[str, Any] = field(default_factory=dict)
     micrograd: dict[str, Any] = field(default_factory=dict)
+    watch: dict[str, Any] = field(default_factory=dict)
     build: dict[str, Any] = field(default_factory=dict)
     targets: list[dict[str, Any]] = field(default_factory=list)
 
@@ -1416,6 +1417,42 @@ def micrograd_trainer(params: ParamSet, X: np.ndarray, y: np.ndarray, lr: float)
     return train, reset
 
 
+def run_watch(settings: Settings) -> dict[str, Any]:
+    """Time compiled training on moons with and without ``net.watch`` recording every update.
+
+    The watched network records a whole layer's incoming synapses
+    (``net.watch("hidden2")``, 256 synapses) and one more synapse.
+
+    Parameters
+    ----------
+    settings : Settings
+
+    Returns
+    -------
+    dict
+    """
+    workload = WORKLOADS["moons"]
+    print(f"\n== net.watch: moons, compiled engine, {workload.describe(1000)}")
+    X, y = load_data("moons", settings.quick)
+    plain_net, watched_net = build_network(workload), build_network(workload)
+    params = network_parameters(plain_net)
+    watched_net.watch("hidden2")
+    watched_net.watch("input[0]", "hidden1[3]")
+    plain = NeurosimRun(plain_net, workload, params, X, y, "compiled")
+    watched = NeurosimRun(watched_net, workload, params, X, y, "compiled")
+    contenders = [
+        Contender("compiled", plain.train, plain.reset),
+        Contender("compiled + watch", watched.train, watched.reset),
+    ]
+    time_contenders(contenders, settings.target_s, settings.repeats)
+    plain_s, watched_s = contenders[0].best, contenders[1].best
+    rows = [[c.name, f"{c.best * 1e3:.3f}"] for c in contenders]
+    print_table(["engine", "time/epoch (ms)"], rows)
+    extra = watched_s / plain_s - 1
+    print(f"  recording 257 synapses at each of 32 updates per epoch costs {extra:.1%} extra time")
+    return {"plain_ms_per_epoch": plain_s * 1e3, "watched_ms_per_epoch": watched_s * 1e3, "extra": extra}
+
+
 def run_micrograd(settings: Settings, have: dict[str, bool]) -> dict[str, Any]:
     """Time micrograd against neurosim's object engine, microseconds per training sample on moons.
 
@@ -1581,6 +1618,9 @@ def evaluate_targets(report: Report) -> list[dict[str, Any]]:
         gflops = report.workloads["wide"]["gflops"]
         share = gflops["compiled"] / gflops["reference"]
         add("wide: compiled GFLOP/s >= 80% of reference GFLOP/s", share, share >= 0.8, "{:.0%}")
+    if report.watch:
+        extra = report.watch["extra"]
+        add("moons: net.watch costs <= 10% extra training time (compiled)", extra, extra <= 0.10, "{:.1%}")
     if report.micrograd:
         ratio = report.micrograd["ratio"]
         add("moons: object engine >= 10x faster per sample than micrograd", ratio, ratio >= 10, "{:.1f}x")
@@ -1811,6 +1851,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report.workloads[name] = run_workload(WORKLOADS[name], settings, have)
     if "instance" in args.only:
         report.instance = run_instance(settings)
+    if "watch" in args.only:
+        report.watch = run_watch(settings)
     if "micrograd" in args.only:
         report.micrograd = run_micrograd(settings, have)
     if "build" in args.only:
@@ -1825,6 +1867,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "workloads": report.workloads,
             "instance_vs_batch": report.instance,
             "micrograd_vs_object": report.micrograd,
+            "watch": report.watch,
             "build": report.build,
             "targets": report.targets,
         }

@@ -15,11 +15,11 @@ from neurosim.training.metrics import CorrectCounter, accuracy, is_classificatio
 from neurosim.training.optimizer import SGD
 from neurosim.training.progress import Progress
 from neurosim.training.runners import EpochData, Runner, make_runner
+from neurosim.training.watch import Recorder
 from neurosim.validation import positive_integer
 
 if TYPE_CHECKING:
     from neurosim.core.network import Network
-    from neurosim.training.watch import Watch
 
 
 def fit(
@@ -103,9 +103,7 @@ def fit(
     if validation is not None:
         validation = runner.prepare(validation[0]), runner.prepare(validation[1])
     counter = CorrectCounter(T) if is_classification(loss_fn.classification, T) else None
-    watches = list(network._watches)
-    for watch in watches:
-        watch.start()
+    recorder = Recorder(network._watches) if network._watches else None
 
     rng = np.random.default_rng(seed)
     history = History()
@@ -113,7 +111,7 @@ def fit(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n) if shuffle else np.arange(n)
-            diverged = _train_epoch(runner, optimizer, data, order, loss_fn, watches, epoch)
+            diverged = _train_epoch(runner, optimizer, data, order, loss_fn, recorder, epoch)
             if diverged is not None:
                 _warn_diverged(epoch, *diverged, optimizer.lr)
                 history.diverged_at = epoch
@@ -127,6 +125,8 @@ def fit(
             progress.update(epoch, epoch_loss)
     progress.close()
     runner.finish()
+    if recorder is not None:
+        recorder.finish()
     return history
 
 
@@ -136,7 +136,7 @@ def _train_epoch(
     data: EpochData,
     order: np.ndarray,
     loss: Loss,
-    watches: list[Watch],
+    recorder: Recorder | None,
     epoch: int,
 ) -> tuple[int, float] | None:
     """One epoch of updates; return ``(batch number, loss)`` of a batch whose loss is not finite, or None."""
@@ -145,8 +145,8 @@ def _train_epoch(
         if not math.isfinite(check):
             return number, check
         optimizer.step()
-        for watch in watches:
-            watch.record(epoch)
+        if recorder is not None:
+            recorder.record(epoch)
     return None
 
 

@@ -36,10 +36,10 @@ class Watch:
     names : list of str
         The watched synapses, ``"source -> target"``.
     weights : ndarray of shape (n_records, n_synapses)
-        Row 0 is the weights when recording started (the first ``fit`` after
-        :meth:`Network.watch`), each later row the weights after one update.
+        Each ``fit`` adds a starting row (the weights before its first
+        update), then a row of weights after each update.
     grads : ndarray of shape (n_records, n_synapses)
-        The gradient each update used (row 0, before any update, is NaN).
+        The gradient each update used (NaN on starting rows).
     epochs : ndarray of shape (n_records,)
         The epoch (counting from 1 within its ``fit`` call) of each record; 0
         for a starting row.
@@ -49,31 +49,35 @@ class Watch:
         self.network = network
         self.synapses = synapses
         self.names = [synapse.name for synapse in synapses]
-        self._rows = np.zeros((16, 2, len(synapses)))
-        self._epochs = np.zeros(16, dtype=int)
-        self._count = 0
-        self._gathers: list[tuple[object, np.ndarray, np.ndarray, np.ndarray]] = []
+        # one (weights, grads, epochs) part per fit call, joined when read
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.active = True
 
-    # ------------------------------------------------------------------ reading
+    def _joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not self._parts:
+            empty = np.zeros((0, len(self.synapses)))
+            return empty, empty.copy(), np.zeros(0, dtype=int)
+        if len(self._parts) > 1:
+            self._parts = [tuple(np.concatenate(column) for column in zip(*self._parts, strict=True))]
+        return self._parts[0]
 
     @property
     def weights(self) -> np.ndarray:
-        """The recorded weights, one row per record (a copy)."""
-        return self._rows[: self._count, 0].copy()
+        """The recorded weights, one row per record."""
+        return self._joined()[0]
 
     @property
     def grads(self) -> np.ndarray:
-        """The recorded gradients, one row per record (a copy; NaN on starting rows)."""
-        return self._rows[: self._count, 1].copy()
+        """The recorded gradients, one row per record (NaN on starting rows)."""
+        return self._joined()[1]
 
     @property
     def epochs(self) -> np.ndarray:
         """The epoch of each record (0 for a starting row)."""
-        return self._epochs[: self._count].copy()
+        return self._joined()[2]
 
     def __len__(self) -> int:
-        return self._count
+        return sum(len(epochs) for _, _, epochs in self._parts)
 
     def stop(self) -> None:
         """Stop recording; what was recorded stays readable."""
@@ -83,12 +87,9 @@ class Watch:
 
     def __repr__(self) -> str:
         state = "recording" if self.active else "stopped"
-        return f"Watch({len(self.names)} synapses, {self._count} records, {state})"
+        return f"Watch({len(self.names)} synapses, {len(self)} records, {state})"
 
-    # ---------------------------------------------------------------- recording
-
-    def start(self) -> None:
-        """Check the watched synapses still exist, locate them, and record the starting row."""
+    def _check_connected(self) -> None:
         graph = self.network.graph
         for synapse in self.synapses:
             if graph.succ[synapse.source].get(synapse.target, {}).get("synapse") is not synapse:
@@ -96,33 +97,96 @@ class Watch:
                     f"watched synapse {synapse.name!r} was disconnected; stop that watch with "
                     "watch.stop() or watch the network's synapses again"
                 )
-        # one gather per weight block: the watched entries' (row, column) and their places in a record
-        by_block: dict[int, tuple[object, list[int], list[int], list[int]]] = {}
-        for place, synapse in enumerate(self.synapses):
-            entry = by_block.setdefault(id(synapse._block), (synapse._block, [], [], []))
-            entry[1].append(synapse._row)
-            entry[2].append(synapse._col)
-            entry[3].append(place)
-        self._gathers = [
-            (block, np.array(rows), np.array(cols), np.array(places))
-            for block, rows, cols, places in by_block.values()
-        ]
-        self._append(epoch=0, with_grads=False)
+
+    def _extend(self, weights: np.ndarray, grads: np.ndarray, epochs: np.ndarray) -> None:
+        self._parts.append((weights, grads, epochs))
+
+
+class Recorder:
+    """Records every watch of a network at each update of one ``fit`` call.
+
+    All watched entries are gathered with as few ``np.take`` calls as the
+    arrays they live in: two per update (weights and gradients) when the
+    parameters are packed in one flat vector, as after ``from_shape`` or
+    loading. :meth:`finish` hands each watch its columns.
+    """
+
+    def __init__(self, watches: list[Watch]) -> None:
+        for watch in watches:
+            watch._check_connected()
+        self.watches = watches
+        synapses = [synapse for watch in watches for synapse in watch.synapses]
+        self._gathers = _gathers(watches[0].network, synapses)
+        self._weights = np.empty((64, len(synapses)))
+        self._grads = np.empty((64, len(synapses)))
+        self._epochs = np.empty(64, dtype=int)
+        self._count = 0
+        self._append(0, with_grads=False)
 
     def record(self, epoch: int) -> None:
-        """Append the watched weights and gradients as they are now."""
+        """Append the watched weights and gradients as they are now (after an update)."""
         self._append(epoch, with_grads=True)
 
     def _append(self, epoch: int, *, with_grads: bool) -> None:
-        if self._count == len(self._rows):
-            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
-            self._epochs = np.concatenate([self._epochs, np.zeros_like(self._epochs)])
-        row = self._rows[self._count]
-        for block, rows, cols, places in self._gathers:
-            row[0, places] = block.weight[rows, cols]
-            row[1, places] = block.grad[rows, cols] if with_grads else np.nan
-        self._epochs[self._count] = epoch
-        self._count += 1
+        count = self._count
+        if count == len(self._epochs):
+            self._weights = np.concatenate([self._weights, np.empty_like(self._weights)])
+            self._grads = np.concatenate([self._grads, np.empty_like(self._grads)])
+            self._epochs = np.concatenate([self._epochs, np.empty_like(self._epochs)])
+        weights, grads = self._weights[count], self._grads[count]
+        for values, gradients, indices, places in self._gathers:
+            # mode="clip" lets take write straight into the row; the indices are all valid
+            values.take(indices, out=weights[places], mode="clip")
+            if with_grads:
+                gradients.take(indices, out=grads[places], mode="clip")
+        if not with_grads:
+            grads.fill(np.nan)
+        self._epochs[count] = epoch
+        self._count = count + 1
+
+    def finish(self) -> None:
+        """Give each watch its part of what was recorded."""
+        start, count = 0, self._count
+        for watch in self.watches:
+            stop = start + len(watch.synapses)
+            watch._extend(
+                self._weights[:count, start:stop].copy(),
+                self._grads[:count, start:stop].copy(),
+                self._epochs[:count].copy(),
+            )
+            start = stop
+
+
+def _gathers(
+    network: Network, synapses: list[Synapse]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, slice]]:
+    """``(values, gradients, flat indices, places in a record)``: what each ``np.take`` reads."""
+    packed = network._packed
+    if packed is not None and all(synapse._block.weight.base is packed[0] for synapse in synapses):
+        values, grads = packed
+        indices = [_flat_offset(synapse._block.weight, values) + _entry(synapse) for synapse in synapses]
+        return [(values, grads, np.array(indices), slice(0, len(synapses)))]
+    # otherwise one gather per weight block, over each run of synapses of the same block
+    gathers = []
+    start = 0
+    while start < len(synapses):
+        block = synapses[start]._block
+        stop = start
+        while stop < len(synapses) and synapses[stop]._block is block:
+            stop += 1
+        indices = np.array([_entry(synapse) for synapse in synapses[start:stop]])
+        gathers.append((block.weight.reshape(-1), block.grad.reshape(-1), indices, slice(start, stop)))
+        start = stop
+    return gathers
+
+
+def _entry(synapse: Synapse) -> int:
+    """The synapse's position in its block's weight matrix, read row by row."""
+    return synapse._row * synapse._block.weight.shape[1] + synapse._col
+
+
+def _flat_offset(view: np.ndarray, flat: np.ndarray) -> int:
+    return (view.ctypes.data - flat.ctypes.data) // flat.itemsize
 
 
 def watched_synapses(network: Network, source: str, target: str | None) -> list[Synapse]:
