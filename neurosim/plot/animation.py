@@ -1,0 +1,198 @@
+"""A training run as an animation: the network graph and what it computes, epoch by epoch."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation, PillowWriter
+
+from neurosim.errors import ModelFileError, ParameterError
+from neurosim.io.json_format import from_dict, to_dict
+from neurosim.plot.boundary import decision_boundary
+from neurosim.plot.network import network as draw_network
+from neurosim.validation import positive_integer
+
+if TYPE_CHECKING:
+    from neurosim.core.network import Network
+    from neurosim.training.history import History
+
+
+def animate_training(
+    net: Network,
+    X: object,
+    y: object,
+    *,
+    epochs: int,
+    lr: float,
+    frames: int = 20,
+    path: str | os.PathLike[str] | None = None,
+    fps: int = 4,
+    seed: int | None = None,
+    **fit_options: object,
+) -> FuncAnimation:
+    """Train ``net`` and animate it: its graph and its decision boundary (or loss) after each stretch.
+
+    Training is split into ``frames`` stretches of ``epochs / frames``
+    epochs each (``net.fit(X, y, lr=lr, ...)``; pass any other ``fit``
+    option, such as ``loss``, ``batch_size`` or ``engine``, as a keyword).
+    Frame 0 shows the network before training. For a network with two
+    inputs the right panel is the decision boundary over ``X`` (``y`` as
+    class labels); otherwise it is the loss so far. ``net`` ends trained.
+
+    Parameters
+    ----------
+    net : Network
+    X, y : array-like
+        Training data, as for :meth:`Network.fit`.
+    epochs : int
+        Epochs in all.
+    lr : float
+        Learning rate.
+    frames : int, default 20
+        Stretches of training, so ``frames + 1`` pictures.
+    path : str or path, optional
+        Save the animation there as a GIF (written whole or not at all).
+    fps : int, default 4
+        Frames per second of the GIF.
+    seed : int, optional
+        Seed of the shuffling (stretch ``k`` uses ``seed + k``).
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+        Keep a reference while it is shown; ``anim.save(...)`` writes other formats.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import matplotlib.pyplot as plt
+    >>> import neurosim as ns
+    >>> X, y = ns.datasets.xor()
+    >>> net = ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    >>> gif = Path(tempfile.mkdtemp()) / "xor.gif"
+    >>> anim = ns.plot.animate_training(net, X, y, epochs=40, lr=0.5, frames=4, loss="bce", path=gif)
+    >>> len(list(anim.new_frame_seq())), gif.stat().st_size > 0
+    (5, True)
+    >>> plt.close("all")
+    """
+    epochs = positive_integer(epochs, "epochs")
+    frames = positive_integer(frames, "frames")
+    fps = positive_integer(fps, "fps")
+    if frames > epochs:
+        raise ParameterError(
+            f"frames must be at most epochs ({epochs}), one stretch of training each; got {frames}"
+        )
+    if path is not None:
+        path = _gif_path(path)
+    if "epochs" in fit_options:
+        raise ParameterError("pass epochs once, as animate_training's own argument")
+    fit_options.setdefault("verbose", 0)
+
+    snapshots, losses = _train_in_stretches(net, X, y, epochs, frames, lr, seed, fit_options)
+    twin = _twin(net)
+    two_inputs = net.input_layer.size == 2
+    X_plot = np.asarray(X, dtype=float)
+    stretch = [round(epochs * k / frames) for k in range(frames + 1)]
+    figure = plt.figure(figsize=(11.0, 4.8), layout="constrained")
+
+    def draw(frame: int) -> list:
+        for values, snapshot in zip(_parameter_arrays(twin), snapshots[frame], strict=True):
+            values[...] = snapshot
+        figure.clear()
+        left, right = figure.subplots(1, 2, width_ratios=[1.2, 1.0])
+        draw_network(twin, ax=left, title="weights")
+        if two_inputs:
+            decision_boundary(twin, X_plot, y, ax=right)
+        else:
+            _loss_so_far(right, losses, stretch[frame], epochs)
+        figure.suptitle(f"epoch {stretch[frame]} of {epochs}")
+        return []
+
+    animation = FuncAnimation(figure, draw, frames=frames + 1, interval=1000 / fps, repeat=False)
+    if path is not None:
+        _save_gif(animation, path, fps)
+    return animation
+
+
+def _train_in_stretches(
+    net: Network,
+    X: object,
+    y: object,
+    epochs: int,
+    frames: int,
+    lr: float,
+    seed: int | None,
+    fit_options: dict,
+) -> tuple[list[list[np.ndarray]], list[float]]:
+    """Train ``frames`` stretches; the parameters before and after each, and every epoch's loss."""
+    snapshots = [[values.copy() for values in _parameter_arrays(net)]]
+    losses: list[float] = []
+    done = 0
+    for k in range(1, frames + 1):
+        stretch = round(epochs * k / frames) - done
+        history: History = net.fit(
+            X, y, epochs=stretch, lr=lr, seed=None if seed is None else seed + k, **fit_options
+        )
+        done += stretch
+        losses.extend(history.loss)
+        snapshots.append([values.copy() for values in _parameter_arrays(net)])
+        if history.diverged_at is not None:
+            break
+    while len(snapshots) < frames + 1:  # training stopped early: repeat the last picture
+        snapshots.append(snapshots[-1])
+    return snapshots, losses
+
+
+def _parameter_arrays(net: Network) -> list[np.ndarray]:
+    return [values for values, _ in net.parameters()]
+
+
+def _twin(net: Network) -> Network:
+    """A separate copy of ``net`` to draw the frames with, so ``net`` keeps its trained weights."""
+    activations = {layer.activation.name: layer.activation for layer in net.layers[1:]}
+    return from_dict(to_dict(net), activations)
+
+
+def _loss_so_far(ax: plt.Axes, losses: list[float], epoch: int, epochs: int) -> None:
+    ax.plot(np.arange(1, epoch + 1), losses[:epoch], color="#2166ac")
+    ax.set_xlim(0.5, epochs + 0.5)
+    if losses:
+        ax.set_ylim(0, max(losses) * 1.05)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.set_title("loss")
+
+
+def _gif_path(path: object) -> Path:
+    """``path`` as a Path, checked before any training: a .gif in a folder that exists."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ParameterError(f"path must be a file path for the GIF; got {path!r}")
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise ParameterError(f"path must end in .gif (the animation is saved as a GIF); got {str(path)!r}")
+    if not path.parent.is_dir():
+        raise ModelFileError(f"cannot write {str(path)!r}: the folder {str(path.parent)!r} does not exist")
+    return path
+
+
+def _save_gif(animation: FuncAnimation, path: Path, fps: int) -> None:
+    """Write the GIF next to ``path`` first, then move it into place: never a half-written file."""
+    try:
+        handle, temporary = tempfile.mkstemp(suffix=".gif", dir=path.parent or ".")
+    except OSError as error:
+        raise ModelFileError(f"cannot write {str(path)!r}: {error.strerror}") from None
+    os.close(handle)
+    try:
+        animation.save(temporary, writer=PillowWriter(fps=fps))
+        os.replace(temporary, path)
+    except OSError as error:
+        raise ModelFileError(f"cannot write {str(path)!r}: {error.strerror}") from None
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)

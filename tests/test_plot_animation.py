@@ -1,0 +1,117 @@
+"""ns.plot.animate_training trains the network and animates it, frame by frame."""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
+from test_bad_input import refused
+
+import neurosim as ns
+
+X, y = ns.datasets.xor()
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def xor_net() -> ns.Network:
+    return ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=1)
+
+
+def gif_frames(path) -> list[np.ndarray]:
+    with Image.open(path) as image:
+        frames = []
+        for k in range(image.n_frames):
+            image.seek(k)
+            frames.append(np.asarray(image.convert("RGB")))
+    return frames
+
+
+def test_the_gif_has_one_frame_per_stretch_and_the_network_ends_trained(tmp_path):
+    net, twin = xor_net(), xor_net()
+    path = tmp_path / "xor.gif"
+    ns.plot.animate_training(net, X, y, epochs=600, lr=1.0, frames=3, loss="bce", seed=5, path=path)
+    frames = gif_frames(path)
+    assert len(frames) == 4
+    assert not np.array_equal(frames[0], frames[-1])  # the picture changed as the network learned
+    # independently: the same three stretches of 200 epochs, seeds 6, 7, 8
+    for k in range(1, 4):
+        twin.fit(X, y, epochs=200, lr=1.0, loss="bce", seed=5 + k, verbose=0)
+    for (trained, _), (expected, _) in zip(net.parameters(), twin.parameters(), strict=True):
+        assert np.array_equal(trained, expected)
+    assert (net.predict(X)[:, 0] > 0.5).tolist() == [False, True, True, False]
+
+
+def test_each_frame_draws_the_network_as_it_was_then():
+    net = xor_net()
+    start = [values.copy() for values, _ in net.parameters()]
+    anim = ns.plot.animate_training(net, X, y, epochs=30, lr=1.0, frames=3, loss="bce", seed=0)
+    figure = anim._fig
+    anim._func(0)  # draw frame 0: the untrained network
+    left = figure.axes[0]
+    drawn = {tuple(np.round(c.get_linewidths(), 6)) for c in left.collections if c.get_gid() == "synapses"}
+    assert figure.get_suptitle() == "epoch 0 of 30"
+    anim._func(3)  # the last frame: the trained network
+    later = {
+        tuple(np.round(c.get_linewidths(), 6))
+        for c in figure.axes[0].collections
+        if c.get_gid() == "synapses"
+    }
+    assert drawn and later and drawn != later
+    assert figure.get_suptitle() == "epoch 30 of 30"
+    assert not all(np.array_equal(a, b) for (a, _), b in zip(net.parameters(), start, strict=False))
+    anim._func(0)  # drawing an old frame does not change the trained network
+    assert not all(np.array_equal(a, b) for (a, _), b in zip(net.parameters(), start, strict=False))
+
+
+def test_a_network_without_two_inputs_shows_the_loss():
+    net = ns.Network.from_shape([3, 4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    data = np.random.default_rng(0).normal(size=(20, 3))
+    labels = (data.sum(axis=1) > 0).astype(int)
+    anim = ns.plot.animate_training(net, data, labels, epochs=10, lr=0.5, frames=2, loss="bce", seed=0)
+    anim._func(2)
+    right = anim._fig.axes[1]
+    assert right.get_ylabel() == "training loss"
+    assert len(right.get_lines()[0].get_xdata()) == 10
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        ({"frames": 50}, ns.ParameterError, r"frames must be at most epochs \(10\)"),
+        ({"path": "out.png"}, ns.ParameterError, "path must end in .gif"),
+        ({"path": os.path.join("no-such-folder", "out.gif")}, ns.ModelFileError, "does not exist"),
+        ({"loss": "cross_entropy"}, ns.IncompatibleLossError, "softmax"),
+        ({"epochs_extra": 1}, TypeError, "epochs_extra"),
+    ],
+)
+def test_bad_arguments_are_refused_before_training(options, error, match):
+    net = xor_net()
+    options = {"frames": 2, "loss": "bce", **options}
+    if error is TypeError:
+        with pytest.raises(TypeError, match=match):
+            ns.plot.animate_training(net, X, y, epochs=10, lr=0.5, **options)
+        return
+    with refused(net, error, match):
+        ns.plot.animate_training(net, X, y, epochs=10, lr=0.5, **options)
+
+
+def test_a_failed_save_leaves_no_file(tmp_path, monkeypatch):
+    path = tmp_path / "xor.gif"
+    path.write_bytes(b"the old animation")
+
+    def failing_replace(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(ns.ModelFileError, match="No space left on device"):
+        ns.plot.animate_training(xor_net(), X, y, epochs=4, lr=0.5, frames=2, loss="bce", path=path)
+    assert path.read_bytes() == b"the old animation"
+    assert [p.name for p in tmp_path.iterdir()] == ["xor.gif"]
