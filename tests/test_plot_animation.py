@@ -25,6 +25,12 @@ def xor_net() -> ns.Network:
     return ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=1)
 
 
+def draw_frame(anim, frame: int) -> None:
+    """Draw one frame the way the animation does, and tell matplotlib the animation was rendered."""
+    anim._func(frame)
+    anim._draw_was_started = True
+
+
 def gif_frames(path) -> list[np.ndarray]:
     with Image.open(path) as image:
         frames = []
@@ -54,11 +60,11 @@ def test_each_frame_draws_the_network_as_it_was_then():
     start = [values.copy() for values, _ in net.parameters()]
     anim = ns.plot.animate_training(net, X, y, epochs=30, lr=1.0, frames=3, loss="bce", seed=0)
     figure = anim._fig
-    anim._func(0)  # draw frame 0: the untrained network
+    draw_frame(anim, 0)  # draw frame 0: the untrained network
     left = figure.axes[0]
     drawn = {tuple(np.round(c.get_linewidths(), 6)) for c in left.collections if c.get_gid() == "synapses"}
     assert figure.get_suptitle() == "epoch 0 of 30"
-    anim._func(3)  # the last frame: the trained network
+    draw_frame(anim, 3)  # the last frame: the trained network
     later = {
         tuple(np.round(c.get_linewidths(), 6))
         for c in figure.axes[0].collections
@@ -67,7 +73,7 @@ def test_each_frame_draws_the_network_as_it_was_then():
     assert drawn and later and drawn != later
     assert figure.get_suptitle() == "epoch 30 of 30"
     assert not all(np.array_equal(a, b) for (a, _), b in zip(net.parameters(), start, strict=False))
-    anim._func(0)  # drawing an old frame does not change the trained network
+    draw_frame(anim, 0)  # drawing an old frame does not change the trained network
     assert not all(np.array_equal(a, b) for (a, _), b in zip(net.parameters(), start, strict=False))
 
 
@@ -76,7 +82,7 @@ def test_a_network_without_two_inputs_shows_the_loss():
     data = np.random.default_rng(0).normal(size=(20, 3))
     labels = (data.sum(axis=1) > 0).astype(int)
     anim = ns.plot.animate_training(net, data, labels, epochs=10, lr=0.5, frames=2, loss="bce", seed=0)
-    anim._func(2)
+    draw_frame(anim, 2)
     right = anim._fig.axes[1]
     assert right.get_ylabel() == "training loss"
     assert len(right.get_lines()[0].get_xdata()) == 10
