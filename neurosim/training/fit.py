@@ -106,7 +106,7 @@ def fit(
     recorder = Recorder(network._watches) if network._watches else None
 
     rng = np.random.default_rng(seed)
-    history = History()
+    history = History(loss_name=loss_fn.name)
     progress = Progress(epochs, verbose)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(1, epochs + 1):

@@ -23,6 +23,8 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     diverged_at: int | None = None
+    #: the name of the loss trained with (``"mse"``, ``"bce"``, ``"cross_entropy"``, ...)
+    loss_name: str | None = None
 
     @property
     def epochs(self) -> int:

@@ -1,0 +1,501 @@
+"""Pictures over the input plane of a two-input network: its decision regions and its neurons' maps.
+
+Both functions evaluate the network on a regular grid of points covering
+the data (plus a margin) in batched passes of the compiled engine, so a few
+tens of thousands of points take milliseconds. They only read weights: the
+network, its gradients and its neurons' ``z``, ``a`` and ``delta`` are left
+as they were.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize, to_rgb
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from neurosim.core.network import Network
+from neurosim.errors import DataError, ParameterError, ShapeError
+from neurosim.plot._style import VALUE_CMAP, axes_or_new, require_2d_inputs
+from neurosim.validation import as_float_array, as_input_batch, check_finite, check_sample_count
+
+if TYPE_CHECKING:
+    from neurosim.core.layer import Layer
+
+__all__ = [
+    "CLASS_COLOURS",
+    "MAX_CLASSES",
+    "MAX_NEURONS_PER_LAYER",
+    "MAX_RESOLUTION",
+    "decision_boundary",
+    "neuron_maps",
+]
+
+#: the colour of each class's data points (matplotlib's "tab10" palette): class ``k`` is ``CLASS_COLOURS[k]``
+CLASS_COLOURS: tuple[str, ...] = tuple(mpl.colors.to_hex(c) for c in mpl.colormaps["tab10"].colors)
+#: the most classes :func:`decision_boundary` tells apart by colour
+MAX_CLASSES = len(CLASS_COLOURS)
+#: how many neurons of one layer :func:`neuron_maps` draws at most
+MAX_NEURONS_PER_LAYER = 16
+#: the most grid points along each axis of the plane
+MAX_RESOLUTION = 2000
+#: how far a class region's colour is taken from the class colour towards white
+_REGION_LIGHTNESS = 0.7
+#: grid points per forward pass: bounds the memory the passes take
+_CHUNK = 16384
+#: height of the last row of :func:`neuron_maps` (a colour bar only), relative to a neuron's row
+_LAST_ROW = 0.5
+#: colour of data-point edges and of decision lines: dark, so both stay visible on any region
+_DARK = "#1a1a1a"
+
+
+def decision_boundary(
+    net: Network,
+    X: object,
+    y: object = None,
+    *,
+    ax: Axes | None = None,
+    resolution: int = 200,
+    margin: float = 0.5,
+) -> Axes:
+    """Draw the class a two-input network predicts at every point of the plane, and the data on top.
+
+    The plane covers the range of ``X`` plus ``margin`` on every side. A
+    network with one output predicts class 1 where its output is at least
+    0.5 (the decision line is the output's 0.5 contour); one with several
+    outputs predicts the class of its largest output (the lines are where
+    that changes). Each class's region is a light version of its colour in
+    :data:`CLASS_COLOURS`; the data points are drawn in the full colour of
+    their label ``y``, with a dark edge.
+
+    Parameters
+    ----------
+    net : Network
+        A network with two inputs and one output (two classes) or up to
+        :data:`MAX_CLASSES` outputs (one class each).
+    X : array of shape (n_samples, 2)
+        The data: sets the plane's range, and is drawn as points.
+    y : array, optional
+        The class of each sample: integers ``0 .. n_classes - 1`` of shape
+        ``(n_samples,)`` (or ``(n_samples, 1)``), or one-hot rows of shape
+        ``(n_samples, n_classes)``. Without it the points are drawn white.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure.
+    resolution : int, default 200
+        Grid points along each axis (2 to :data:`MAX_RESOLUTION`).
+    margin : float, default 0.5
+        How far the plane extends beyond the data, in input units.
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on. Its image (``ax.images[0]``) holds the predicted
+        class at each grid point.
+
+    Raises
+    ------
+    ShapeError
+        If the network does not have two inputs, has more than
+        :data:`MAX_CLASSES` outputs, or ``X`` or ``y`` has the wrong shape.
+    DataError
+        If ``X`` is not finite, ``y`` holds something other than class
+        labels, or the network's outputs are not finite (it overflowed).
+    ParameterError
+        If ``net`` is not a Network, or ``resolution``, ``margin`` or ``ax``
+        is out of range.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import neurosim as ns
+    >>> from neurosim.plot.boundary import decision_boundary
+    >>> X, y = ns.datasets.xor()
+    >>> net = ns.Network.from_shape([2, 4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    >>> ax = decision_boundary(net, X, y, resolution=50)
+    >>> ax.images[0].get_array().shape, ax.get_xlabel()
+    ((50, 50), 'input[0]')
+    >>> plt.close(ax.figure)
+    """
+    _check_network(net)
+    require_2d_inputs(net, "decision_boundary")
+    n_outputs = net.output_layer.size
+    if n_outputs > MAX_CLASSES:
+        raise ShapeError(
+            f"decision_boundary colours at most {MAX_CLASSES} classes, but net's output layer "
+            f"{net.output_layer.name!r} has {n_outputs} neurons (one class each)"
+        )
+    n_classes = 2 if n_outputs == 1 else n_outputs
+    X, _ = as_input_batch(X, 2, name="X")
+    labels = None if y is None else _class_labels(y, X.shape[0], n_classes)
+    resolution = _resolution(resolution)
+    margin = _margin(margin)
+    _check_ax(ax)
+    x_range, y_range = _plane(X, margin)
+
+    xs, ys, grid = _grid(x_range, y_range, resolution)
+    outputs = _outputs(net, grid)
+    shape = (resolution, resolution)
+    classes = (outputs[:, 0] >= 0.5).astype(int) if n_outputs == 1 else outputs.argmax(axis=1)
+
+    if ax is None:
+        ax = axes_or_new(None, figsize=(7.2, 4.8))
+        ax.figure.set_layout_engine("constrained")  # room for the legend beside the axes
+    colours = [to_rgb(c) for c in CLASS_COLOURS[:n_classes]]
+    regions = ListedColormap([_lighter(c) for c in colours], name="neurosim_regions")
+    ax.imshow(
+        classes.reshape(shape),
+        origin="lower",
+        extent=_pixel_extent(xs, ys),
+        cmap=regions,
+        norm=BoundaryNorm(np.arange(n_classes + 1) - 0.5, n_classes),
+        interpolation="nearest",
+        aspect="auto",
+    )
+    if n_outputs == 1:
+        fields = [outputs[:, 0] - 0.5]
+    else:
+        fields = [outputs[:, k] - np.delete(outputs, k, axis=1).max(axis=1) for k in range(n_outputs)]
+    for field in fields:  # each class's region ends where its field crosses 0
+        if field.min() < 0 < field.max():
+            ax.contour(xs, ys, field.reshape(shape), levels=[0.0], colors=_DARK, linewidths=1.5)
+
+    face = "white" if labels is None else [colours[k] for k in labels]
+    size = float(np.clip(3000 / X.shape[0], 12, 60))
+    ax.scatter(X[:, 0], X[:, 1], c=face, s=size, edgecolors=_DARK, linewidths=0.8, zorder=3)
+
+    ax.set_xlim(*x_range)
+    ax.set_ylim(*y_range)
+    ax.set_xlabel(net.input_layer[0].name)
+    ax.set_ylabel(net.input_layer[1].name)
+    rule = "output >= 0.5 is class 1" if n_outputs == 1 else "class of the largest output"
+    ax.set_title(f"decision regions ({rule})")
+    handles: list[Patch | Line2D] = [
+        Patch(facecolor=_lighter(colours[k]), edgecolor=colours[k], label=f"class {k}")
+        for k in range(n_classes)
+    ]
+    handles.append(Line2D([], [], color=_DARK, linewidth=1.5, label="boundary"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return ax
+
+
+def neuron_maps(
+    net: Network,
+    X: object = None,
+    y: object = None,
+    *,
+    fig: Figure | None = None,
+    resolution: int = 60,
+    margin: float = 0.5,
+    extent: Sequence[float] | None = None,
+) -> Figure:
+    """Draw what every neuron of a two-input network computes over the input plane.
+
+    One small image per non-input neuron shows its activation ``a`` at every
+    point of the plane, laid out like the network: one column per layer in
+    :meth:`Network.layer_order`, its neurons from top to bottom, each image
+    titled with the neuron's name. The images of one layer share one colour
+    scale (activation functions have different ranges), shown by the colour
+    bar under the column. Layers of more than :data:`MAX_NEURONS_PER_LAYER`
+    neurons show their first ones, and say so.
+
+    Parameters
+    ----------
+    net : Network
+        A network with two inputs.
+    X : array of shape (n_samples, 2), optional
+        Data to draw (small and faint) on every image; sets the plane's
+        range unless ``extent`` is given.
+    y : array, optional
+        Class labels of ``X`` (integers, or one-hot rows) to colour the points.
+    fig : matplotlib Figure, optional
+        An empty figure to draw in; by default a new one.
+    resolution : int, default 60
+        Grid points along each axis (2 to :data:`MAX_RESOLUTION`).
+    margin : float, default 0.5
+        How far the plane extends beyond the data, in input units.
+    extent : (x_min, x_max, y_min, y_max), optional
+        The plane to draw, instead of the data's range plus ``margin``.
+        Without ``X`` and ``extent`` the plane is ``[-1, 1] x [-1, 1]`` plus ``margin``.
+
+    Returns
+    -------
+    matplotlib Figure
+        The figure drawn in: one subfigure per layer, holding the images
+        (titled with the neurons' names) and the colour bar.
+
+    Raises
+    ------
+    ShapeError
+        If the network does not have two inputs, or ``X`` or ``y`` has the wrong shape.
+    DataError
+        If ``X`` is not finite, ``y`` holds something other than class
+        labels, or an activation is not finite (the network overflowed).
+    ParameterError
+        If ``net`` is not a Network, ``resolution``, ``margin``, ``extent``
+        or ``fig`` is out of range, or ``y`` is given without ``X``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import neurosim as ns
+    >>> from neurosim.plot.boundary import neuron_maps
+    >>> net = ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    >>> fig = neuron_maps(net, resolution=20)
+    >>> [ax.get_title() for ax in fig.axes if ax.images]
+    ['hidden1[0]', 'hidden1[1]', 'hidden1[2]', 'output[0]']
+    >>> plt.close(fig)
+    """
+    _check_network(net)
+    require_2d_inputs(net, "neuron_maps")
+    if X is not None:
+        X, _ = as_input_batch(X, 2, name="X")
+    if y is not None and X is None:
+        raise ParameterError("y (the labels of X) was given without X; pass X too, or leave y out")
+    labels = None
+    if y is not None:
+        n_outputs = net.output_layer.size
+        labels = _class_labels(y, X.shape[0], 2 if n_outputs == 1 else max(n_outputs, 2))
+    resolution = _resolution(resolution)
+    margin = _margin(margin)
+    if extent is not None:
+        x_range, y_range = _extent(extent)
+    elif X is not None:
+        x_range, y_range = _plane(X, margin)
+    else:
+        x_range, y_range = (-1.0 - margin, 1.0 + margin), (-1.0 - margin, 1.0 + margin)
+    if fig is not None and (not isinstance(fig, Figure) or fig.axes or fig.subfigs):
+        raise ParameterError(f"fig must be an empty matplotlib Figure; got {_describe(fig)}")
+
+    xs, ys, grid = _grid(x_range, y_range, resolution)
+    layers = [layer for layer in net.layer_order() if not layer.is_input]
+    maps = _activation_maps(net, grid, layers)
+
+    shown = [min(layer.size, MAX_NEURONS_PER_LAYER) for layer in layers]
+    rows = max(shown)
+    thumb = 1.5 if rows <= 6 else max(0.85, 9.0 / rows)
+    if fig is None:
+        tall = thumb * float(np.clip((y_range[1] - y_range[0]) / (x_range[1] - x_range[0]), 0.3, 3.0))
+        fig = plt.figure(figsize=(len(layers) * max(thumb + 0.6, 1.9), rows * (tall + 0.32) + 1.9))
+    if fig.get_layout_engine() is None:
+        fig.set_layout_engine("constrained")
+    extent_px = _pixel_extent(xs, ys)
+    for subfig, layer, count in zip(
+        np.atleast_1d(fig.subfigures(1, len(layers))), layers, shown, strict=True
+    ):
+        values = maps[layer][:, :count]
+        low, high = float(values.min()), float(values.max())
+        if high - low < 1e-12:  # a constant layer still gets a readable scale
+            low, high = low - 0.5, high + 0.5
+        norm = Normalize(low, high)
+        title = f"{layer.name} ({layer.activation.name})"
+        if count < layer.size:
+            title += f"\n(first {count} of {layer.size} neurons)"
+        subfig.suptitle(title, fontsize="medium")
+        # one row per neuron, and a shorter last row: each column's colour bar sits in the row
+        # below its last neuron, so every column keeps the same thumbnail size and alignment
+        spec = subfig.add_gridspec(rows + 1, 1, height_ratios=[1.0] * rows + [_LAST_ROW])
+        for i in range(count):
+            axis = subfig.add_subplot(spec[i, 0])
+            image = axis.imshow(
+                values[:, i].reshape(resolution, resolution),
+                origin="lower",
+                extent=extent_px,
+                cmap=VALUE_CMAP,
+                norm=norm,
+                interpolation="nearest",
+                aspect="equal",
+            )
+            if X is not None:
+                face = "black" if labels is None else [CLASS_COLOURS[k % MAX_CLASSES] for k in labels]
+                axis.scatter(X[:, 0], X[:, 1], c=face, s=4, alpha=0.5, linewidths=0)
+                axis.set_xlim(extent_px[:2])  # points outside the plane do not widen it
+                axis.set_ylim(extent_px[2:])
+            axis.set_xticks([])
+            axis.set_yticks([])
+            axis.set_title(layer[i].name, fontsize="small", pad=2)
+        host = subfig.add_subplot(spec[count, 0])
+        host.set_axis_off()
+        height = 0.12 if count < rows else 0.12 / _LAST_ROW
+        colourbar = subfig.colorbar(
+            image, cax=host.inset_axes((0.0, 0.97 - height, 1.0, height)), orientation="horizontal"
+        )
+        colourbar.set_label("activation a", fontsize="small")
+        colourbar.ax.tick_params(labelsize="x-small")
+    return fig
+
+
+# ------------------------------------------------------------------------------ computing
+
+
+def _outputs(net: Network, grid: np.ndarray) -> np.ndarray:
+    """The network's outputs at every grid point: batched passes of the compiled engine."""
+    compiled = net.compile()
+    outputs = np.concatenate(
+        [compiled.predict(grid[start : start + _CHUNK]) for start in range(0, len(grid), _CHUNK)]
+    )
+    _check_finite_values(outputs, "outputs")
+    return outputs
+
+
+def _activation_maps(net: Network, grid: np.ndarray, layers: list[Layer]) -> dict[Layer, np.ndarray]:
+    """Every neuron's activation over ``grid`` as ``(n_points, layer size)`` arrays.
+
+    Each batched forward pass of the compiled engine leaves every neuron's
+    ``a`` over its part of the grid; the neurons' previous ``z``, ``a`` and
+    ``delta`` are put back afterwards.
+    """
+    saved = [(neuron, neuron._z, neuron._a, neuron._delta) for neuron in net.neurons]
+    compiled = net.compile()
+    parts: dict[Layer, list[np.ndarray]] = {layer: [] for layer in layers}
+    try:
+        for start in range(0, len(grid), _CHUNK):
+            compiled.forward(grid[start : start + _CHUNK])
+            for layer in layers:
+                parts[layer].append(np.column_stack([np.atleast_1d(neuron.a) for neuron in layer]))
+    finally:
+        for neuron, z, a, delta in saved:
+            neuron._z, neuron._a, neuron._delta = z, a, delta
+    maps = {layer: np.concatenate(chunks) for layer, chunks in parts.items()}
+    for values in maps.values():
+        _check_finite_values(values, "activations")
+    return maps
+
+
+def _check_finite_values(values: np.ndarray, what: str) -> None:
+    if not np.isfinite(values).all():
+        raise DataError(
+            f"net's {what} are not finite at some points of the plane (NaN or infinity): its weights "
+            "have probably overflowed in training; there is nothing meaningful to draw"
+        )
+
+
+def _grid(
+    x_range: tuple[float, float], y_range: tuple[float, float], resolution: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grid coordinates along each axis and the ``(resolution**2, 2)`` points, row by row from the bottom."""
+    xs = np.linspace(*x_range, resolution)
+    ys = np.linspace(*y_range, resolution)
+    XX, YY = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([XX.ravel(), YY.ravel()])
+
+
+def _pixel_extent(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, float]:
+    """An image extent that puts each pixel's centre on its grid point."""
+    dx, dy = (xs[1] - xs[0]) / 2, (ys[1] - ys[0]) / 2
+    return (xs[0] - dx, xs[-1] + dx, ys[0] - dy, ys[-1] + dy)
+
+
+def _plane(X: np.ndarray, margin: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The range of each input of ``X``, widened by ``margin`` (and to a width of at least 1)."""
+    ranges = []
+    for column in X.T:
+        low, high = float(column.min()) - margin, float(column.max()) + margin
+        if high - low < 1.0:
+            middle = (low + high) / 2
+            low, high = middle - 0.5, middle + 0.5
+        ranges.append((low, high))
+    return ranges[0], ranges[1]
+
+
+def _lighter(colour: tuple[float, float, float]) -> tuple[float, float, float]:
+    """``colour`` taken most of the way to white: the colour of its class's region."""
+    r, g, b = (c + (1.0 - c) * _REGION_LIGHTNESS for c in colour)
+    return (r, g, b)
+
+
+# ------------------------------------------------------------------------------ checking
+
+
+def _class_labels(y: object, n_samples: int, n_classes: int) -> np.ndarray:
+    """``y`` as integer class labels in ``0 .. n_classes - 1``: from labels or one-hot rows."""
+    values = as_float_array(y, "y")
+    check_finite(values, "y")
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim == 1:
+        check_sample_count(values.shape[0], n_samples, "y")
+        bad = (values != np.round(values)) | (values < 0) | (values >= n_classes)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"y must hold class labels 0 .. {n_classes - 1} (whole numbers); "
+                f"got {float(values[i]):g} at index {i}"
+            )
+        return values.astype(int)
+    if values.ndim == 2 and values.shape[1] == n_classes:
+        check_sample_count(values.shape[0], n_samples, "y")
+        bad = ~np.isin(values, (0.0, 1.0)).all(axis=1) | (values.sum(axis=1) != 1)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"y as a 2-D array must be one-hot rows (one 1, the rest 0); row {i} is {values[i].tolist()}"
+            )
+        return values.argmax(axis=1)
+    raise ShapeError(
+        f"y must be class labels of shape ({n_samples},) or one-hot rows of shape "
+        f"({n_samples}, {n_classes}); got shape {values.shape}"
+    )
+
+
+def _resolution(resolution: object) -> int:
+    if (
+        isinstance(resolution, bool)
+        or not isinstance(resolution, numbers.Integral)
+        or not 2 <= resolution <= MAX_RESOLUTION
+    ):
+        raise ParameterError(
+            f"resolution must be a whole number of grid points from 2 to {MAX_RESOLUTION}; got {resolution!r}"
+        )
+    return int(resolution)
+
+
+def _margin(margin: object) -> float:
+    if (
+        isinstance(margin, bool)
+        or not isinstance(margin, numbers.Real)
+        or not math.isfinite(margin)
+        or margin < 0
+    ):
+        raise ParameterError(f"margin must be a finite number >= 0 (in input units); got {margin!r}")
+    return float(margin)
+
+
+def _extent(extent: object) -> tuple[tuple[float, float], tuple[float, float]]:
+    expected = (
+        "extent must be four finite numbers (x_min, x_max, y_min, y_max) with x_min < x_max and y_min < y_max"
+    )
+    try:
+        values = np.asarray(extent, dtype=float)
+    except (TypeError, ValueError):
+        values = None
+    if values is None or values.shape != (4,) or not np.isfinite(values).all():
+        raise ParameterError(f"{expected}; got {extent!r}")
+    x_min, x_max, y_min, y_max = (float(v) for v in values)
+    if not (x_min < x_max and y_min < y_max):
+        raise ParameterError(f"{expected}; got {extent!r}")
+    return (x_min, x_max), (y_min, y_max)
+
+
+def _check_network(net: object) -> None:
+    if not isinstance(net, Network):
+        raise ParameterError(f"net must be a neurosim Network; got a {type(net).__name__}")
+
+
+def _check_ax(ax: object) -> None:
+    if ax is not None and not isinstance(ax, Axes):
+        raise ParameterError(f"ax must be a matplotlib Axes (or None for a new figure); got {_describe(ax)}")
+
+
+def _describe(value: object) -> str:
+    return (
+        f"a {type(value).__name__}" if not isinstance(value, Figure) else "a Figure that already holds axes"
+    )
