@@ -6,7 +6,21 @@ plot, or the Animation) and never calls ``plt.show()``: show or save the
 result yourself.
 """
 
+from neurosim.plot.animation import animate_training
+from neurosim.plot.boundary import decision_boundary, neuron_maps
+from neurosim.plot.curves import history
 from neurosim.plot.engines import engines
+from neurosim.plot.network import network
 from neurosim.plot.trajectories import watched
+from neurosim.plot.weights import weights
 
-__all__ = ["engines", "watched"]
+__all__ = [
+    "animate_training",
+    "decision_boundary",
+    "engines",
+    "history",
+    "network",
+    "neuron_maps",
+    "watched",
+    "weights",
+]

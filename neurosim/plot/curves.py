@@ -74,7 +74,7 @@ def history(
     >>> hist = net.fit(X, y, epochs=20, lr=0.5, loss="bce", verbose=0, validation_data=(X, y))
     >>> fig = history(hist)
     >>> [(panel.get_ylabel(), [line.get_label() for line in panel.lines]) for panel in fig.axes]
-    [('loss', ['train', 'validation']), ('accuracy', ['train', 'validation'])]
+    [('loss (bce)', ['train', 'validation']), ('accuracy', ['train', 'validation'])]
     >>> plt.close(fig)
     """
     if not isinstance(hist, History):

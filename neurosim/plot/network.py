@@ -1,0 +1,719 @@
+"""Draw a network's graph: neurons by layer, synapses coloured by sign and sized by strength."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize, to_rgba
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyBboxPatch
+from matplotlib.transforms import blended_transform_factory
+
+from neurosim.core.network import Network
+from neurosim.errors import ParameterError, ShapeError
+from neurosim.plot._style import NEGATIVE, POSITIVE, SIGNED_CMAP, VALUE_CMAP, axes_or_new
+from neurosim.validation import as_input_batch
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from neurosim.core.layer import Layer
+
+__all__ = ["network"]
+
+#: what ``show`` may be, and the word the figure uses for it
+_SHOWN = {"weights": "weight", "gradients": "gradient"}
+#: fill of neurons whose colour carries no value (input neurons drawn without ``x``)
+NEUTRAL = "#d9d9d9"
+#: colour of edges whose value is exactly 0 (or not a number): they have no sign
+ZERO = "#969696"
+#: line widths in points of the weakest and strongest synapse drawn
+SYNAPSE_WIDTHS = (0.3, 4.0)
+#: line widths in points of the weakest and strongest band of a weight block
+BAND_WIDTHS = (2.0, 12.0)
+#: by default neuron names are written only when at most this many neurons are drawn one by one
+MAX_LABELLED_NEURONS = 40
+
+# layout, in data units: columns are 1 apart, the tallest column spans at most 2
+_MAX_SPACING = 0.6
+_BLOCK_HALF_WIDTH = 0.12
+_BLOCK_MIN_HALF_HEIGHT = 0.9
+_CURVE_POINTS = 25
+
+
+def network(
+    net: Network,
+    *,
+    show: str = "weights",
+    x: object = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    neuron_labels: bool | None = None,
+    max_synapses: int = 300,
+    max_neurons_per_layer: int = 32,
+) -> Axes:
+    """Draw the network's graph, the way TensorFlow Playground draws it.
+
+    Layers are columns, left to right in :meth:`Network.layer_order`, their
+    neurons spread top (index 0) to bottom around the middle. Each synapse
+    is a line coloured by the sign of its weight (blue positive, red
+    negative, grey exactly 0) and as wide as its ``|weight|`` allows: from
+    0.3 points for 0 to 4 points for the largest ``|weight|`` drawn. Skip
+    connections (synapses that jump over columns) are curves that bow over
+    the columns they jump, so other edges never hide them. Neurons are
+    filled by their activation for the sample ``x``, or else by their bias,
+    with a colour bar for the fill.
+
+    Big networks stay readable: layers of more than
+    ``max_neurons_per_layer`` neurons are drawn as blocks (a rounded
+    rectangle with a strip of its neurons' colours), and the synapses of
+    each pair of connected layers that involves such a block as one band,
+    coloured by the sign of their mean and as wide as their mean absolute
+    value allows. When more than ``max_synapses`` synapses remain between
+    neurons drawn one by one, only the ``k`` strongest (largest ``|value|``)
+    incoming synapses of each neuron are drawn, with the largest ``k`` that
+    keeps them at most ``max_synapses`` (at least 1). A note at the bottom of
+    the figure says what was left out.
+
+    Parameters
+    ----------
+    net : Network
+        The network to draw.
+    show : {"weights", "gradients"}, default "weights"
+        What synapses show: their ``weight``, or their ``grad`` from the last
+        backward pass. Without ``x``, neurons are filled by their ``bias`` or
+        ``bias_grad`` to match.
+    x : array_like, optional
+        One sample: runs ``net.forward(x)`` (with its checks and errors,
+        before anything is drawn; the neurons keep this sample's ``z`` and
+        ``a``) and fills every neuron by its activation ``a``, input neurons
+        by their input. Without ``x``, input neurons get a neutral grey
+        fill.
+    ax : matplotlib Axes, optional
+        Where to draw; by default a new figure sized for the network. A
+        colour bar is added beside it.
+    title : str, optional
+        The title; by default ``"weights"`` or ``"gradients"``.
+    neuron_labels : bool, optional
+        Whether to write each neuron's name (``hidden1[2]``) beside it; by
+        default only when at most 40 neurons are drawn one by one and their
+        names fit at a readable size. Layer names are always written above
+        their columns.
+    max_synapses : int, default 300
+        The most synapses drawn one by one before keeping only the strongest
+        incoming synapses of each neuron.
+    max_neurons_per_layer : int, default 32
+        Larger layers are drawn as one block.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on. What was drawn can be found by ``gid``:
+
+        - in ``ax.collections``: ``"neurons"`` (one marker per neuron drawn
+          one by one, in :attr:`Network.neurons` order, without the layers
+          drawn as blocks); ``"synapses"``
+          (straight lines between adjacent columns) and ``"skip-synapses"``
+          (curves, each a polyline of sampled points), both in
+          :attr:`Network.synapses` order; ``"blocks"`` (one band per pair of
+          connected layers that involves a layer drawn as a block, in
+          :attr:`Network.blocks` order). Each of these is there, maybe empty;
+        - in ``ax.patches``: one ``"collapsed-layer"`` rounded rectangle per
+          layer drawn as a block (its label is the layer's name), and in
+          ``ax.images`` one ``"collapsed-layer-values"`` strip per such layer
+          whose neurons' fill carries values;
+        - in ``ax.texts``: ``"layer-name"``, ``"neuron-name"``,
+          ``"collapsed-layer-name"`` and the note ``"note"`` (only when
+          something was left out).
+
+        Edge colours are fully opaque up to 100 synapses drawn, and 60%
+        opaque beyond; bands are 70% opaque.
+
+    Raises
+    ------
+    ParameterError
+        If ``show`` is not ``"weights"`` or ``"gradients"``, or a limit is
+        not a positive integer.
+    ShapeError, DataError
+        If ``x`` is not one sample the network can take (as ``net.forward``
+        raises them), or is a 2-D batch rather than one 1-D sample.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import neurosim as ns
+    >>> from neurosim.plot.network import network
+    >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
+    >>> fig, ax = plt.subplots()
+    >>> ax = network(net, x=[1.0, 0.0], ax=ax)
+    >>> ax.get_title()
+    'weights'
+    >>> [len(c.get_segments()) for c in ax.collections if c.get_gid() == "synapses"]
+    [9]
+    >>> plt.close(fig)
+    """
+    if not isinstance(net, Network):
+        raise ParameterError(f"net must be a neurosim Network; got {type(net).__name__}")
+    if not isinstance(show, str) or show not in _SHOWN:
+        allowed = " or ".join(repr(name) for name in _SHOWN)
+        raise ParameterError(f"show must be {allowed}; got {show!r}")
+    max_synapses = _positive_int(max_synapses, "max_synapses")
+    max_neurons_per_layer = _positive_int(max_neurons_per_layer, "max_neurons_per_layer")
+    if x is not None:
+        # the checks and errors of net.forward, and one sample only
+        X, single = as_input_batch(x, net.input_layer.size, name="x", allow_single=True)
+        if not single:
+            raise ShapeError(
+                f"x must be one sample: a 1-D array of {net.input_layer.size} values; got shape {X.shape}"
+            )
+        net.forward(X[0])
+    else:
+        _ = net.output_layer  # a network without input and output layers raises StructureError
+
+    word = _SHOWN[show]
+    layout = _Layout(net, max_neurons_per_layer)
+    edges = _synapse_edges(net, layout, show, max_synapses)
+    bands = _bands(net, layout, show)
+    fill = _Fill(layout, show, with_x=x is not None)
+    notes = _notes(layout, edges, bands, word, max_neurons_per_layer)
+
+    if ax is None:
+        ax = axes_or_new(None, figsize=layout.figsize())
+        ax.figure.subplots_adjust(left=0.02, right=0.9, bottom=0.02, top=0.92)
+    colorbar = ax.figure.colorbar(
+        ScalarMappable(norm=fill.norm, cmap=fill.cmap), ax=ax, shrink=0.8, pad=0.02, fraction=0.05
+    )
+    colorbar.set_label(fill.label)
+
+    _draw(ax, layout, edges, bands, fill, notes, word, neuron_labels)
+    ax.set_title(show if title is None else title)
+    return ax
+
+
+def _positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ParameterError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+# ---------------------------------------------------------------------- what to draw
+
+
+class _Layout:
+    """Where every column, neuron and block goes, in data units."""
+
+    def __init__(self, net: Network, max_neurons_per_layer: int) -> None:
+        self.order = net.layer_order()
+        self.column = {layer: i for i, layer in enumerate(self.order)}
+        self.position = {layer: i for i, layer in enumerate(net.layers)}
+        self.collapsed = [layer for layer in self.order if layer.size > max_neurons_per_layer]
+        self.is_collapsed = {layer: layer.size > max_neurons_per_layer for layer in self.order}
+        single = [layer.size for layer in self.order if not self.is_collapsed[layer]]
+        self.tallest = max(single, default=1)
+        self.spacing = _MAX_SPACING if self.tallest < 2 else min(_MAX_SPACING, 2.0 / (self.tallest - 1))
+        self.block_half_height = max(_BLOCK_MIN_HALF_HEIGHT, (self.tallest - 1) / 2 * self.spacing)
+        #: the neurons drawn one by one, in ``net.neurons`` order, and their places
+        self.neurons = [n for layer in net.layers if not self.is_collapsed[layer] for n in layer]
+        self.index = {neuron: i for i, neuron in enumerate(self.neurons)}
+        self.xy = np.array([self.neuron_xy(n.layer, n.index) for n in self.neurons]).reshape(-1, 2)
+
+    def neuron_xy(self, layer: Layer, index: int) -> tuple[float, float]:
+        return float(self.column[layer]), ((layer.size - 1) / 2 - index) * self.spacing
+
+    def half_height(self, layer: Layer) -> float:
+        """How far the column reaches above (and below) the middle."""
+        if self.is_collapsed[layer]:
+            return self.block_half_height
+        return (layer.size - 1) / 2 * self.spacing
+
+    def figsize(self) -> tuple[float, float]:
+        columns = len(self.order)
+        rows = max(self.tallest, 8 if self.collapsed else 1)
+        return min(16.0, max(6.4, 1.9 * columns + 1.5)), min(12.0, max(4.8, 0.26 * rows + 2.0))
+
+
+@dataclass
+class _Edges:
+    """The synapses drawn one by one, as arrays in ``net.synapses`` order."""
+
+    source: np.ndarray  # index into layout.neurons
+    target: np.ndarray
+    value: np.ndarray
+    skip: np.ndarray  # whether the synapse jumps over columns (drawn curved)
+    total: int  # synapses between neurons drawn one by one, before keeping the strongest
+    k: int | None = None  # the strongest k incoming synapses per neuron were kept, if set
+
+
+def _synapse_edges(net: Network, layout: _Layout, show: str, max_synapses: int) -> _Edges:
+    parts: list[tuple[np.ndarray, ...]] = []
+    for block in net.blocks:
+        if layout.is_collapsed[block.source] or layout.is_collapsed[block.target]:
+            continue
+        rows, cols = np.nonzero(block.mask)
+        values = (block.weight if show == "weights" else block.grad)[rows, cols].astype(float)
+        first_target = layout.index[block.target.neurons[0]]
+        first_source = layout.index[block.source.neurons[0]]
+        skip = layout.column[block.target] - layout.column[block.source] > 1
+        parts.append(
+            (
+                first_source + cols,
+                first_target + rows,
+                values,
+                np.full(len(rows), skip),
+                np.full(len(rows), layout.position[block.source]),
+            )
+        )
+    if not parts:
+        empty = np.zeros(0, int)
+        return _Edges(empty, empty, np.zeros(0), np.zeros(0, bool), 0)
+    source, target, value, skip, source_layer = (
+        np.concatenate(arrays) for arrays in zip(*parts, strict=True)
+    )
+    # net.synapses order: by target (as in net.neurons), then source layer (order added), then source
+    order = np.lexsort((source, source_layer, target))
+    edges = _Edges(source[order], target[order], value[order], skip[order], total=len(order))
+    if edges.total > max_synapses:
+        _keep_strongest(edges, max_synapses)
+    return edges
+
+
+def _keep_strongest(edges: _Edges, max_synapses: int) -> None:
+    """Keep the ``k`` strongest incoming synapses of each neuron, the largest ``k`` that fits (at least 1)."""
+    n = len(edges.value)
+    incoming = np.bincount(edges.target)
+    incoming = incoming[incoming > 0]
+    k = 1
+    while k < incoming.max() and np.minimum(incoming, k + 1).sum() <= max_synapses:
+        k += 1
+    strength = np.nan_to_num(np.abs(edges.value), nan=-1.0)
+    by_strength = np.lexsort((np.arange(n), -strength, edges.target))
+    sorted_targets = edges.target[by_strength]
+    starts = np.flatnonzero(np.r_[True, sorted_targets[1:] != sorted_targets[:-1]])
+    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    keep = np.zeros(n, bool)
+    keep[by_strength[rank < k]] = True
+    edges.source, edges.target = edges.source[keep], edges.target[keep]
+    edges.value, edges.skip = edges.value[keep], edges.skip[keep]
+    edges.k = k
+
+
+@dataclass
+class _Band:
+    """One weight block drawn as a band: the mean of its synapses' values."""
+
+    source: Layer
+    target: Layer
+    mean: float
+    mean_abs: float
+    count: int
+
+
+def _bands(net: Network, layout: _Layout, show: str) -> list[_Band]:
+    bands = []
+    for block in net.blocks:
+        if not (layout.is_collapsed[block.source] or layout.is_collapsed[block.target]):
+            continue
+        values = (block.weight if show == "weights" else block.grad)[block.mask].astype(float)
+        bands.append(
+            _Band(block.source, block.target, float(values.mean()), float(np.abs(values).mean()), len(values))
+        )
+    return bands
+
+
+class _Fill:
+    """The neurons' fill: the value of each neuron, its colour map, norm and colour-bar label."""
+
+    def __init__(self, layout: _Layout, show: str, *, with_x: bool) -> None:
+        #: layer -> the values of its neurons, or None where the fill carries no value
+        self.values: dict[Layer, np.ndarray | None] = {}
+        for layer in layout.order:
+            if with_x:
+                self.values[layer] = np.array([float(neuron.a) for neuron in layer])
+            elif layer.is_input:
+                self.values[layer] = None
+            else:
+                source = layer.bias if show == "weights" else layer.bias_grad
+                self.values[layer] = np.asarray(source, dtype=float).copy()
+        every = np.concatenate([np.zeros(0), *(v for v in self.values.values() if v is not None)])
+        finite = every[np.isfinite(every)]
+        if with_x:
+            low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            if low == high:
+                low, high = low - 0.5, high + 0.5
+            self.norm, self.cmap, self.label = Normalize(low, high), mpl.colormaps[VALUE_CMAP], "activation a"
+        else:
+            largest = float(np.abs(finite).max(initial=0.0))
+            largest = largest if largest > 0 else 1.0
+            self.norm, self.cmap = Normalize(-largest, largest), mpl.colormaps[SIGNED_CMAP]
+            self.label = "bias" if show == "weights" else "bias gradient"
+
+    def colours(self, layer: Layer) -> np.ndarray:
+        """RGBA fill of each neuron of ``layer``."""
+        values = self.values[layer]
+        if values is None:
+            return np.tile(to_rgba(NEUTRAL), (layer.size, 1))
+        return self.cmap(self.norm(values))
+
+
+def _notes(layout: _Layout, edges: _Edges, bands: list[_Band], word: str, max_neurons: int) -> list[str]:
+    notes = []
+    if edges.k is not None:
+        which = (
+            "the strongest incoming synapse" if edges.k == 1 else f"the {edges.k} strongest incoming synapses"
+        )
+        notes.append(f"showing {which} per neuron ({len(edges.value):,} of {edges.total:,})")
+    if layout.collapsed:
+        names = ", ".join(layer.name for layer in layout.collapsed)
+        note = f"showing layers of more than {max_neurons} neurons as blocks ({names})"
+        if bands:
+            count = sum(band.count for band in bands)
+            plural = "" if len(bands) == 1 else "s"
+            note += f", and their {count:,} synapses as {len(bands)} band{plural} of mean {word}"
+        notes.append(note)
+    return notes
+
+
+# ---------------------------------------------------------------------- drawing
+
+
+def _sign_colours(values: np.ndarray) -> np.ndarray:
+    colours = np.tile(to_rgba(ZERO), (len(values), 1))
+    colours[values > 0] = to_rgba(POSITIVE)
+    colours[values < 0] = to_rgba(NEGATIVE)
+    return colours
+
+
+def _widths(strength: np.ndarray, widths: tuple[float, float]) -> np.ndarray:
+    strength = np.nan_to_num(np.abs(strength), nan=0.0, posinf=0.0)
+    largest = strength.max(initial=0.0)
+    scaled = strength / largest if largest > 0 else np.zeros_like(strength)
+    return widths[0] + (widths[1] - widths[0]) * scaled
+
+
+def _curves(start: np.ndarray, end: np.ndarray, peak: np.ndarray) -> np.ndarray:
+    """Quadratic Bezier curves from ``start`` to ``end`` whose middle point is at height ``peak``."""
+    control = (start + end) / 2
+    control[:, 1] = 2 * peak - control[:, 1]
+    t = np.linspace(0.0, 1.0, _CURVE_POINTS)[None, :, None]
+    return (1 - t) ** 2 * start[:, None] + 2 * (1 - t) * t * control[:, None] + t**2 * end[:, None]
+
+
+def _skip_peaks(layout: _Layout, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """How high (or low) each skip curve bows: past the columns it jumps over, away from the middle."""
+    reach = [layout.half_height(layer) for layer in layout.order]
+    peaks = np.empty(len(start))
+    for i, ((x0, y0), (x1, y1)) in enumerate(zip(start, end, strict=True)):
+        first, last = round(x0) + 1, round(x1)
+        between = max((reach[c] for c in range(first, last)), default=0.0)
+        height = max(between + 0.12, abs(y0), abs(y1)) + 0.1 + 0.08 * (last - first - 1)
+        peaks[i] = height if (y0 + y1) / 2 >= 0 else -height
+    return peaks
+
+
+def _draw(
+    ax: Axes,
+    layout: _Layout,
+    edges: _Edges,
+    bands: list[_Band],
+    fill: _Fill,
+    notes: list[str],
+    word: str,
+    neuron_labels: bool | None,
+) -> None:
+    # edges: straight and curved synapses, then the bands of weight blocks
+    xy = layout.xy
+    colours, widths = _sign_colours(edges.value), _widths(edges.value, SYNAPSE_WIDTHS)
+    alpha = 1.0 if len(edges.value) <= 100 else 0.6
+    straight = ~edges.skip
+    segments = np.stack([xy[edges.source[straight]], xy[edges.target[straight]]], axis=1)
+    start, end = xy[edges.source[edges.skip]], xy[edges.target[edges.skip]]
+    curves = _curves(start, end, _skip_peaks(layout, start, end))
+    band_lines = _band_lines(layout, bands)
+    for lines, chosen, zorder, gid in (
+        (segments, straight, 1, "synapses"),
+        (curves, edges.skip, 2, "skip-synapses"),
+    ):
+        collection = LineCollection(
+            list(lines),
+            colors=colours[chosen],
+            linewidths=widths[chosen],
+            alpha=alpha,
+            zorder=zorder,
+            gid=gid,
+        )
+        ax.add_collection(collection, autolim=False)
+    means = np.array([band.mean for band in bands])
+    collection = LineCollection(
+        band_lines,
+        colors=_sign_colours(means),
+        linewidths=_widths(np.array([band.mean_abs for band in bands]), BAND_WIDTHS),
+        alpha=0.7,
+        capstyle="butt",
+        zorder=1,
+        gid="blocks",
+    )
+    ax.add_collection(collection, autolim=False)
+
+    # limits: the drawing in the middle, room for layer names above and the legend and notes below
+    ys = [xy[:, 1], curves[..., 1].ravel(), *(line[:, 1] for line in band_lines)]
+    if layout.collapsed:
+        ys.append(np.array([-layout.block_half_height, layout.block_half_height]))
+    ys = np.concatenate(ys)
+    width_pt, height_pt = _size_in_points(ax)
+    note_lines = [line for note in notes for line in _wrap(note, width_pt)]
+    frame = _Frame(
+        layout,
+        (min(ys.min(initial=0.0), 0.0) - 0.05, max(ys.max(initial=0.0), 0.0) + 0.05),
+        (width_pt, height_pt),
+        footer_pt=14 + 11 * len(note_lines) + 6,
+        labels=neuron_labels,
+    )
+    ax.set_xlim(*frame.xlim)
+    ax.set_ylim(*frame.ylim)
+    ax.set_axis_off()
+
+    # neurons drawn one by one, and the layers drawn as blocks
+    by_layer = {layer: fill.colours(layer) for layer in layout.order if not layout.is_collapsed[layer]}
+    fills = [by_layer[neuron.layer][neuron.index] for neuron in layout.neurons]
+    ax.scatter(
+        xy[:, 0],
+        xy[:, 1],
+        s=frame.diameter**2,
+        c=np.array(fills).reshape(-1, 4),
+        edgecolors="#404040",
+        linewidths=0.8,
+        zorder=3,
+        gid="neurons",
+    )
+    for layer in layout.collapsed:
+        _draw_block(ax, layout, fill, layer, frame)
+
+    # names: layers above their columns, neurons beside themselves
+    header = blended_transform_factory(ax.transData, ax.transAxes)
+    for layer in layout.order:
+        ax.text(
+            layout.column[layer],
+            1 - frame.header_pt / 2 / height_pt,
+            layer.name,
+            transform=header,
+            ha="center",
+            va="center",
+            fontsize=frame.header_size,
+            fontweight="bold",
+            gid="layer-name",
+        )
+    if frame.labelled:
+        _label_neurons(ax, layout, frame)
+
+    # what the edge colours mean (the colours drawn) and what was left out, at the bottom
+    shown = np.concatenate([edges.value, means])
+    handles = [
+        Line2D([], [], color=colour, linewidth=2.5, label=f"{word} {relation}")
+        for colour, relation, present in (
+            (POSITIVE, "> 0", shown > 0),
+            (NEGATIVE, "< 0", shown < 0),
+            (ZERO, "= 0", ~((shown > 0) | (shown < 0))),
+        )
+        if present.any()
+    ]
+    if handles:
+        ax.legend(
+            handles=handles,
+            loc="lower center",
+            bbox_to_anchor=(0.5, (11 * len(note_lines) + 2) / height_pt),
+            ncol=len(handles),
+            frameon=False,
+            fontsize=8,
+            handlelength=1.6,
+            borderaxespad=0.0,
+            borderpad=0.0,
+        )
+    if note_lines:
+        ax.text(
+            0.5,
+            0.0,
+            "\n".join(note_lines),
+            transform=ax.transAxes,
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            linespacing=1.1,
+            color="#404040",
+            gid="note",
+        )
+
+
+def _band_lines(layout: _Layout, bands: list[_Band]) -> list[np.ndarray]:
+    """Each band's line: from the right side of its source column to the left side of its target column."""
+    lines = []
+    for band in bands:
+        x0, x1 = layout.column[band.source], layout.column[band.target]
+        x0 += _BLOCK_HALF_WIDTH + 0.02 if layout.is_collapsed[band.source] else 0.2
+        x1 -= _BLOCK_HALF_WIDTH + 0.02 if layout.is_collapsed[band.target] else 0.2
+        start, end = np.array([[x0, 0.0]]), np.array([[x1, 0.0]])
+        if layout.column[band.target] - layout.column[band.source] > 1:
+            lines.append(_curves(start, end, _skip_peaks(layout, start, end))[0])
+        else:
+            lines.append(np.concatenate([start, end]))
+    return lines
+
+
+def _draw_block(ax: Axes, layout: _Layout, fill: _Fill, layer: Layer, frame: _Frame) -> None:
+    """A layer drawn as a rounded rectangle, with a strip of its neurons' colours when they carry values."""
+    x, half = layout.column[layer], layout.block_half_height
+    box = FancyBboxPatch(
+        (x - _BLOCK_HALF_WIDTH, -half),
+        2 * _BLOCK_HALF_WIDTH,
+        2 * half,
+        boxstyle="round,pad=0,rounding_size=0.04",
+        facecolor="white",
+        edgecolor="#404040",
+        linewidth=1.0,
+        zorder=3,
+        gid="collapsed-layer",
+        label=layer.name,
+    )
+    ax.add_patch(box)
+    values = fill.values[layer]
+    label_x = x
+    if values is not None:
+        left = x - _BLOCK_HALF_WIDTH + 0.03
+        ax.imshow(
+            values[:, None],
+            cmap=fill.cmap,
+            norm=fill.norm,
+            extent=(left, left + 0.08, -half + 0.06, half - 0.06),
+            aspect="auto",
+            interpolation="nearest",
+            zorder=4,
+            gid="collapsed-layer-values",
+            label=layer.name,
+        )
+        label_x = x + 0.045
+    text = f"{layer.name} ({layer.size:,} neurons)"
+    ax.text(
+        label_x,
+        0.0,
+        text,
+        rotation=90,
+        ha="center",
+        va="center",
+        fontsize=float(np.clip(0.85 * 2 * half * frame.points_per_y / (0.62 * len(text)), 5.0, 9.0)),
+        zorder=5,
+        gid="collapsed-layer-name",
+    )
+
+
+def _label_neurons(ax: Axes, layout: _Layout, frame: _Frame) -> None:
+    """Each neuron's name: above it where there is room, else beside it (left of inputs, right of others)."""
+    radius = frame.diameter / 2
+    for neuron, (x, y) in zip(layout.neurons, layout.xy, strict=True):
+        first = layout.column[neuron.layer] == 0
+        if frame.labels_above:
+            offset, ha, va = (0.0, radius + 2), "center", "bottom"
+        else:
+            offset, ha, va = (
+                ((-1 if first else 1) * (radius + 2), 0.0),
+                "right" if first else "left",
+                "center",
+            )
+        ax.annotate(
+            neuron.name,
+            (x, y),
+            xytext=offset,
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=frame.label_size,
+            zorder=5,
+            bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            gid="neuron-name",
+        )
+
+
+class _Frame:
+    """Axes limits that leave room, in points, for names, markers, the legend and notes; and marker sizes.
+
+    Neuron names are written when asked (``labels=True``), or by default when
+    at most :data:`MAX_LABELLED_NEURONS` neurons are drawn one by one and
+    their names fit between the columns at a readable size.
+    """
+
+    header_pt = 24.0
+
+    def __init__(
+        self,
+        layout: _Layout,
+        y_range: tuple[float, float],
+        size_pt: tuple[float, float],
+        *,
+        footer_pt: float,
+        labels: bool | None,
+    ) -> None:
+        self.labelled = len(layout.neurons) <= MAX_LABELLED_NEURONS if labels is None else labels
+        self._fit(layout, y_range, size_pt, footer_pt)
+        if labels is None and self.labelled and not self._labels_fit(layout):
+            self.labelled = False
+            self._fit(layout, y_range, size_pt, footer_pt)
+        longest_name = max(len(layer.name) for layer in layout.order)
+        self.header_size = float(np.clip(0.9 * self.points_per_column / (0.62 * longest_name), 6.0, 10.0))
+
+    def _fit(
+        self, layout: _Layout, y_range: tuple[float, float], size_pt: tuple[float, float], footer_pt: float
+    ) -> None:
+        width_pt, height_pt = size_pt
+        x_range = (-_BLOCK_HALF_WIDTH - 0.03, len(layout.order) - 1 + _BLOCK_HALF_WIDTH + 0.03)
+        longest = max((len(neuron.name) for neuron in layout.neurons), default=0)
+        first, last = layout.order[0], layout.order[-1]
+        pads = (0.0, 0.0, 0.0, 0.0)
+        for _ in range(2):  # marker and label sizes depend on the limits, and the limits on them
+            self.xlim = _padded(x_range, pads[0], pads[1], width_pt)
+            self.ylim = _padded(y_range, pads[2], pads[3], height_pt)
+            self.points_per_y = height_pt / (self.ylim[1] - self.ylim[0])
+            self.points_per_column = width_pt / (self.xlim[1] - self.xlim[0])
+            self.gap_pt = layout.spacing * self.points_per_y
+            self.diameter = float(min(26.0, 0.62 * self.gap_pt, 0.3 * self.points_per_column))
+            self.labels_above = self.labelled and self.gap_pt >= self.diameter + 14
+            self.label_size = 8.0 if self.labels_above else float(np.clip(0.8 * (self.gap_pt - 1), 5.0, 7.0))
+            radius = self.diameter / 2
+            self.label_width = 0.6 * self.label_size * longest + 4 if self.labelled else 0.0
+            side = self.label_width / 2 if self.labels_above else self.label_width + 2
+            left = radius + (side if not layout.is_collapsed[first] else 0.0)
+            right = radius + (side if not layout.is_collapsed[last] else 0.0)
+            above = radius + (self.label_size + 4 if self.labels_above else 0.0)
+            pads = (left, right, footer_pt + radius, self.header_pt + above)
+
+    def _labels_fit(self, layout: _Layout) -> bool:
+        if len(layout.order) == 1:
+            return True
+        if self.labels_above:
+            return self.label_width <= 0.9 * self.points_per_column
+        return (
+            self.label_size >= 6 and self.diameter / 2 + 2 + self.label_width <= 0.5 * self.points_per_column
+        )
+
+
+def _padded(
+    limits: tuple[float, float], low_pt: float, high_pt: float, length_pt: float
+) -> tuple[float, float]:
+    """``limits`` widened to leave ``low_pt`` and ``high_pt`` points beyond them (at most 80% in all)."""
+    share = min(0.8, (low_pt + high_pt) / length_pt)
+    span = (limits[1] - limits[0]) / (1 - share)
+    scale = share / (low_pt + high_pt) if low_pt + high_pt > 0 else 0.0
+    return limits[0] - low_pt * scale * span, limits[1] + high_pt * scale * span
+
+
+def _size_in_points(ax: Axes) -> tuple[float, float]:
+    box = ax.get_window_extent()
+    scale = 72 / ax.figure.dpi
+    return max(box.width * scale, 1.0), max(box.height * scale, 1.0)
+
+
+def _wrap(text: str, width_pt: float, fontsize: float = 8) -> list[str]:
+    return textwrap.wrap(text, width=max(30, int(width_pt / (0.55 * fontsize))))
