@@ -103,7 +103,8 @@ def fit(
     if validation is not None:
         validation = runner.prepare(validation[0]), runner.prepare(validation[1])
     counter = CorrectCounter(T) if is_classification(loss_fn.classification, T) else None
-    recorder = Recorder(network._watches) if network._watches else None
+    updates = epochs * -(-n // batch)  # epochs x batches per epoch
+    recorder = Recorder(network._watches, updates) if network._watches else None
 
     rng = np.random.default_rng(seed)
     history = History(loss_name=loss_fn.name)

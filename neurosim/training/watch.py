@@ -111,15 +111,17 @@ class Recorder:
     loading. :meth:`finish` hands each watch its columns.
     """
 
-    def __init__(self, watches: list[Watch]) -> None:
+    def __init__(self, watches: list[Watch], updates: int) -> None:
         for watch in watches:
             watch._check_connected()
         self.watches = watches
         synapses = [synapse for watch in watches for synapse in watch.synapses]
         self._gathers = _gathers(watches[0].network, synapses)
-        self._weights = np.empty((64, len(synapses)))
-        self._grads = np.empty((64, len(synapses)))
-        self._epochs = np.empty(64, dtype=int)
+        # sized for the whole fit (the starting row, then one row per update), so nothing grows
+        # while training, and large enough arrays get the kernel's big pages
+        self._weights = np.empty((updates + 1, len(synapses)))
+        self._grads = np.empty((updates + 1, len(synapses)))
+        self._epochs = np.empty(updates + 1, dtype=int)
         self._count = 0
         self._append(0, with_grads=False)
 
@@ -129,10 +131,6 @@ class Recorder:
 
     def _append(self, epoch: int, *, with_grads: bool) -> None:
         count = self._count
-        if count == len(self._epochs):
-            self._weights = np.concatenate([self._weights, np.empty_like(self._weights)])
-            self._grads = np.concatenate([self._grads, np.empty_like(self._grads)])
-            self._epochs = np.concatenate([self._epochs, np.empty_like(self._epochs)])
         weights, grads = self._weights[count], self._grads[count]
         for values, gradients, indices, places in self._gathers:
             # mode="clip" lets take write straight into the row; the indices are all valid
@@ -149,10 +147,9 @@ class Recorder:
         start, count = 0, self._count
         for watch in self.watches:
             stop = start + len(watch.synapses)
+            # views, not copies: the watches share this fit's arrays
             watch._extend(
-                self._weights[:count, start:stop].copy(),
-                self._grads[:count, start:stop].copy(),
-                self._epochs[:count].copy(),
+                self._weights[:count, start:stop], self._grads[:count, start:stop], self._epochs[:count]
             )
             start = stop
 
