@@ -3,7 +3,9 @@
 What it teaches: one neuron draws a single straight line, so it cannot
 separate XOR's classes; a hidden layer of three sigmoid neurons can. The
 object engine trains the network one neuron and one synapse at a time, and
-at the end one hidden neuron explains its own arithmetic.
+at the end one hidden neuron explains its own arithmetic. Pictures of the
+network, its decision boundary, its neuron maps and its loss curve go into
+an output folder (``neurosim-output/xor`` unless ``--output`` says otherwise).
 
 Run it with ``neurosim demo xor`` or ``python demos/xor.py``.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -34,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=2000, help="training epochs (default 2000)")
     parser.add_argument("--lr", type=float, default=2.0, help="learning rate (default 2.0)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and shuffling")
+    parser.add_argument(
+        "--output", default="neurosim-output/xor", help="folder for the pictures (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
 
     print("Training a 2-3-1 sigmoid network on XOR with the object engine...")
@@ -54,7 +60,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     net.backward(X, Y, loss="mse")
     print("\nHow hidden neuron hidden1[0] computes its output for input (0, 1):")
     print(net["hidden1[0]"].explain(sample=1))
+
+    pictures = save_pictures(net, history, Path(args.output))
+    print(f"\nPictures written to {args.output}:")
+    for path in pictures:
+        print(f"  {path.name}")
     return 0 if all((outputs > 0.5) == (Y > 0.5)) else 1
+
+
+def save_pictures(net: ns.Network, history: ns.History, folder: Path) -> list[Path]:
+    """Draw the trained network, its decision boundary, neuron maps and loss curve into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pictures = [
+        ("network.png", ns.plot.network(net, x=[0.0, 1.0], title="the trained network, for input (0, 1)")),
+        ("decision_boundary.png", ns.plot.decision_boundary(net, X, Y.astype(int))),
+        ("neuron_maps.png", ns.plot.neuron_maps(net, X, Y.astype(int))),
+        ("loss.png", ns.plot.history(history, metrics=("loss",))),
+    ]
+    return [ns.plot.save(figure, folder / name) for name, figure in pictures]
 
 
 if __name__ == "__main__":

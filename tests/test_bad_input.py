@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim import errors
+from neurosim import _files, errors
 from neurosim.activations import ACTIVATIONS
 from neurosim.io import json_format
 
@@ -1126,7 +1126,7 @@ class TestFailedSave:
         path, content = earlier
         real_fdopen = os.fdopen
         fdopen = lambda fd, *args, **kwargs: _HalfWriter(real_fdopen(fd, *args, **kwargs))  # noqa: E731
-        monkeypatch.setattr(json_format, "os", _Proxy(os, fdopen=fdopen))
+        monkeypatch.setattr(_files, "os", _Proxy(os, fdopen=fdopen))
         with refused(net, ns.ModelFileError, r"cannot save to '.*net\.json': No space left on device"):
             net.save(path)
         self.assert_intact(tmp_path, path, content)
@@ -1137,7 +1137,7 @@ class TestFailedSave:
         def fsync(fd: int) -> None:
             raise OSError(errno.EIO, "Input/output error")
 
-        monkeypatch.setattr(json_format, "os", _Proxy(os, fsync=fsync))
+        monkeypatch.setattr(_files, "os", _Proxy(os, fsync=fsync))
         with refused(net, ns.ModelFileError, r"cannot save to '.*net\.json': Input/output error"):
             net.save(path)
         self.assert_intact(tmp_path, path, content)
@@ -1148,7 +1148,7 @@ class TestFailedSave:
         def replace(source: object, target: object) -> None:
             raise PermissionError(errno.EACCES, "Permission denied")
 
-        monkeypatch.setattr(json_format, "os", _Proxy(os, replace=replace))
+        monkeypatch.setattr(_files, "os", _Proxy(os, replace=replace))
         with refused(net, ns.ModelFileError, r"cannot save to '.*net\.json': Permission denied"):
             net.save(path)
         self.assert_intact(tmp_path, path, content)
@@ -1161,7 +1161,7 @@ class TestFailedSave:
         def replace(source: object, target: object) -> None:
             raise RuntimeError("injected failure")
 
-        monkeypatch.setattr(json_format, "os", _Proxy(os, replace=replace))
+        monkeypatch.setattr(_files, "os", _Proxy(os, replace=replace))
         before = snapshot(net)
         with pytest.raises(RuntimeError, match="injected failure"):
             net.save(path)

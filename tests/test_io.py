@@ -102,3 +102,15 @@ def test_saving_over_a_file_replaces_it(tmp_path):
     second.save(path)
     assert ns.load(path).layers[1].size == 3
     assert [p.name for p in tmp_path.iterdir()] == ["net.json"]
+
+
+def test_a_saved_file_gets_the_permissions_of_any_new_file(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = tmp_path / "net.json"
+        ns.Network.from_shape([2, 1], seed=0).save(path)
+        assert path.stat().st_mode & 0o777 == 0o644  # not the 0o600 of a temporary file
+    finally:
+        os.umask(mask)

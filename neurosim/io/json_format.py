@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neurosim._files import write_atomically
 from neurosim.activations import ACTIVATIONS, Activation
 from neurosim.errors import DataError, FormatVersionError, ModelFileError, NeurosimError, ParameterError
 from neurosim.validation import check_finite
@@ -87,21 +87,7 @@ def save(network: Network, path: str | os.PathLike[str]) -> None:
     """
     path = Path(path)
     text = json.dumps(to_dict(network), allow_nan=False, indent=1)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise ModelFileError(f"cannot save to {str(path)!r}: folder {str(directory)!r} does not exist")
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise ModelFileError(f"cannot save to {str(path)!r}: {error.strerror or error}") from error
-        raise
+    write_atomically(path, lambda handle: handle.write(text), action="save to")
 
 
 def load(path: str | os.PathLike[str], *, activations: Iterable[Activation] = ()) -> Network:

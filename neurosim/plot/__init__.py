@@ -11,6 +11,7 @@ from neurosim.plot.boundary import decision_boundary, neuron_maps
 from neurosim.plot.curves import history
 from neurosim.plot.engines import engines
 from neurosim.plot.network import network
+from neurosim.plot.saving import save
 from neurosim.plot.trajectories import watched
 from neurosim.plot.weights import weights
 
@@ -21,6 +22,7 @@ __all__ = [
     "history",
     "network",
     "neuron_maps",
+    "save",
     "watched",
     "weights",
 ]
