@@ -132,7 +132,7 @@ WORKLOADS: dict[str, Workload] = {
         object_batches=1,
     ),
 }
-SECTIONS = ("instance", "watch", "micrograd", "build")
+SECTIONS = ("instance", "watch", "micrograd", "build", "plot")
 WIDE_SAMPLES = 20000
 WIDE_SAMPLES_QUICK = 2048
 
@@ -970,6 +970,7 @@ class Report:
     micrograd: dict[str, Any] = field(default_factory=dict)
     watch: dict[str, Any] = field(default_factory=dict)
     build: dict[str, Any] = field(default_factory=dict)
+    plot: dict[str, Any] = field(default_factory=dict)
     targets: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -1453,6 +1454,29 @@ def run_watch(settings: Settings) -> dict[str, Any]:
     return {"plain_ms_per_epoch": plain_s * 1e3, "watched_ms_per_epoch": watched_s * 1e3, "extra": extra}
 
 
+def run_plot() -> dict[str, Any]:
+    """Time drawing and rendering the 784-256-256-10 network with ``ns.plot.network``.
+
+    Returns
+    -------
+    dict
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    print("\n== drawing ns.Network.from_shape([784, 256, 256, 10]) with ns.plot.network")
+    net = ns.Network.from_shape([784, 256, 256, 10], seed=0)
+    start = time.perf_counter()
+    ax = ns.plot.network(net)
+    ax.figure.canvas.draw()
+    seconds = time.perf_counter() - start
+    plt.close(ax.figure)
+    print(f"  drawn and rendered in {seconds:.2f} s")
+    return {"seconds": seconds}
+
+
 def run_micrograd(settings: Settings, have: dict[str, bool]) -> dict[str, Any]:
     """Time micrograd against neurosim's object engine, microseconds per training sample on moons.
 
@@ -1621,6 +1645,9 @@ def evaluate_targets(report: Report) -> list[dict[str, Any]]:
     if report.watch:
         extra = report.watch["extra"]
         add("moons: net.watch costs <= 10% extra training time (compiled)", extra, extra <= 0.10, "{:.1%}")
+    if report.plot:
+        seconds = report.plot["seconds"]
+        add("ns.plot.network(784-256-256-10) drawn and rendered < 10 s", seconds, seconds < 10, "{:.2f} s")
     if report.micrograd:
         ratio = report.micrograd["ratio"]
         add("moons: object engine >= 10x faster per sample than micrograd", ratio, ratio >= 10, "{:.1f}x")
@@ -1857,6 +1884,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report.micrograd = run_micrograd(settings, have)
     if "build" in args.only:
         report.build = run_build(settings)
+    if "plot" in args.only:
+        report.plot = run_plot()
     report.targets = evaluate_targets(report)
     print_targets(report.targets)
     print(f"\n(total {time.perf_counter() - started:.0f} s)")
@@ -1869,6 +1898,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "micrograd_vs_object": report.micrograd,
             "watch": report.watch,
             "build": report.build,
+            "plot": report.plot,
             "targets": report.targets,
         }
         Path(args.json).write_text(json.dumps(payload, indent=2) + "\n")

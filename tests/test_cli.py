@@ -4,13 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neurosim.cli import main
 
 
-def test_demo_xor_learns_and_explains(capsys):
-    assert main(["demo", "xor"]) == 0
+def test_demo_xor_learns_and_explains(capsys, tmp_path):
+    assert main(["demo", "xor", "--output", str(tmp_path / "pictures")]) == 0
     out = capsys.readouterr().out
     table = [line for line in out.splitlines() if "XOR" in line and "network says" in line]
     assert len(table) == 4
@@ -50,3 +51,19 @@ def test_console_script_is_installed():
     script = Path(sys.executable).parent / "neurosim"
     result = subprocess.run([str(script), "demo", "--list"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "xor" in result.stdout
+
+
+def test_demo_xor_writes_its_pictures(capsys, tmp_path, monkeypatch):
+    from matplotlib.image import imread
+
+    monkeypatch.chdir(tmp_path)  # the default folder is relative to where the demo runs
+    assert main(["demo", "xor", "--epochs", "300"]) in (0, 1)
+    out = capsys.readouterr().out
+    folder = tmp_path / "neurosim-output" / "xor"
+    names = ["network.png", "decision_boundary.png", "neuron_maps.png", "loss.png"]
+    assert "Pictures written to neurosim-output/xor:" in out
+    assert sorted(p.name for p in folder.iterdir()) == sorted(names)
+    for name in names:
+        image = imread(folder / name)
+        assert image.shape[0] > 200 and image.shape[1] > 300, name
+        assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 20, name  # a picture, not a blank

@@ -1,7 +1,5 @@
 """neurosim.plot.network: what the network drawing draws, checked against the network itself."""
 
-import time
-
 import matplotlib as mpl
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
@@ -340,13 +338,11 @@ def test_the_strongest_k_keeps_skip_connections_curved():
     plt.close(fig)
 
 
-def test_784_256_256_10_is_drawn_as_blocks_and_bands_in_a_few_seconds():
+def test_784_256_256_10_is_drawn_as_blocks_and_bands():
+    # how long it takes is measured by benchmarks/engines.py --only plot, not asserted here
     net = ns.Network.from_shape([784, 256, 256, 10], seed=0)
-    start = time.perf_counter()
     ax = network(net)
     ax.figure.canvas.draw()
-    elapsed = time.perf_counter() - start
-    assert elapsed < 10.0
 
     blocks = [p for p in ax.patches if p.get_gid() == "collapsed-layer"]
     assert [p.get_label() for p in blocks] == ["input", "hidden1", "hidden2"]
