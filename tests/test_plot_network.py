@@ -12,16 +12,6 @@ from neurosim.plot._style import NEGATIVE, POSITIVE, SIGNED_CMAP, VALUE_CMAP
 from neurosim.plot.network import network
 
 
-@pytest.fixture(autouse=True)
-def no_figure_left_open():
-    before = set(plt.get_fignums())
-    yield
-    leaked = set(plt.get_fignums()) - before
-    for number in leaked:
-        plt.close(number)
-    assert not leaked, "a test left figures open"
-
-
 def skip_net(seed=0):
     """2-3-1 with a skip connection input[0] -> output[0] and the synapse input[1] -> hidden1[0] pruned."""
     net = ns.Network(seed=seed)

@@ -26,17 +26,6 @@ from neurosim.plot.boundary import MAX_NEURONS_PER_LAYER, decision_boundary, neu
 from neurosim.plot.curves import history
 from neurosim.plot.weights import weights
 
-
-@pytest.fixture(autouse=True)
-def no_figure_left_open():
-    before = set(plt.get_fignums())
-    yield
-    leaked = set(plt.get_fignums()) - before
-    for number in leaked:
-        plt.close(number)
-    assert not leaked, "a test left figures open"
-
-
 # --------------------------------------------------------------------------- networks and data
 
 
