@@ -316,7 +316,12 @@ def neuron_maps(
             )
             if X is not None:
                 face = "black" if labels is None else [CLASS_COLOURS[k % MAX_CLASSES] for k in labels]
-                axis.scatter(X[:, 0], X[:, 1], c=face, s=4, alpha=0.5, linewidths=0)
+                # a few points large and outlined, many points small and faint
+                few = X.shape[0] <= 50
+                axis.scatter(
+                    X[:, 0], X[:, 1], c=face, s=30 if few else 4, alpha=1.0 if few else 0.5,
+                    edgecolors="white" if few else "none", linewidths=0.8 if few else 0,
+                )  # fmt: skip
                 axis.set_xlim(extent_px[:2])  # points outside the plane do not widen it
                 axis.set_ylim(extent_px[2:])
             axis.set_xticks([])
