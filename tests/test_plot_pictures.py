@@ -11,6 +11,7 @@ import io
 import math
 
 import matplotlib as mpl
+import matplotlib.colors as mcolors
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,10 +22,11 @@ from matplotlib.contour import ContourSet
 from test_bad_input import assert_unchanged, refused, snapshot
 
 import neurosim as ns
+from neurosim.plot import curves
 from neurosim.plot._style import SIGNED_CMAP, VALUE_CMAP
 from neurosim.plot.boundary import MAX_NEURONS_PER_LAYER, decision_boundary, neuron_maps
 from neurosim.plot.curves import history
-from neurosim.plot.weights import weights
+from neurosim.plot.weights import ABSENT_COLOUR, weights
 
 # --------------------------------------------------------------------------- networks and data
 
@@ -633,3 +635,45 @@ def test_weights_refuse_bad_input():
         weights(net, fig=used)
     assert used.axes == [ax] and nothing_drawn(ax)
     plt.close(used)
+
+
+# ------------------------------------------------------------------ rendered pictures
+
+
+def contains_colour(rgb: np.ndarray, colour, tolerance: float = 0.02) -> bool:
+    target = np.array(mcolors.to_rgb(colour))
+    return bool((np.abs(rgb - target).max(axis=-1) < tolerance).any())
+
+
+def test_rendered_history_shows_both_curves():
+    X, y = ns.datasets.moons(80, seed=3)
+    net = ns.Network.from_shape([2, 4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    hist = net.fit(X[:60], y[:60], epochs=5, lr=0.5, loss="bce", verbose=0, validation_data=(X[60:], y[60:]))
+    fig = history(hist, metrics=("loss",)).figure
+    rgb = render(fig)
+    assert contains_colour(rgb, curves._TRAIN_COLOUR) and contains_colour(rgb, curves._VALIDATION_COLOUR)
+    plt.close(fig)
+
+
+def test_rendered_heatmap_shows_absent_synapses_grey_and_the_signed_extremes():
+    net = ns.Network.from_shape([2, 3, 2], seed=0)
+    net.disconnect("input[0]", "hidden1[1]")
+    net.synapse("input[1]", "hidden1[1]").weight = 2.0  # the largest |weight|: the darkest blue
+    fig = weights(net)
+    rgb = render(fig)
+    assert contains_colour(rgb, ABSENT_COLOUR)
+    assert contains_colour(rgb, plt.get_cmap(SIGNED_CMAP)(1.0)[:3], tolerance=0.03)  # the +2.0 cell
+    plt.close(fig)
+
+
+def test_rendered_neuron_maps_span_their_colour_scale():
+    X, y = ns.datasets.moons(100, seed=0)
+    net = ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    net.fit(X, y, epochs=20, lr=0.5, batch_size=16, loss="bce", engine="compiled", verbose=0)
+    fig = neuron_maps(net, X, y)
+    rgb = render(fig)
+    cmap = plt.get_cmap(VALUE_CMAP)
+    assert contains_colour(rgb, cmap(0.0)[:3], tolerance=0.03) and contains_colour(
+        rgb, cmap(1.0)[:3], tolerance=0.03
+    )
+    plt.close(fig)
