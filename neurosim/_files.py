@@ -16,21 +16,38 @@ def write_atomically(
 ) -> None:
     """Call ``write(handle)`` on a temporary file beside ``path``, then move it into place.
 
-    The file is flushed to disk and given the permissions a new file normally
-    gets (``0o666`` less the umask) before it replaces ``path``, so a failure
-    at any point leaves an earlier file at ``path`` as it was, and no
-    temporary file behind. An ``OSError`` becomes a :class:`ModelFileError`
-    naming the path (``"cannot {action} 'path': ..."``).
+    The file is flushed to disk before it replaces ``path``; see
+    :func:`replace_atomically` for what a failure leaves behind.
     """
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise ModelFileError(f"cannot {action} {str(path)!r}: folder {str(directory)!r} does not exist")
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
+
+    def write_and_flush(descriptor: int, temporary: str) -> None:
         with os.fdopen(descriptor, "wb" if binary else "w", encoding=None if binary else "utf-8") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+
+    replace_atomically(path, write_and_flush, action=action)
+
+
+def replace_atomically(path: Path, write: Callable[[int, str], None], *, action: str = "write") -> None:
+    """Call ``write(descriptor, temporary_path)`` for a new file beside ``path``, then move it into place.
+
+    ``write`` owns the open ``descriptor`` (it closes it, or hands it to
+    ``os.fdopen``). The temporary file keeps ``path``'s extension, for
+    writers that choose a format by it. Once written, it gets the
+    permissions a new file normally gets (``0o666`` less the umask) and
+    replaces ``path``, so a failure at any point leaves an earlier file at
+    ``path`` as it was, and no temporary file behind. An ``OSError`` becomes
+    a :class:`ModelFileError` naming the path (``"cannot {action} 'path': ..."``).
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise ModelFileError(f"cannot {action} {str(path)!r}: folder {str(directory)!r} does not exist")
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=directory
+    )
+    try:
+        write(descriptor, temporary)
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException as error:

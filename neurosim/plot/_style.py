@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 
-from neurosim.errors import ShapeError
+from neurosim.errors import ParameterError, ShapeError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,6 +29,14 @@ def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.8)) -> A
         return ax
     _, new_ax = plt.subplots(figsize=figsize)
     return new_ax
+
+
+def require_network(net: object) -> None:
+    """Raise :class:`ParameterError` unless ``net`` is a neurosim Network."""
+    from neurosim.core.network import Network
+
+    if not isinstance(net, Network):
+        raise ParameterError(f"net must be a neurosim Network; got a {type(net).__name__}")
 
 
 def require_2d_inputs(network: Network, what: str) -> None:

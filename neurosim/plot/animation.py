@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation, PillowWriter
 
+from neurosim._files import replace_atomically
 from neurosim.errors import ModelFileError, ParameterError
 from neurosim.io.json_format import from_dict, to_dict
 from neurosim.plot.boundary import decision_boundary
@@ -182,17 +182,10 @@ def _gif_path(path: object) -> Path:
 
 
 def _save_gif(animation: FuncAnimation, path: Path, fps: int) -> None:
-    """Write the GIF next to ``path`` first, then move it into place: never a half-written file."""
-    try:
-        handle, temporary = tempfile.mkstemp(suffix=".gif", dir=path.parent or ".")
-    except OSError as error:
-        raise ModelFileError(f"cannot write {str(path)!r}: {error.strerror}") from None
-    os.close(handle)
-    try:
+    """Write the GIF beside ``path`` first, then move it into place: never a half-written file."""
+
+    def render(descriptor: int, temporary: str) -> None:
+        os.close(descriptor)  # Pillow opens the file by its name
         animation.save(temporary, writer=PillowWriter(fps=fps))
-        os.replace(temporary, path)
-    except OSError as error:
-        raise ModelFileError(f"cannot write {str(path)!r}: {error.strerror}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+
+    replace_atomically(path, render)

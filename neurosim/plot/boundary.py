@@ -25,7 +25,7 @@ from matplotlib.patches import Patch
 
 from neurosim.core.network import Network
 from neurosim.errors import DataError, ParameterError, ShapeError
-from neurosim.plot._style import VALUE_CMAP, axes_or_new, require_2d_inputs
+from neurosim.plot._style import VALUE_CMAP, axes_or_new, require_2d_inputs, require_network
 from neurosim.validation import as_float_array, as_input_batch, check_finite, check_sample_count
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def decision_boundary(
     ((50, 50), 'input[0]')
     >>> plt.close(ax.figure)
     """
-    _check_network(net)
+    require_network(net)
     require_2d_inputs(net, "decision_boundary")
     n_outputs = net.output_layer.size
     if n_outputs > MAX_CLASSES:
@@ -254,7 +254,7 @@ def neuron_maps(
     ['hidden1[0]', 'hidden1[1]', 'hidden1[2]', 'output[0]']
     >>> plt.close(fig)
     """
-    _check_network(net)
+    require_network(net)
     require_2d_inputs(net, "neuron_maps")
     if X is not None:
         X, _ = as_input_batch(X, 2, name="X")
@@ -488,11 +488,6 @@ def _extent(extent: object) -> tuple[tuple[float, float], tuple[float, float]]:
     if not (x_min < x_max and y_min < y_max):
         raise ParameterError(f"{expected}; got {extent!r}")
     return (x_min, x_max), (y_min, y_max)
-
-
-def _check_network(net: object) -> None:
-    if not isinstance(net, Network):
-        raise ParameterError(f"net must be a neurosim Network; got a {type(net).__name__}")
 
 
 def _check_ax(ax: object) -> None:

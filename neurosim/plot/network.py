@@ -17,7 +17,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from neurosim.core.network import Network
 from neurosim.errors import ParameterError, ShapeError
-from neurosim.plot._style import NEGATIVE, POSITIVE, SIGNED_CMAP, VALUE_CMAP, axes_or_new
+from neurosim.plot._style import NEGATIVE, POSITIVE, SIGNED_CMAP, VALUE_CMAP, axes_or_new, require_network
 from neurosim.validation import as_input_batch
 
 if TYPE_CHECKING:
@@ -158,8 +158,7 @@ def network(
     [9]
     >>> plt.close(fig)
     """
-    if not isinstance(net, Network):
-        raise ParameterError(f"net must be a neurosim Network; got {type(net).__name__}")
+    require_network(net)
     if not isinstance(show, str) or show not in _SHOWN:
         allowed = " or ".join(repr(name) for name in _SHOWN)
         raise ParameterError(f"show must be {allowed}; got {show!r}")

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from neurosim.core.network import Network
 from neurosim.errors import ParameterError, StructureError
-from neurosim.plot._style import SIGNED_CMAP
+from neurosim.plot._style import SIGNED_CMAP, require_network
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -87,8 +87,7 @@ def weights(
     True
     >>> plt.close(fig)
     """
-    if not isinstance(net, Network):
-        raise ParameterError(f"net must be a neurosim Network; got a {type(net).__name__}")
+    require_network(net)
     if show not in SHOWS:
         raise ParameterError(f"show must be one of {', '.join(map(repr, SHOWS))}; got {show!r}")
     if annotate is not None and not isinstance(annotate, bool):
