@@ -12,13 +12,13 @@ Run it with ``neurosim demo xor`` or ``python demos/xor.py``.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 import neurosim as ns
+from neurosim.demos._common import demo_parser, save_pictures
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([0.0, 1.0, 1.0, 0.0])
@@ -33,13 +33,10 @@ def train_xor(epochs: int = 2000, lr: float = 2.0, seed: int = 0) -> tuple[ns.Ne
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Train XOR and print the truth table, the loss milestones and one neuron's explanation."""
-    parser = argparse.ArgumentParser(prog="neurosim demo xor", description=__doc__.splitlines()[0])
+    parser = demo_parser("xor", __doc__)
     parser.add_argument("--epochs", type=int, default=2000, help="training epochs (default 2000)")
     parser.add_argument("--lr", type=float, default=2.0, help="learning rate (default 2.0)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and shuffling")
-    parser.add_argument(
-        "--output", default="neurosim-output/xor", help="folder for the pictures (default: %(default)s)"
-    )
     args = parser.parse_args(argv)
 
     print("Training a 2-3-1 sigmoid network on XOR with the object engine...")
@@ -61,23 +58,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\nHow hidden neuron hidden1[0] computes its output for input (0, 1):")
     print(net["hidden1[0]"].explain(sample=1))
 
-    pictures = save_pictures(net, history, Path(args.output))
-    print(f"\nPictures written to {args.output}:")
-    for path in pictures:
-        print(f"  {path.name}")
+    draw_pictures(net, history, args.output)
     return 0 if all((outputs > 0.5) == (Y > 0.5)) else 1
 
 
-def save_pictures(net: ns.Network, history: ns.History, folder: Path) -> list[Path]:
+def draw_pictures(net: ns.Network, history: ns.History, folder: Path) -> list[Path]:
     """Draw the trained network, its decision boundary, neuron maps and loss curve into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
     pictures = [
         ("network.png", ns.plot.network(net, x=[0.0, 1.0], title="the trained network, for input (0, 1)")),
         ("decision_boundary.png", ns.plot.decision_boundary(net, X, Y.astype(int))),
         ("neuron_maps.png", ns.plot.neuron_maps(net, X, Y.astype(int))),
         ("loss.png", ns.plot.history(history, metrics=("loss",))),
     ]
-    return [ns.plot.save(figure, folder / name) for name, figure in pictures]
+    return save_pictures(folder, pictures)
 
 
 if __name__ == "__main__":

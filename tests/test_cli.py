@@ -31,7 +31,7 @@ def test_demo_list(capsys):
 def test_unknown_demo_is_one_line_and_exit_2(capsys):
     assert main(["demo", "nope"]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == "neurosim: unknown demo 'nope'; choose from: xor"
+    assert err.strip() == "neurosim demo: unknown demo 'nope'; choose from: xor"
 
 
 def test_bad_demo_argument_exits_non_zero_without_traceback(capsys):

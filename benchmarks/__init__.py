@@ -1,0 +1,1 @@
+"""Benchmarks of neurosim's engines; ``neurosim bench`` runs ``engines.py``."""

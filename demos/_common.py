@@ -1,0 +1,43 @@
+"""What every demo shares: its command line, its headings and its output folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from neurosim.cli._parser import ArgumentParser
+
+
+def demo_parser(name: str, doc: str | None) -> ArgumentParser:
+    """A parser for ``neurosim demo NAME`` with the options every demo has.
+
+    ``--output`` is the folder for the pictures (``neurosim-output/NAME``
+    unless told otherwise) and ``--fast`` runs a shorter version, for tests
+    and for a first look.
+    """
+    summary = (doc or name).strip().splitlines()[0]
+    parser = ArgumentParser(prog=f"neurosim demo {name}", description=summary)
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("neurosim-output") / name,
+        help="folder for the pictures (default: %(default)s)",
+    )
+    parser.add_argument("--fast", action="store_true", help="a shorter run, for a first look and for tests")
+    return parser
+
+
+def heading(text: str) -> None:
+    """Print a section heading, so a long demo's output reads as chapters."""
+    print(f"\n== {text}")
+
+
+def save_pictures(folder: Path, figures: list[tuple[str, object]]) -> list[Path]:
+    """Save each ``(file name, figure or axes)`` into ``folder`` and say where they went."""
+    import neurosim as ns
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [ns.plot.save(figure, folder / name) for name, figure in figures]
+    print(f"\nPictures written to {folder}:")
+    for path in paths:
+        print(f"  {path.name}")
+    return paths

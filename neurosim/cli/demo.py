@@ -1,0 +1,53 @@
+"""``neurosim demo NAME``: run one of the demos in ``neurosim.demos``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+
+import neurosim.demos
+from neurosim.cli._parser import UsageError
+
+# the order a newcomer should take them in; any other demo module comes after, by name
+ORDER = ("perceptron", "xor", "moons", "spiral", "digits", "engines", "inspect")
+
+
+def available() -> list[str]:
+    """The names of the demos, in the order a newcomer should take them in."""
+    modules = pkgutil.iter_modules(neurosim.demos.__path__)
+    found = {module.name for module in modules if not module.name.startswith("_")}
+    return [name for name in ORDER if name in found] + sorted(found - set(ORDER))
+
+
+def description(name: str) -> str:
+    """The first line of demo ``name``'s docstring: what it shows."""
+    module = importlib.import_module(f"neurosim.demos.{name}")
+    return (module.__doc__ or "").strip().splitlines()[0].rstrip(".")
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``neurosim demo`` to the command line's ``commands``."""
+    parser = commands.add_parser(
+        "demo",
+        help="run a demo that trains and plots a network (neurosim demo --list)",
+        description="Run a demo. Each one prints what it does and writes its pictures "
+        "into a folder it names. Options after the demo's name go to the demo: neurosim demo xor --help.",
+    )
+    parser.add_argument("name", nargs="?", help="the demo to run")
+    parser.add_argument("--list", action="store_true", help="list the demos")
+    parser.set_defaults(run=run, takes_extra_arguments=True)
+
+
+def run(args: argparse.Namespace, extra: list[str]) -> int:
+    """List the demos, or run the one named, passing it the ``extra`` arguments."""
+    names = available()
+    if args.list or args.name is None:
+        width = max(map(len, names))
+        for name in names:
+            print(f"{name:{width}}  {description(name)}")
+        return 0
+    if args.name not in names:
+        raise UsageError(f"neurosim demo: unknown demo {args.name!r}; choose from: {', '.join(names)}")
+    demo = importlib.import_module(f"neurosim.demos.{args.name}")
+    return demo.main(extra)
