@@ -3,6 +3,8 @@
 Every neuron and synapse is an object in a ``networkx.DiGraph``; the object
 engine computes them one at a time so you can stop anywhere and look.
 
+Examples
+--------
 >>> import numpy as np
 >>> import neurosim as ns
 >>> net = ns.Network.from_shape([2, 3, 1], seed=0)

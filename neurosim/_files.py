@@ -17,7 +17,7 @@ def write_atomically(
     """Call ``write(handle)`` on a temporary file beside ``path``, then move it into place.
 
     The file is flushed to disk before it replaces ``path``; see
-    :func:`replace_atomically` for what a failure leaves behind.
+    ``replace_atomically`` for what a failure leaves behind.
     """
 
     def write_and_flush(descriptor: int, temporary: str) -> None:
@@ -38,7 +38,7 @@ def replace_atomically(path: Path, write: Callable[[int, str], None], *, action:
     permissions a new file normally gets (``0o666`` less the umask) and
     replaces ``path``, so a failure at any point leaves an earlier file at
     ``path`` as it was, and no temporary file behind. An ``OSError`` becomes
-    a :class:`ModelFileError` naming the path (``"cannot {action} 'path': ..."``).
+    a ``ModelFileError`` naming the path (``"cannot {action} 'path': ..."``).
     """
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():

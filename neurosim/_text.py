@@ -6,6 +6,8 @@ from __future__ import annotations
 class Text(str):
     r"""A string that a REPL shows as text, not as a quoted literal.
 
+    Examples
+    --------
     >>> Text("a\nb")
     a
     b
@@ -20,6 +22,8 @@ class Text(str):
 def number(value: float, digits: int = 4) -> str:
     """Format ``value`` with ``digits`` significant digits, negatives in parentheses.
 
+    Examples
+    --------
     >>> number(0.5), number(-0.31234), number(1234.5)
     ('0.5', '(-0.3123)', '1234')
     """
@@ -30,6 +34,8 @@ def number(value: float, digits: int = 4) -> str:
 def table(header: list[str], rows: list[list[str]]) -> str:
     """Render rows as a plain text table with aligned columns.
 
+    Examples
+    --------
     >>> print(table(["a", "bb"], [["1", "2"], ["333", "4"]]))
     a    bb
     ---  --

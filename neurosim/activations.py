@@ -1,6 +1,6 @@
 """Activation functions and their derivatives.
 
-An :class:`Activation` pairs a function ``f(z)`` with its derivative
+An ``Activation`` pairs a function ``f(z)`` with its derivative
 ``f'(z)``. The built-in ones live in a small registry, looked up by name::
 
     identity, sigmoid, tanh, relu, leaky_relu, softplus, step, softmax
@@ -9,9 +9,11 @@ Every built-in is written to stay finite, without RuntimeWarnings, for any
 finite input (``sigmoid(-1e4)`` is ``0.0``, not an overflow). ``softmax`` is a
 whole-layer activation: each neuron's output depends on the whole layer.
 
-Define your own with its derivative; :func:`neurosim.gradient_check` shows
+Define your own with its derivative; ``neurosim.gradient_check`` shows
 whether the derivative is right:
 
+Examples
+--------
 >>> import numpy as np
 >>> import neurosim as ns
 >>> swish = ns.Activation("swish", lambda z: z / (1 + np.exp(-z)),
@@ -154,7 +156,7 @@ class Softmax(Activation):
         return _softmax(np.asarray(z, dtype=float))
 
     def derivative(self, z: np.ndarray) -> np.ndarray:
-        """Softmax has a Jacobian, not an element-wise derivative; use :meth:`backward`."""
+        """Softmax has a Jacobian, not an element-wise derivative; use ``backward``."""
         raise ParameterError(
             "softmax is a whole-layer activation: it has a Jacobian, not an element-wise "
             "derivative; use Softmax.backward(z, a, grad_a)"
@@ -191,7 +193,7 @@ ACTIVATIONS: dict[str, Activation] = {}
 
 
 def register_activation(activation: Activation, *, overwrite: bool = False) -> Activation:
-    """Make ``activation`` available by its name (for layers and :func:`neurosim.load`).
+    """Make ``activation`` available by its name (for layers and ``neurosim.load``).
 
     Examples
     --------

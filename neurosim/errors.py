@@ -1,6 +1,6 @@
 """The neurosim exception hierarchy.
 
-Every error neurosim raises on purpose is a :class:`NeurosimError`, so one
+Every error neurosim raises on purpose is a ``NeurosimError``, so one
 ``except ns.NeurosimError`` catches them all. Each subclass also derives from
 the closest built-in exception (``ValueError``, ``LookupError``) so code that
 already catches those keeps working.

@@ -16,6 +16,8 @@ An initializer draws a block of weights of shape ``(n_targets, n_sources)``
 ``fan_in`` is the number of source neurons and ``fan_out`` the number of
 target neurons of the block being drawn.
 
+Examples
+--------
 >>> import numpy as np
 >>> from neurosim.initializers import get_initializer, uniform
 >>> get_initializer("xavier")

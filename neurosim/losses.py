@@ -20,6 +20,8 @@ rows of shape ``(n, m)`` (one-hot or probabilities).
 Gradients are those of the mean ``L``. Each loss also gives the per-sample
 ``delta = d loss_k / dz`` of the output layer, where ``L = mean_k loss_k``.
 
+Examples
+--------
 >>> import numpy as np
 >>> import neurosim as ns
 >>> loss = ns.get_loss("bce")
@@ -50,7 +52,7 @@ class Loss:
     alternative = ""
 
     def check_output(self, activation: Activation, layer: str) -> None:
-        """Raise :class:`IncompatibleLossError` if this loss can't follow ``activation``."""
+        """Raise ``IncompatibleLossError`` if this loss can't follow ``activation``."""
         required = self.required_activation
         if required is not None and activation is not ACTIVATIONS[required]:
             raise IncompatibleLossError(
@@ -167,8 +169,10 @@ LOSSES: dict[str, Loss] = {
 
 
 def get_loss(spec: str | Loss) -> Loss:
-    """Return the loss named ``spec`` (or ``spec`` itself if it is a :class:`Loss`).
+    """Return the loss named ``spec`` (or ``spec`` itself if it is a ``Loss``).
 
+    Examples
+    --------
     >>> get_loss("mse")
     Loss('mse')
     """

@@ -1,7 +1,7 @@
 """Checks shared by every public entry point.
 
 Each function either returns a clean ``float64`` array or raises a
-:class:`~neurosim.errors.NeurosimError` that names the argument, what was
+``NeurosimError`` that names the argument, what was
 expected and what was received. Nothing is ever broadcast silently.
 """
 
@@ -16,7 +16,7 @@ from neurosim.errors import DataError, ParameterError, ShapeError
 
 
 def as_float_array(value: object, name: str) -> np.ndarray:
-    """Convert ``value`` to a float64 array or raise a :class:`DataError`."""
+    """Convert ``value`` to a float64 array or raise a ``DataError``."""
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as error:
@@ -25,7 +25,7 @@ def as_float_array(value: object, name: str) -> np.ndarray:
 
 
 def check_finite(array: np.ndarray, name: str) -> None:
-    """Raise a :class:`DataError` naming the first NaN or infinity in ``array``."""
+    """Raise a ``DataError`` naming the first NaN or infinity in ``array``."""
     if np.isfinite(array).all():
         return
     position = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
@@ -99,7 +99,7 @@ def as_target_batch(Y: object, n_samples: int, n_outputs: int, *, name: str = "Y
 
 
 def check_sample_count(count: int, expected: int, name: str) -> None:
-    """Raise a :class:`ShapeError` when ``name`` has a different number of samples than X."""
+    """Raise a ``ShapeError`` when ``name`` has a different number of samples than X."""
     if count != expected:
         raise ShapeError(f"{name} has {count} samples but X has {expected}; they must match")
 

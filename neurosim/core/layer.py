@@ -1,4 +1,4 @@
-"""The :class:`Layer`: a named, ordered group of neurons sharing an activation."""
+"""The ``Layer``: a named, ordered group of neurons sharing an activation."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class Layer:
-    """A group of neurons: ``layer[i]`` is its ``i``-th :class:`Neuron`.
+    """A group of neurons: ``layer[i]`` is its ``i``-th ``Neuron``.
 
     The layer owns its neurons' biases as one vector, ``layer.bias`` (``None``
     for the input layer, which has no bias and no activation).

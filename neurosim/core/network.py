@@ -1,4 +1,4 @@
-"""The :class:`Network`: layers of neurons wired by synapses in a ``networkx.DiGraph``."""
+"""The ``Network``: layers of neurons wired by synapses in a ``networkx.DiGraph``."""
 
 from __future__ import annotations
 
@@ -32,15 +32,15 @@ _NEURON_NAME = re.compile(r"^(?P<layer>.+)\[(?P<index>-?\d+)\]$")
 class Network:
     """A neural network whose every neuron and synapse is an object.
 
-    Neurons are the nodes of :attr:`graph` (a ``networkx.DiGraph``) and each
-    edge's data holds its :class:`Synapse` under ``"synapse"``. The first layer
+    Neurons are the nodes of ``graph`` (a ``networkx.DiGraph``) and each
+    edge's data holds its ``Synapse`` under ``"synapse"``. The first layer
     added is the input layer (no bias, no activation); the last one added is
     the output layer.
 
     Parameters
     ----------
     init : str or Initializer, default "xavier"
-        How :meth:`connect` draws weights that are not given.
+        How ``connect`` draws weights that are not given.
     seed : int, optional
         Seed of the random generator used for weights.
 
@@ -101,6 +101,8 @@ class Network:
         ``output_activation`` defaults to ``activation``; ``"softmax"`` makes a
         softmax output layer.
 
+        Examples
+        --------
         >>> net = Network.from_shape([4, 8, 3], activation="relu", output_activation="softmax", seed=1)
         >>> [layer.activation and layer.activation.name for layer in net.layers]
         [None, 'relu', 'softmax']
@@ -128,7 +130,7 @@ class Network:
         The first layer is the input layer: it takes no activation. Later
         layers default to ``activation="sigmoid"`` and to the names
         ``hidden1``, ``hidden2``, ... (name the output layer yourself, or use
-        :meth:`from_shape`).
+        ``from_shape``).
         """
         size = positive_integer(size, "size")
         is_input = not self._layers
@@ -167,6 +169,8 @@ class Network:
         layer, that already exists, or that closes a cycle between layers is
         refused, and the network is left as it was.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([2, 2, 1], seed=0)
         >>> net.connect("output[0]", "hidden1[0]")
@@ -253,6 +257,8 @@ class Network:
     def disconnect(self, source: str | Layer | Neuron, target: str | Layer | Neuron) -> None:
         """Remove (prune) one synapse between two neurons, or all synapses between two layers.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([2, 2, 1], seed=0)
         >>> net.disconnect("input[0]", "hidden1[1]")
@@ -294,7 +300,7 @@ class Network:
     # ----------------------------------------------------------------- looking up
 
     def __getitem__(self, name: str) -> Layer | Neuron:
-        """``net["hidden1"]`` is a :class:`Layer`, ``net["hidden1[2]"]`` a :class:`Neuron`."""
+        """``net["hidden1"]`` is a ``Layer``, ``net["hidden1[2]"]`` a ``Neuron``."""
         if not isinstance(name, str):
             raise UnknownNameError(
                 f"look layers and neurons up by name, like 'hidden1' or 'hidden1[2]'; got {name!r}"
@@ -329,6 +335,8 @@ class Network:
     def synapse(self, source: str | Neuron, target: str | Neuron) -> Synapse:
         """The synapse from neuron ``source`` to neuron ``target``.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([2, 1], seed=0)
         >>> net.synapse("input[0]", "output[0]").name
@@ -375,7 +383,7 @@ class Network:
 
     @property
     def synapses(self) -> list[Synapse]:
-        """Every synapse, ordered by target neuron, then by source neuron (both as in :attr:`neurons`)."""
+        """Every synapse, ordered by target neuron, then by source neuron (both as in ``neurons``)."""
         position = {layer: i for i, layer in enumerate(self._layers)}
         result = []
         for target_layer in self._layers:
@@ -392,7 +400,7 @@ class Network:
 
     @property
     def blocks(self) -> list[WeightBlock]:
-        """The weight blocks between connected layers, in :meth:`layer_order`."""
+        """The weight blocks between connected layers, in ``layer_order``."""
         order = {layer: i for i, layer in enumerate(self.layer_order())}
         return sorted(self._blocks.values(), key=lambda b: (order[b.target], order[b.source]))
 
@@ -433,6 +441,8 @@ class Network:
         Every neuron keeps its ``z`` and ``a``. Returns the output layer's
         activations: shape ``(n_outputs,)`` for one sample, else ``(n_samples, n_outputs)``.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([2, 1], activation="identity", init="constant", seed=0)
         >>> net.synapse("input[0]", "output[0]").weight = 2.0
@@ -447,6 +457,8 @@ class Network:
     def predict(self, X: object) -> np.ndarray:
         """The outputs for a batch ``X`` of shape ``(n_samples, n_inputs)``: ``(n_samples, n_outputs)``.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([2, 3, 2], seed=0)
         >>> net.predict([[0.0, 1.0], [1.0, 1.0], [0.5, 0.5]]).shape
@@ -461,8 +473,10 @@ class Network:
 
         Sets (overwrites, never accumulates) every ``synapse.grad`` and
         ``neuron.bias_grad`` to ``d(mean loss)/d(parameter)``, and every
-        neuron's ``delta``. See :mod:`neurosim.losses` for the losses.
+        neuron's ``delta``. See ``neurosim.losses`` for the losses.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
         >>> net.synapse("input[0]", "output[0]").weight = 2.0
@@ -485,6 +499,8 @@ class Network:
     def step(self, lr: float) -> None:
         """One plain gradient-descent step: ``w -= lr * grad`` for every weight and bias.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
         >>> net.backward([[1.0]], [[1.0]])          # z = 0: grad of (z - 1)^2 is -2
@@ -498,6 +514,8 @@ class Network:
     def zero_grad(self) -> None:
         """Set every gradient to zero.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([2, 1], seed=0)
         >>> _ = net.backward([[1.0, 1.0]], [[0.0]])
@@ -509,7 +527,7 @@ class Network:
             grad.fill(0.0)
 
     def watch(self, source: str | Layer | Neuron, target: str | Layer | Neuron | None = None) -> Watch:
-        """Record synapses' weights and gradients at every update of every later :meth:`fit`.
+        """Record synapses' weights and gradients at every update of every later ``fit``.
 
         ``watch("input[0]", "hidden1[2]")`` watches one synapse,
         ``watch("input", "hidden1")`` every synapse between two layers,
@@ -518,6 +536,8 @@ class Network:
         records; it costs one small gather per weight block and update. Draw
         the result with ``ns.plot.watched(watch)``; ``watch.stop()`` ends it.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
         >>> net.watch("hidden1")
@@ -533,7 +553,7 @@ class Network:
         return list(self._watches)
 
     #: Train with stochastic gradient descent: ``net.fit(X, Y, epochs=..., lr=...)``.
-    #: See :func:`neurosim.training.fit.fit` for every option.
+    #: See ``neurosim.training.fit.fit`` for every option.
     fit = fit
 
     # ---------------------------------------------------------------- compiling
@@ -546,7 +566,7 @@ class Network:
     def compile(self, dtype: str | np.dtype | type | None = None) -> CompiledNetwork:
         """Flatten the network into matrices for the fast, vectorized compiled engine.
 
-        The :class:`~neurosim.engines.compiled.CompiledNetwork` computes on
+        The ``CompiledNetwork`` computes on
         this network's own weight and bias arrays: there is one copy of each
         weight, so training with either engine is seen by the other and by
         every ``Synapse``, with no syncing. After a structural change it
@@ -558,14 +578,14 @@ class Network:
             ``"float32"`` stores the weights and biases in single precision
             from now on (rounding them once), for speed on large networks;
             ``"float64"`` stores them in double precision again. By default
-            the current :attr:`dtype` is kept. The engines agree to about
+            the current ``dtype`` is kept. The engines agree to about
             ``1e-10`` (relative) in float64 and ``1e-4`` in float32.
 
         Raises
         ------
         StructureError
             If the network lacks an input or output layer, or its graph was
-            changed directly (not with :meth:`connect`/:meth:`disconnect`).
+            changed directly (not with ``connect``/``disconnect``).
 
         Examples
         --------
@@ -602,7 +622,7 @@ class Network:
         values, so that an optimizer updates them all with one vector
         operation. This replaces the arrays, so it is only done where nobody
         can hold the old ones yet or where they are replaced anyway: at the
-        end of :meth:`from_shape` and of loading, and on a change of dtype.
+        end of ``from_shape`` and of loading, and on a change of dtype.
         Arrays made later (a new layer or layer pair) stay separate.
         """
         owners: list[tuple[object, str, str]] = [(block, "weight", "grad") for block in self.blocks]
@@ -623,7 +643,7 @@ class Network:
     def _update_groups(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """``(values, gradients)`` pairs that cover every parameter once, for an optimizer.
 
-        The flat vectors of :meth:`_pack_parameters` (when there are any),
+        The flat vectors of ``_pack_parameters`` (when there are any),
         then each parameter array that does not live in them.
         """
         if self._packed is None:
@@ -633,7 +653,7 @@ class Network:
         return [(flat_values, flat_grads), *separate]
 
     def _compiled_engine(self) -> CompiledNetwork:
-        """The compiled engine training uses: the last one :meth:`compile` made, or a new one."""
+        """The compiled engine training uses: the last one ``compile`` made, or a new one."""
         if self._compiled is None:
             self._compiled = CompiledNetwork(self)
         return self._compiled
@@ -643,6 +663,8 @@ class Network:
     def summary(self) -> Text:
         """A table of layers: name, size, activation, incoming synapses and parameters.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> print(ns.Network.from_shape([2, 3, 1], seed=0).summary())
         layer    size  activation  inputs from  parameters

@@ -1,4 +1,4 @@
-"""The :class:`Neuron`: one node of the network graph."""
+"""The ``Neuron``: one node of the network graph."""
 
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ class Neuron:
         """The last forward and backward pass of this neuron, as arithmetic.
 
         ``sample`` picks one sample of a batch (default: the first).
-        See :func:`neurosim.diagnostics.explain.explain_neuron`.
+        See ``neurosim.diagnostics.explain.explain_neuron``.
         """
         from neurosim.diagnostics.explain import explain_neuron
 

@@ -1,4 +1,4 @@
-"""The :class:`Synapse`: one weighted edge of the network graph."""
+"""The ``Synapse``: one weighted edge of the network graph."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ class GradientEntry:
 
 @dataclass
 class GradientCheckReport:
-    """The result of :func:`gradient_check`.
+    """The result of ``gradient_check``.
 
     ``entries`` holds every synapse (named ``"source -> target"``) and every
     bias (named ``"neuron.bias"``) in network order; ``worst`` the few with

@@ -1,8 +1,8 @@
 """The compiled engine: the same network, computed a layer at a time with matrices.
 
-:meth:`Network.compile` returns a :class:`CompiledNetwork`. Compiling puts
+``Network.compile`` returns a ``CompiledNetwork``. Compiling puts
 the layers in topological order and, for every layer, lists the weight
-blocks that feed it. Each :class:`~neurosim.core.weights.WeightBlock` already
+blocks that feed it. Each ``WeightBlock`` already
 holds the weights between two layers as a matrix (rows are targets, columns
 sources, zeros where a synapse is absent), so the compiled engine computes
 directly on the arrays that every ``Synapse`` reads and writes: there is one
@@ -20,7 +20,7 @@ connected layers instead of one multiplication per synapse. Gradients of
 absent (pruned) synapses are masked to zero, so they stay absent.
 
 The arrays ``Z``, ``A`` and ``D`` of every layer are preallocated per batch
-size and filled in place (see :mod:`neurosim.engines.kernels`); each pass
+size and filled in place (see ``neurosim.engines.kernels``); each pass
 is compiled once per batch size into a list of numpy operations bound to
 those arrays, so that running it costs little more than the numpy calls.
 
@@ -91,7 +91,7 @@ class _Buffers:
     ``Z``, ``A``, ``D`` (deltas), ``G`` (``dL/dA``) and ``S`` (scratch) hold
     one array per layer in computing order; ``A[0]`` is the input batch of
     the current pass. Each pass is compiled once into a list of operations
-    bound to these arrays (:meth:`forward_program`, :meth:`backward_program`),
+    bound to these arrays (``forward_program``, ``backward_program``),
     so running it is a loop of numpy calls with nothing left to look up.
     """
 
@@ -190,9 +190,9 @@ def _product(
 
 
 class CompiledNetwork:
-    """A :class:`~neurosim.Network` flattened into matrices for fast, vectorized passes.
+    """A ``Network`` flattened into matrices for fast, vectorized passes.
 
-    Make one with :meth:`Network.compile`. It shares the network's weight
+    Make one with ``Network.compile``. It shares the network's weight
     and bias arrays: training with it changes every ``Synapse``'s weight, and
     setting ``synapse.weight`` is seen by its next pass.
 
@@ -279,9 +279,11 @@ class CompiledNetwork:
     def forward(self, x: object) -> np.ndarray:
         """The outputs for one sample (1-D) or a batch ``(n_samples, n_inputs)``.
 
-        Like :meth:`Network.forward`, every neuron's ``z`` and ``a`` then hold
+        Like ``Network.forward``, every neuron's ``z`` and ``a`` then hold
         this pass's values.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([2, 1], activation="identity", init="constant", seed=0)
         >>> net.synapse("input[0]", "output[0]").weight = 2.0
@@ -297,7 +299,7 @@ class CompiledNetwork:
         return outputs[0] if single else outputs
 
     def predict(self, X: object) -> np.ndarray:
-        """The outputs for a batch ``X`` of shape ``(n_samples, n_inputs)``, like :meth:`Network.predict`."""
+        """The outputs for a batch ``X`` of shape ``(n_samples, n_inputs)``, like ``Network.predict``."""
         self._ensure_current()
         X, _ = as_input_batch(X, self.network.input_layer.size)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -306,10 +308,12 @@ class CompiledNetwork:
     def backward(self, X: object, Y: object, loss: str | Loss = "mse") -> float:
         """Forward and backward pass over a batch; return the mean loss.
 
-        Same semantics as :meth:`Network.backward`: every ``synapse.grad``
+        Same semantics as ``Network.backward``: every ``synapse.grad``
         and ``neuron.bias_grad`` is set to the gradient of the mean loss, and
         every neuron's ``z``, ``a`` and ``delta`` to this pass's values.
 
+        Examples
+        --------
         >>> import neurosim as ns
         >>> net = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
         >>> net.synapse("input[0]", "output[0]").weight = 2.0
@@ -362,10 +366,10 @@ class CompiledNetwork:
         """Forward and backward pass on an already validated batch.
 
         Returns a number that is finite if and only if the batch's loss is
-        (the loss itself when it is not finite); :meth:`_output_values` gives
+        (the loss itself when it is not finite); ``_output_values`` gives
         what the loss is computed from. ``X`` and ``T`` must be ``(n,
-        n_inputs)`` and ``(n, n_outputs)`` arrays of :attr:`dtype` (see
-        :meth:`Network.prepare_batch`). This is the inner loop of training: it
+        n_inputs)`` and ``(n, n_outputs)`` arrays of ``dtype`` (see
+        ``Network.prepare_batch``). This is the inner loop of training: it
         checks nothing, and it expects the caller to silence floating-point
         warnings (``np.errstate``) once around the whole loop.
         """

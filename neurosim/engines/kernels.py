@@ -3,8 +3,8 @@
 The compiled engine keeps one preallocated buffer per layer for ``Z``, ``A``
 and ``delta``, and fills them with these kernels instead of allocating new
 arrays at every step. Each built-in activation and loss has a kernel that
-computes the same function as its definition in :mod:`neurosim.activations`
-and :mod:`neurosim.losses` (to float rounding, which the engine tests check);
+computes the same function as its definition in ``neurosim.activations``
+and ``neurosim.losses`` (to float rounding, which the engine tests check);
 any other activation or loss runs through its own Python functions.
 
 Kernels run inside ``np.errstate(over="ignore")`` set by the engine: the
@@ -144,6 +144,8 @@ _BUILT_IN: dict[str, tuple[Forward, Backward]] = {
 def activation_kernels(activation: Activation) -> tuple[Forward, Backward]:
     """In-place ``forward(z, out)`` and ``backward(z, a, g, out, scratch)`` for ``activation``.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> forward, backward = activation_kernels(ACTIVATIONS["tanh"])
     >>> z = np.array([[0.0, 1.0]]); a = np.empty_like(z)
@@ -217,6 +219,8 @@ def loss_kernel(loss: Loss, activation: Activation) -> tuple[LossKernel, bool]:
     When the second value is true the engine still applies the output
     activation's derivative to the delta; otherwise the delta is ``dL/dz``.
 
+    Examples
+    --------
     >>> import numpy as np
     >>> kernel, needs_activation = loss_kernel(LOSSES["mse"], ACTIVATIONS["identity"])
     >>> delta = np.empty((2, 1))

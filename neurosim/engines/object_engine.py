@@ -3,7 +3,7 @@
 This is the engine to read when learning backpropagation. For a batch of
 ``n`` samples each neuron holds ``n`` values (one per sample), and
 
-* **forward**, layer by layer in :meth:`Network.layer_order`::
+* **forward**, layer by layer in ``Network.layer_order``::
 
       neuron.z = neuron.bias + sum(synapse.weight * synapse.source.a for synapse in neuron.incoming)
       neuron.a = activation(neuron.z)

@@ -19,7 +19,7 @@ The file is a JSON object::
 ``null`` marks a synapse that does not exist (pruned or never made). Floats
 are written with Python's shortest round-trip repr, so a loaded network has
 every weight and bias bit for bit. Activations are stored by name: a custom
-activation must be passed to :func:`load` (or registered) to load.
+activation must be passed to ``load`` (or registered) to load.
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ def save(network: Network, path: str | os.PathLike[str]) -> None:
     place only when complete, so a save that fails half-way leaves any
     earlier file intact.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> import neurosim as ns
     >>> net = ns.Network.from_shape([2, 2, 1], seed=0)
@@ -91,15 +93,17 @@ def save(network: Network, path: str | os.PathLike[str]) -> None:
 
 
 def load(path: str | os.PathLike[str], *, activations: Iterable[Activation] = ()) -> Network:
-    """Read a network saved by :meth:`Network.save`.
+    """Read a network saved by ``Network.save``.
 
     ``activations`` supplies custom activations by object, for layers whose
     activation is not built in or registered.
 
-    Raises :class:`~neurosim.errors.ModelFileError` for a missing, truncated
-    or corrupted file, and :class:`~neurosim.errors.FormatVersionError` for a
+    Raises ``ModelFileError`` for a missing, truncated
+    or corrupted file, and ``FormatVersionError`` for a
     file written by a newer format.
 
+    Examples
+    --------
     >>> import json, tempfile, pathlib
     >>> import neurosim as ns
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.json"
@@ -148,7 +152,7 @@ def _reject_constant(name: str) -> None:
 
 
 def from_dict(data: object, activations: dict[str, Activation]) -> Network:
-    """Rebuild a network from :func:`to_dict`'s description."""
+    """Rebuild a network from ``to_dict``'s description."""
     from neurosim.core.network import Network
 
     if not isinstance(data, dict):

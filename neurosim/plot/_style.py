@@ -32,7 +32,7 @@ def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.8)) -> A
 
 
 def require_network(net: object) -> None:
-    """Raise :class:`ParameterError` unless ``net`` is a neurosim Network."""
+    """Raise ``ParameterError`` unless ``net`` is a neurosim Network."""
     from neurosim.core.network import Network
 
     if not isinstance(net, Network):
@@ -40,7 +40,7 @@ def require_network(net: object) -> None:
 
 
 def require_2d_inputs(network: Network, what: str) -> None:
-    """Raise :class:`ShapeError` unless ``network`` has exactly two inputs (a plane to draw on)."""
+    """Raise ``ShapeError`` unless ``network`` has exactly two inputs (a plane to draw on)."""
     n_inputs = network.input_layer.size
     if n_inputs != 2:
         raise ShapeError(

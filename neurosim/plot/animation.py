@@ -48,7 +48,7 @@ def animate_training(
     ----------
     net : Network
     X, y : array-like
-        Training data, as for :meth:`Network.fit`.
+        Training data, as for ``Network.fit``.
     epochs : int
         Epochs in all.
     lr : float

@@ -42,9 +42,9 @@ __all__ = [
 
 #: the colour of each class's data points (matplotlib's "tab10" palette): class ``k`` is ``CLASS_COLOURS[k]``
 CLASS_COLOURS: tuple[str, ...] = tuple(mpl.colors.to_hex(c) for c in mpl.colormaps["tab10"].colors)
-#: the most classes :func:`decision_boundary` tells apart by colour
+#: the most classes ``decision_boundary`` tells apart by colour
 MAX_CLASSES = len(CLASS_COLOURS)
-#: how many neurons of one layer :func:`neuron_maps` draws at most
+#: how many neurons of one layer ``neuron_maps`` draws at most
 MAX_NEURONS_PER_LAYER = 16
 #: the most grid points along each axis of the plane
 MAX_RESOLUTION = 2000
@@ -52,7 +52,7 @@ MAX_RESOLUTION = 2000
 _REGION_LIGHTNESS = 0.7
 #: grid points per forward pass: bounds the memory the passes take
 _CHUNK = 16384
-#: height of the last row of :func:`neuron_maps` (a colour bar only), relative to a neuron's row
+#: height of the last row of ``neuron_maps`` (a colour bar only), relative to a neuron's row
 _LAST_ROW = 0.5
 #: colour of data-point edges and of decision lines: dark, so both stay visible on any region
 _DARK = "#1a1a1a"
@@ -74,14 +74,14 @@ def decision_boundary(
     0.5 (the decision line is the output's 0.5 contour); one with several
     outputs predicts the class of its largest output (the lines are where
     that changes). Each class's region is a light version of its colour in
-    :data:`CLASS_COLOURS`; the data points are drawn in the full colour of
+    ``CLASS_COLOURS``; the data points are drawn in the full colour of
     their label ``y``, with a dark edge.
 
     Parameters
     ----------
     net : Network
         A network with two inputs and one output (two classes) or up to
-        :data:`MAX_CLASSES` outputs (one class each).
+        ``MAX_CLASSES`` outputs (one class each).
     X : array of shape (n_samples, 2)
         The data: sets the plane's range, and is drawn as points.
     y : array, optional
@@ -91,7 +91,7 @@ def decision_boundary(
     ax : matplotlib Axes, optional
         Where to draw; by default a new figure.
     resolution : int, default 200
-        Grid points along each axis (2 to :data:`MAX_RESOLUTION`).
+        Grid points along each axis (2 to ``MAX_RESOLUTION``).
     margin : float, default 0.5
         How far the plane extends beyond the data, in input units.
 
@@ -105,7 +105,7 @@ def decision_boundary(
     ------
     ShapeError
         If the network does not have two inputs, has more than
-        :data:`MAX_CLASSES` outputs, or ``X`` or ``y`` has the wrong shape.
+        ``MAX_CLASSES`` outputs, or ``X`` or ``y`` has the wrong shape.
     DataError
         If ``X`` is not finite, ``y`` holds something other than class
         labels, or the network's outputs are not finite (it overflowed).
@@ -201,10 +201,10 @@ def neuron_maps(
 
     One small image per non-input neuron shows its activation ``a`` at every
     point of the plane, laid out like the network: one column per layer in
-    :meth:`Network.layer_order`, its neurons from top to bottom, each image
+    ``Network.layer_order``, its neurons from top to bottom, each image
     titled with the neuron's name. The images of one layer share one colour
     scale (activation functions have different ranges), shown by the colour
-    bar under the column. Layers of more than :data:`MAX_NEURONS_PER_LAYER`
+    bar under the column. Layers of more than ``MAX_NEURONS_PER_LAYER``
     neurons show their first ones, and say so.
 
     Parameters
@@ -219,7 +219,7 @@ def neuron_maps(
     fig : matplotlib Figure, optional
         An empty figure to draw in; by default a new one.
     resolution : int, default 60
-        Grid points along each axis (2 to :data:`MAX_RESOLUTION`).
+        Grid points along each axis (2 to ``MAX_RESOLUTION``).
     margin : float, default 0.5
         How far the plane extends beyond the data, in input units.
     extent : (x_min, x_max, y_min, y_max), optional

@@ -16,7 +16,7 @@ from neurosim.training.history import History
 
 __all__ = ["history"]
 
-#: the panels :func:`history` can draw, in the order it draws them
+#: the panels ``history`` can draw, in the order it draws them
 METRICS = ("loss", "accuracy")
 _TRAIN_COLOUR = POSITIVE
 _VALIDATION_COLOUR = "#e08214"  # orange: apart from the blue training line, and from the red divergence mark
@@ -44,7 +44,7 @@ def history(
     Parameters
     ----------
     hist : History
-        What :meth:`Network.fit` returned.
+        What ``Network.fit`` returned.
     ax : matplotlib Axes, or a sequence of them, optional
         Where to draw: one Axes per panel drawn. By default a new figure.
     metrics : sequence of {"loss", "accuracy"}, default ("loss", "accuracy")
@@ -130,7 +130,7 @@ def history(
 
 
 def _metrics(metrics: object) -> list[str]:
-    """The panels asked for, in :data:`METRICS` order."""
+    """The panels asked for, in ``METRICS`` order."""
     if isinstance(metrics, str):
         metrics = (metrics,)
     if not isinstance(metrics, Sequence) or not metrics or any(m not in METRICS for m in metrics):

@@ -60,7 +60,7 @@ def network(
 ) -> Axes:
     """Draw the network's graph, the way TensorFlow Playground draws it.
 
-    Layers are columns, left to right in :meth:`Network.layer_order`, their
+    Layers are columns, left to right in ``Network.layer_order``, their
     neurons spread top (index 0) to bottom around the middle. Each synapse
     is a line coloured by the sign of its weight (blue positive, red
     negative, grey exactly 0) and as wide as its ``|weight|`` allows: from
@@ -117,13 +117,13 @@ def network(
         The axes drawn on. What was drawn can be found by ``gid``:
 
         - in ``ax.collections``: ``"neurons"`` (one marker per neuron drawn
-          one by one, in :attr:`Network.neurons` order, without the layers
+          one by one, in ``Network.neurons`` order, without the layers
           drawn as blocks); ``"synapses"``
           (straight lines between adjacent columns) and ``"skip-synapses"``
           (curves, each a polyline of sampled points), both in
-          :attr:`Network.synapses` order; ``"blocks"`` (one band per pair of
+          ``Network.synapses`` order; ``"blocks"`` (one band per pair of
           connected layers that involves a layer drawn as a block, in
-          :attr:`Network.blocks` order). Each of these is there, maybe empty;
+          ``Network.blocks`` order). Each of these is there, maybe empty;
         - in ``ax.patches``: one ``"collapsed-layer"`` rounded rectangle per
           layer drawn as a block (its label is the layer's name), and in
           ``ax.images`` one ``"collapsed-layer-values"`` strip per such layer
@@ -640,7 +640,7 @@ class _Frame:
     """Axes limits that leave room, in points, for names, markers, the legend and notes; and marker sizes.
 
     Neuron names are written when asked (``labels=True``), or by default when
-    at most :data:`MAX_LABELLED_NEURONS` neurons are drawn one by one and
+    at most ``MAX_LABELLED_NEURONS`` neurons are drawn one by one and
     their names fit between the columns at a readable size.
     """
 

@@ -20,6 +20,8 @@ def save(figure: Figure | Axes, path: str | os.PathLike[str], *, dpi: int = 110,
     moved into place, so a failed save leaves any earlier file as it was.
     The format follows the file's extension (``.png``, ``.svg``, ``.pdf``).
 
+    Examples
+    --------
     >>> import tempfile
     >>> from pathlib import Path
     >>> import neurosim as ns

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["weights"]
 
-#: what :func:`weights` can draw: the block attribute behind each, and the colour bar's label
+#: what ``weights`` can draw: the block attribute behind each, and the colour bar's label
 SHOWS = {"weights": ("weight", "weight"), "gradients": ("grad", "gradient d(loss)/d(weight)")}
 #: colour of cells without a synapse (pruned, or never connected)
 ABSENT_COLOUR = "#bdbdbd"
@@ -46,7 +46,7 @@ def weights(
     names (like ``torch.nn.Linear.weight``). Colours are the signed colour
     map centred on 0 (blue positive, red negative), with a colour bar per
     heatmap; cells without a synapse (pruned) are grey. Panels are titled
-    ``"source -> target"`` and come in :attr:`Network.blocks` order.
+    ``"source -> target"`` and come in ``Network.blocks`` order.
 
     Parameters
     ----------

@@ -51,7 +51,7 @@ def fit(
         whole set at once (full batch), anything else mini-batches (the last
         one may be smaller).
     loss : {"mse", "bce", "cross_entropy"}
-        See :mod:`neurosim.losses`.
+        See ``neurosim.losses``.
     momentum : float in [0, 1)
         ``torch.optim.SGD``'s convention: ``v = momentum * v + grad; w -= lr * v``.
     shuffle : bool
@@ -65,7 +65,7 @@ def fit(
     engine : {"object", "compiled"}
         ``"object"`` computes neuron by neuron and synapse by synapse;
         ``"compiled"`` computes a layer at a time with matrices (see
-        :meth:`Network.compile`), many times faster. Both give the same
+        ``Network.compile``), many times faster. Both give the same
         weights, to float rounding, and both leave the trained weights in
         the network's synapses.
 
@@ -75,7 +75,7 @@ def fit(
         Per-epoch loss (and accuracy, validation loss and accuracy).
 
     If the loss stops being finite, training stops before that update, a
-    :class:`~neurosim.errors.DivergenceWarning` says when and why, and
+    ``DivergenceWarning`` says when and why, and
     ``history.diverged_at`` records the epoch. Every argument is checked
     before training starts; a bad one raises and leaves the network untouched.
 

@@ -1,4 +1,4 @@
-"""The :class:`History` of a training run."""
+"""The ``History`` of a training run."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class History:
-    """Per-epoch records of a :func:`~neurosim.training.fit` run.
+    """Per-epoch records of a ``fit`` run.
 
     ``loss`` is the mean training loss of each epoch (the average of its
     batches' mean losses, weighted by batch size, computed before each

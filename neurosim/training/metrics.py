@@ -17,6 +17,8 @@ def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
     one-hot targets: the prediction is the largest output. Several outputs
     otherwise (multi-label): each output is thresholded at 0.5.
 
+    Examples
+    --------
     >>> accuracy(np.array([[0.9], [0.2]]), np.array([[1.0], [1.0]]))
     0.5
     >>> accuracy(np.array([[0.1, 0.7, 0.2]]), np.array([[0.0, 1.0, 0.0]]))
@@ -36,8 +38,10 @@ def _one_hot(targets: np.ndarray) -> bool:
 
 
 class CorrectCounter:
-    """Count correct predictions batch by batch, with :func:`accuracy`'s rule chosen once for all targets.
+    """Count correct predictions batch by batch, with ``accuracy``'s rule chosen once for all targets.
 
+    Examples
+    --------
     >>> counter = CorrectCounter(np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]))
     >>> counter(np.array([[0.8, 0.2], [0.6, 0.4]]), np.array([0, 2]))   # rows 0 and 2 of the targets
     1.0

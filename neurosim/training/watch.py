@@ -1,9 +1,11 @@
 """Recording chosen weights and their gradients at every training step.
 
-``net.watch(...)`` returns a :class:`Watch`; every later :meth:`Network.fit`
+``net.watch(...)`` returns a ``Watch``; every later ``Network.fit``
 (with either engine) appends, after each update, the watched weights and the
 gradients that update used. ``ns.plot.watched`` draws the trajectories.
 
+Examples
+--------
 >>> import neurosim as ns
 >>> X, y = ns.datasets.xor()
 >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
@@ -108,7 +110,7 @@ class Recorder:
     All watched entries are gathered with as few ``np.take`` calls as the
     arrays they live in: two per update (weights and gradients) when the
     parameters are packed in one flat vector, as after ``from_shape`` or
-    loading. :meth:`finish` hands each watch its columns.
+    loading. ``finish`` hands each watch its columns.
     """
 
     def __init__(self, watches: list[Watch], updates: int) -> None:
