@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,8 @@ def test_code_block_runs(code, tmp_path, monkeypatch, capsys):
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)
     exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})
+    # a page may leave its figure open, as a reader at a prompt would
+    plt.close("all")
 
 
 def test_site_builds_without_warnings(tmp_path):
