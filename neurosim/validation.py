@@ -136,3 +136,20 @@ def finite_number(value: object, name: str) -> float:
     if number is None:
         raise DataError(f"{name} must be a finite number; got {value!r}")
     return number
+
+
+def random_generator(seed: object, name: str = "seed") -> np.random.Generator:
+    """A numpy random generator seeded with ``seed`` (``None`` or a non-negative integer).
+
+    Examples
+    --------
+    >>> int(random_generator(0).integers(10)) == int(random_generator(0).integers(10))
+    True
+    >>> random_generator(-1)
+    Traceback (most recent call last):
+    ...
+    neurosim.errors.ParameterError: seed must be a non-negative integer or None; got -1
+    """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise ParameterError(f"{name} must be a non-negative integer or None; got {seed!r}")
+    return np.random.default_rng(None if seed is None else int(seed))

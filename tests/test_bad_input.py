@@ -732,6 +732,20 @@ class TestNumericArguments:
         with refused(net, ns.ParameterError, r"verbose must be 0, 1 or 2; got 3"):
             net.fit(X, Y, epochs=2, lr=0.1, verbose=3)
 
+    @pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
+    def test_fit_seed(self, net, seed):
+        pattern = rf"seed must be a non-negative integer or None; got {re.escape(repr(seed))}"
+        with refused(net, ns.ParameterError, pattern):
+            net.fit(X, Y, epochs=2, lr=0.1, seed=seed, verbose=0)
+
+    @pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
+    def test_network_seed(self, seed):
+        pattern = rf"seed must be a non-negative integer or None; got {re.escape(repr(seed))}"
+        with pytest.raises(ns.ParameterError, match=pattern):
+            ns.Network.from_shape([2, 3, 1], seed=seed)
+        with pytest.raises(ns.ParameterError, match=pattern):
+            ns.Network(seed=seed)
+
     @pytest.mark.parametrize(
         ("sizes", "pattern"),
         [

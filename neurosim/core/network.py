@@ -24,7 +24,13 @@ from neurosim.losses import Loss, get_loss
 from neurosim.training.fit import fit
 from neurosim.training.optimizer import SGD
 from neurosim.training.watch import Watch, watched_synapses
-from neurosim.validation import as_float_array, as_input_batch, check_finite, positive_integer
+from neurosim.validation import (
+    as_float_array,
+    as_input_batch,
+    check_finite,
+    positive_integer,
+    random_generator,
+)
 
 _NEURON_NAME = re.compile(r"^(?P<layer>.+)\[(?P<index>-?\d+)\]$")
 
@@ -68,7 +74,7 @@ class Network:
 
     def __init__(self, *, init: str | Initializer = "xavier", seed: int | None = None) -> None:
         self.init = get_initializer(init)
-        self.rng = np.random.default_rng(seed)
+        self.rng = random_generator(seed)
         self.graph = nx.DiGraph()
         self._layers: list[Layer] = []
         self._blocks: dict[tuple[Layer, Layer], WeightBlock] = {}

@@ -16,7 +16,7 @@ from neurosim.training.optimizer import SGD
 from neurosim.training.progress import Progress
 from neurosim.training.runners import EpochData, Runner, make_runner
 from neurosim.training.watch import Recorder
-from neurosim.validation import positive_integer
+from neurosim.validation import positive_integer, random_generator
 
 if TYPE_CHECKING:
     from neurosim.core.network import Network
@@ -97,6 +97,7 @@ def fit(
     batch = n if batch_size is None else min(positive_integer(batch_size, "batch_size"), n)
     if verbose not in (0, 1, 2):
         raise ParameterError(f"verbose must be 0, 1 or 2; got {verbose!r}")
+    rng = random_generator(seed)
     validation = _validation_batch(network, validation_data, loss)
     runner = make_runner(network, engine, T.shape)
     data = EpochData(runner.prepare(X), runner.prepare(T), batch)
@@ -106,7 +107,6 @@ def fit(
     updates = epochs * -(-n // batch)  # epochs x batches per epoch
     recorder = Recorder(network._watches, updates) if network._watches else None
 
-    rng = np.random.default_rng(seed)
     history = History(loss_name=loss_fn.name)
     progress = Progress(epochs, verbose)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
