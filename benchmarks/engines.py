@@ -1814,19 +1814,28 @@ def print_machine(facts: dict[str, Any], settings: Settings) -> None:
 # ------------------------------------------------------------------------------------------------ main
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+def parse_args(
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str | None = None,
+    parser_class: Callable[..., argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> argparse.Namespace:
     """Parse the command line.
 
     Parameters
     ----------
     argv : sequence of str, optional
+    prog : str, optional
+        The program's name in usage and error messages (``neurosim bench``).
+    parser_class : callable, default argparse.ArgumentParser
+        Makes the parser from ``prog`` and ``description``.
 
     Returns
     -------
     argparse.Namespace
     """
     names = [*WORKLOADS, *SECTIONS]
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = parser_class(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few epochs and repeats: a smoke test")
     parser.add_argument(
         "--only",
@@ -1846,19 +1855,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str | None = None,
+    parser_class: Callable[..., argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> int:
     """Run the benchmark.
 
     Parameters
     ----------
     argv : sequence of str, optional
+    prog, parser_class
+        As for ``parse_args``.
 
     Returns
     -------
     int
         Exit status: 0.
     """
-    args = parse_args(argv)
+    args = parse_args(argv, prog=prog, parser_class=parser_class)
     settings = Settings(
         quick=args.quick,
         repeats=args.repeats or (2 if args.quick else 5),

@@ -1025,7 +1025,7 @@ BROKEN_FILES = [
     pytest.param(
         _edit(lambda d: d.pop("format_version")),
         ns.ModelFileError,
-        r"'format_version' must be an integer; got None",
+        r"not a neurosim model: it has no 'format_version' field",
         id="no-version",
     ),
 ]

@@ -1,37 +1,41 @@
 """The neurosim command line."""
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+import neurosim as ns
 from neurosim.cli import main
 
-
-def test_demo_xor_learns_and_explains(capsys, tmp_path):
-    assert main(["demo", "xor", "--output", str(tmp_path / "pictures")]) == 0
-    out = capsys.readouterr().out
-    table = [line for line in out.splitlines() if "XOR" in line and "network says" in line]
-    assert len(table) == 4
-    for line in table:
-        target = int(line.split("=")[1].split()[0])
-        output = float(line.split("network says")[1].split()[0])
-        assert (output > 0.5) == (target == 1), line
-    assert "hidden1[0] (sigmoid), sample 1 of 4" in out
-    assert "epoch  2000" in out
+DEMOS = Path(__file__).resolve().parent.parent / "demos"
+COMMANDS = ["demo", "train", "inspect", "plot", "bench"]
 
 
-def test_demo_list(capsys):
+def demo_summaries():
+    """The first line of every demo script's docstring."""
+    files = [path for path in DEMOS.glob("*.py") if not path.name.startswith("_")]
+    return sorted(
+        ast.get_docstring(ast.parse(path.read_text())).splitlines()[0].rstrip(".") for path in files
+    )
+
+
+def test_demo_list_shows_every_demo_with_its_summary(capsys):
     assert main(["demo", "--list"]) == 0
-    assert capsys.readouterr().out.startswith("xor")
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted(line.split(maxsplit=1)[1] for line in lines) == demo_summaries()
 
 
-def test_unknown_demo_is_one_line_and_exit_2(capsys):
+def test_unknown_demo_is_one_line_listing_the_demos_and_exit_2(capsys):
+    main(["demo", "--list"])
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert main(["demo", "nope"]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == "neurosim demo: unknown demo 'nope'; choose from: xor"
+    assert err == f"neurosim demo: unknown demo 'nope'; choose from: {', '.join(names)}\n"
+    assert len(names) == len(demo_summaries())
 
 
 def test_bad_demo_argument_exits_non_zero_without_traceback(capsys):
@@ -41,29 +45,88 @@ def test_bad_demo_argument_exits_non_zero_without_traceback(capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_neurosim_error_in_a_demo_is_one_line(capsys):
-    assert main(["demo", "xor", "--epochs", "0"]) == 1
-    err = capsys.readouterr().err
-    assert err == "neurosim: epochs must be a positive integer; got 0\n"
-
-
 def test_console_script_is_installed():
     script = Path(sys.executable).parent / "neurosim"
     result = subprocess.run([str(script), "demo", "--list"], capture_output=True, text=True, check=False)
     assert result.returncode == 0 and "xor" in result.stdout
 
 
-def test_demo_xor_writes_its_pictures(capsys, tmp_path, monkeypatch):
-    from matplotlib.image import imread
-
-    monkeypatch.chdir(tmp_path)  # the default folder is relative to where the demo runs
-    assert main(["demo", "xor", "--epochs", "300"]) in (0, 1)
+def test_help_lists_every_command_with_one_line_of_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    folder = tmp_path / "neurosim-output" / "xor"
-    names = ["network.png", "decision_boundary.png", "neuron_maps.png", "loss.png"]
-    assert "Pictures written to neurosim-output/xor:" in out
-    assert sorted(p.name for p in folder.iterdir()) == sorted(names)
-    for name in names:
-        image = imread(folder / name)
-        assert image.shape[0] > 200 and image.shape[1] > 300, name
-        assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 20, name  # a picture, not a blank
+    listed = re.findall(r"^    (\w+)\s{2,}\S", out, re.MULTILINE)
+    assert listed == list(COMMANDS)
+    assert "examples:" in out
+
+
+def test_no_command_prints_the_help(capsys):
+    assert main([]) == 0
+    assert capsys.readouterr().out.startswith("usage: neurosim [-h] COMMAND ...")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_help_ends_with_examples_of_itself(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    epilog = capsys.readouterr().out.split("\nexamples:\n")[1]
+    assert epilog.startswith(f"  neurosim {command} ")
+
+
+def raise_(error):
+    def run(*args, **kwargs):
+        raise error
+
+    return run
+
+
+def test_ctrl_c_is_one_line_and_exit_130(capsys, monkeypatch):
+    import neurosim.cli.train
+
+    monkeypatch.setattr(neurosim.cli.train, "run", raise_(KeyboardInterrupt()))
+    assert main(["train", "moons"]) == 130
+    assert capsys.readouterr().err == "neurosim: interrupted\n"
+
+
+def test_a_neurosim_error_in_a_command_is_one_line_and_exit_1(capsys, monkeypatch):
+    import neurosim.cli.inspect_model
+
+    monkeypatch.setattr(neurosim.cli.inspect_model, "run", raise_(ns.DataError("the data is wrong here")))
+    assert main(["inspect", "model.json"]) == 1
+    assert capsys.readouterr().err == "neurosim: the data is wrong here\n"
+
+
+def test_a_neurosim_error_in_a_demo_is_one_line_and_exit_1(capsys, monkeypatch):
+    import neurosim.demos.xor
+
+    monkeypatch.setattr(neurosim.demos.xor, "main", raise_(ns.ParameterError("lr must be positive; got -1")))
+    assert main(["demo", "xor"]) == 1
+    assert capsys.readouterr().err == "neurosim: lr must be positive; got -1\n"
+
+
+def test_an_os_error_is_one_line_naming_the_file_and_exit_1(capsys, monkeypatch):
+    import neurosim.cli.plot
+
+    error = PermissionError(13, "Permission denied", "pictures/network.png")
+    monkeypatch.setattr(neurosim.cli.plot, "run", raise_(error))
+    assert main(["plot", "model.json"]) == 1
+    assert capsys.readouterr().err == "neurosim: Permission denied: pictures/network.png\n"
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(capsys, monkeypatch):
+    import neurosim.cli.train
+
+    monkeypatch.setattr(neurosim.cli.train, "run", raise_(BrokenPipeError(32, "Broken pipe")))
+    assert main(["train", "moons"]) == 1
+    assert capsys.readouterr().err == ""
+
+
+def test_an_unknown_option_is_named_with_its_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["inspect", "model.json", "--colour"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "neurosim inspect: unrecognized arguments: --colour (see: neurosim inspect --help)\n"
+    )

@@ -578,7 +578,10 @@ def test_small_matrices_have_their_values_written_in_and_large_ones_not():
     wide = ns.Network.from_shape([9, 8, 1], seed=0)  # 72 cells: above the automatic limit
     fig_wide = weights(wide)
     assert not heatmaps(fig_wide)[0].texts and len(heatmaps(fig_wide)[1].texts) == 8
-    for f in (fig, fig_off, fig_wide):
+    thin = ns.Network.from_shape([2, 16, 1], seed=0)  # hidden1 -> output: 16 cells in one row, too narrow
+    fig_thin = weights(thin)
+    assert not heatmaps(fig_thin)[1].texts
+    for f in (fig, fig_off, fig_wide, fig_thin):
         plt.close(f)
 
 

@@ -7,14 +7,23 @@ never a traceback: 2 for a bad command line, 1 for anything else.
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from neurosim.cli import demo
+from neurosim.cli import bench, demo, inspect_model, plot, train
 from neurosim.cli._parser import ArgumentParser, UsageError
 from neurosim.errors import NeurosimError
 
-COMMANDS = (demo,)
+COMMANDS = (demo, train, inspect_model, plot, bench)
+EPILOG = """examples:
+  neurosim demo --list
+  neurosim train moons --hidden 16,16 --output runs/moons
+  neurosim inspect runs/moons/model.json --neuron 'hidden1[0]' --input 0.5,0.2
+  neurosim plot runs/moons/model.json --data moons --output runs/moons/pictures
+
+'neurosim COMMAND --help' lists a command's options."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     if extra and not getattr(args, "takes_extra_arguments", False):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args, extra)
     except UsageError as error:
@@ -33,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except NeurosimError as error:
         print(f"neurosim: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader of the output went away, as in: neurosim bench | head
+        _stop_writing_to_stdout()
         return 1
     except OSError as error:
         print(f"neurosim: {_describe_os_error(error)}", file=sys.stderr)
@@ -46,11 +58,24 @@ def _parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="neurosim",
         description="A neuron-level neural-network simulator for learning and debugging neural networks.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=ArgumentParser)
     for command in COMMANDS:
         command.add_parser(commands)
     return parser
+
+
+def _stop_writing_to_stdout() -> None:
+    """Point stdout at the null device, so that Python's final flush raises no second error."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (OSError, ValueError):  # not a real file (captured): nothing will be flushed to a pipe
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
 
 
 def _describe_os_error(error: OSError) -> str:

@@ -11,18 +11,30 @@ from neurosim.cli._parser import UsageError
 
 # the order a newcomer should take them in; any other demo module comes after, by name
 ORDER = ("perceptron", "xor", "moons", "spiral", "digits", "engines", "inspect")
+# demos whose file has another name: a demos/inspect.py would hide the standard
+# library's inspect module when a demo runs as `python demos/NAME.py`
+FILES = {"inspect": "inspect_tour"}
+NAMES = {file: name for name, file in FILES.items()}
+EPILOG = """examples:
+  neurosim demo --list
+  neurosim demo xor
+  neurosim demo digits --fast --output pictures/digits
+  neurosim demo inspect --help
+
+Every demo takes --fast (a shorter run) and --output FOLDER (where its
+pictures go, neurosim-output/NAME by default)."""
 
 
 def available() -> list[str]:
     """The names of the demos, in the order a newcomer should take them in."""
     modules = pkgutil.iter_modules(neurosim.demos.__path__)
-    found = {module.name for module in modules if not module.name.startswith("_")}
+    found = {NAMES.get(module.name, module.name) for module in modules if module.name[0] != "_"}
     return [name for name in ORDER if name in found] + sorted(found - set(ORDER))
 
 
 def description(name: str) -> str:
     """The first line of demo ``name``'s docstring: what it shows."""
-    module = importlib.import_module(f"neurosim.demos.{name}")
+    module = importlib.import_module(f"neurosim.demos.{FILES.get(name, name)}")
     return (module.__doc__ or "").strip().splitlines()[0].rstrip(".")
 
 
@@ -32,7 +44,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "demo",
         help="run a demo that trains and plots a network (neurosim demo --list)",
         description="Run a demo. Each one prints what it does and writes its pictures "
-        "into a folder it names. Options after the demo's name go to the demo: neurosim demo xor --help.",
+        "into a folder it names. Options after the demo's name go to the demo.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("name", nargs="?", help="the demo to run")
     parser.add_argument("--list", action="store_true", help="list the demos")
@@ -49,5 +63,5 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         return 0
     if args.name not in names:
         raise UsageError(f"neurosim demo: unknown demo {args.name!r}; choose from: {', '.join(names)}")
-    demo = importlib.import_module(f"neurosim.demos.{args.name}")
+    demo = importlib.import_module(f"neurosim.demos.{FILES.get(args.name, args.name)}")
     return demo.main(extra)

@@ -157,7 +157,9 @@ def from_dict(data: object, activations: dict[str, Activation]) -> Network:
 
     if not isinstance(data, dict):
         raise ModelFileError("expected a JSON object at the top level")
-    version = data.get("format_version")
+    if "format_version" not in data:
+        raise ModelFileError("not a neurosim model: it has no 'format_version' field")
+    version = data["format_version"]
     if isinstance(version, bool) or not isinstance(version, int):
         raise ModelFileError(f"'format_version' must be an integer; got {version!r}")
     if version > FORMAT_VERSION:

@@ -59,7 +59,8 @@ def weights(
         pass (or training step) instead of its weight.
     annotate : bool, optional
         Write each value in its cell. By default, only in matrices of at
-        most 64 cells.
+        most 64 cells and at most 12 neurons a side, whose cells are wide
+        enough for a number.
 
     Returns
     -------
@@ -153,7 +154,8 @@ def _heatmap(
     ax.tick_params(labelsize=small)
     colourbar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
     colourbar.set_label(label)
-    if annotate or (annotate is None and shown.size <= ANNOTATE_CELLS):
+    roomy = shown.size <= ANNOTATE_CELLS and max(n_rows, n_cols) <= _SMALL
+    if annotate or (annotate is None and roomy):
         for (i, j), value in np.ndenumerate(shown.data):
             if shown.mask[i, j]:
                 continue

@@ -1,0 +1,252 @@
+"""Data for the commands: a built-in dataset by name, or a CSV file of numbers; and saved models.
+
+A CSV file holds one sample per row: numbers separated by commas, the
+target in the last column (or the column ``--target`` names), and
+optionally a header row of column names first. Every problem with the file
+is reported with its line and column, as the user's editor numbers them.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from neurosim import datasets
+from neurosim.cli._common import usage_error
+from neurosim.errors import DataError, ModelFileError
+
+if TYPE_CHECKING:
+    from neurosim.core.network import Network
+
+#: a target column of whole numbers with at most this many distinct values is taken as class labels
+MAX_CLASSES = 20
+
+
+@dataclass
+class Data:
+    """Samples read for a command: inputs, the target column and where they came from.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_inputs)
+        The input columns.
+    targets : ndarray of shape (n_samples,)
+        The target column, as read.
+    source : str
+        How to name the data in messages: ``"built-in dataset 'moons'"`` or ``"'data.csv'"``.
+    name : str
+        A short name: the dataset's, or the file's without its extension.
+    target_name : str
+        The target column's name.
+    lines : list of int, optional
+        The line of the file each sample came from (CSV files only).
+    """
+
+    X: np.ndarray
+    targets: np.ndarray
+    source: str
+    name: str
+    target_name: str
+    lines: list[int] | None = None
+
+    def where(self, sample: int) -> str:
+        """Where sample ``sample`` is: its line in the file, or its index."""
+        if self.lines is None:
+            return f"sample {sample}"
+        return f"line {self.lines[sample]}"
+
+    @property
+    def classes(self) -> np.ndarray | None:
+        """The distinct target values, sorted, when they look like class labels; else ``None``.
+
+        Class labels are whole numbers with at least 2 and at most
+        ``MAX_CLASSES`` distinct values.
+
+        Examples
+        --------
+        >>> data = Data(np.zeros((4, 1)), np.array([5.0, -1.0, 5.0, 2.0]), "test data", "test", "y")
+        >>> data.classes, data.labels(data.classes)
+        (array([-1.,  2.,  5.]), array([2, 0, 2, 1]))
+        >>> Data(np.zeros((2, 1)), np.array([0.5, 1.0]), "test data", "test", "y").classes is None
+        True
+        """
+        if not np.array_equal(self.targets, np.round(self.targets)):
+            return None
+        values = np.unique(self.targets)
+        return values if 2 <= len(values) <= MAX_CLASSES else None
+
+    def labels(self, classes: np.ndarray) -> np.ndarray:
+        """The targets as class indices ``0 .. len(classes) - 1``, in the order of ``classes``."""
+        return np.searchsorted(classes, self.targets)
+
+
+def built_in() -> dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]]:
+    """The datasets of ``neurosim.datasets``, by name."""
+    return {name: getattr(datasets, name) for name in datasets.__all__ if name != "split"}
+
+
+def read_data(prog: str, spec: str, *, target: str | None = None, seed: int = 0) -> Data:
+    """Read ``spec``: the name of a built-in dataset, or the path of a CSV file.
+
+    A built-in name wins over a file of the same name (write ``./moons`` for
+    the file). Generated datasets are drawn with ``seed``.
+    """
+    makers = built_in()
+    if spec in makers:
+        if target is not None:
+            raise usage_error(
+                prog, f"--target picks a column of a CSV file; built-in dataset {spec!r} has one"
+            )
+        return _built_in(spec, makers[spec], seed)
+    path = Path(spec)
+    if not path.exists() and not path.suffix and len(path.parts) == 1:
+        raise usage_error(
+            prog,
+            f"unknown dataset {spec!r}; choose from: {', '.join(makers)}, or give the path of a CSV file",
+        )
+    return read_csv(prog, path, target)
+
+
+def _built_in(name: str, make: Callable[..., tuple[np.ndarray, np.ndarray]], seed: int) -> Data:
+    takes_seed = "seed" in inspect.signature(make).parameters
+    X, y = make(seed=seed) if takes_seed else make()
+    return Data(
+        np.asarray(X, dtype=float), np.asarray(y, dtype=float), f"built-in dataset {name!r}", name, "class"
+    )
+
+
+def read_csv(prog: str, path: Path, target: str | None = None) -> Data:
+    """Read a CSV file of numbers; the target is the last column unless ``target`` names another."""
+    rows = _rows(path)
+    header = _header(rows)
+    first_line, first_cells = header if header is not None else rows[0]
+    if header is not None:
+        rows = rows[1:]
+    width = len(first_cells)
+    if width < 2:
+        raise DataError(
+            f"{str(path)!r} has only one column; expected input columns and a target column "
+            f"(the last one, or the one --target names){_separator_hint(first_cells[0])}"
+        )
+    if not rows:
+        raise DataError(f"{str(path)!r} has a header row but no rows of numbers")
+    header_names = None if header is None else header[1]
+    column = _target_column(prog, target, header_names, width)
+    values = np.array(
+        [_numbers(path, line, cells, (first_line, width), header_names) for line, cells in rows]
+    )
+    names = header_names or [f"column {i}" for i in range(1, width + 1)]
+    inputs = [i for i in range(width) if i != column]
+    lines = [line for line, _ in rows]
+    return Data(values[:, inputs], values[:, column], repr(str(path)), path.stem, names[column], lines)
+
+
+def _rows(path: Path) -> list[tuple[int, list[str]]]:
+    """The file's non-blank rows, each with the line it starts on and its cells (stripped)."""
+    if path.is_dir():
+        raise DataError(f"{str(path)!r} is a folder; expected a CSV file (or a built-in dataset's name)")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DataError(f"cannot read {str(path)!r}: no such file") from None
+    except UnicodeDecodeError:
+        raise DataError(f"cannot read {str(path)!r}: it is not a text file; expected a CSV file") from None
+    except OSError as error:
+        raise DataError(f"cannot read {str(path)!r}: {error.strerror or error}") from None
+    reader = csv.reader(text.splitlines())
+    rows = []
+    line = 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            rows.append((line, [cell.strip() for cell in cells]))
+        line = reader.line_num + 1
+    if not rows:
+        raise DataError(f"{str(path)!r} is empty; expected rows of comma-separated numbers")
+    return rows
+
+
+def _header(rows: list[tuple[int, list[str]]]) -> tuple[int, list[str]] | None:
+    """The first row, if it is a header: none of its cells is a number."""
+    line, cells = rows[0]
+    if any(_is_number(cell) for cell in cells):
+        return None
+    return line, [cell or f"column {i}" for i, cell in enumerate(cells, start=1)]
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _numbers(
+    path: Path, line: int, cells: list[str], first: tuple[int, int], names: list[str] | None
+) -> list[float]:
+    """The numbers of one row, which must be as wide as the ``first`` row: ``(line, width)``."""
+    first_line, width = first
+    if len(cells) != width:
+        raise DataError(
+            f"{str(path)!r} line {line} has {len(cells)} values, but line {first_line} has {width}; "
+            "every row needs the same number of columns"
+        )
+    values = []
+    for i, cell in enumerate(cells):
+        where = f"{str(path)!r} line {line}, column {i + 1}" + ("" if names is None else f" ({names[i]!r})")
+        try:
+            value = float(cell)
+        except ValueError:
+            raise DataError(f"{where}: {_not_a_number(cell)}") from None
+        if not math.isfinite(value):
+            raise DataError(f"{where}: {cell!r} is not a finite number; expected numbers only")
+        values.append(value)
+    return values
+
+
+def _not_a_number(cell: str) -> str:
+    if not cell:
+        return "the cell is empty; expected a number"
+    return f"{cell!r} is not a number{_separator_hint(cell)}"
+
+
+def _separator_hint(cell: str) -> str:
+    """A hint for a cell that looks like several columns separated by something else than commas."""
+    for separator, name in ((";", "';'"), ("\t", "tabs"), (" ", "spaces")):
+        if separator in cell.strip():
+            return f"; columns must be separated by commas, and this file seems to use {name}"
+    return ""
+
+
+def _target_column(prog: str, target: str | None, names: list[str] | None, width: int) -> int:
+    """The index of the target column: the last, or the one ``target`` names (by name or number from 1)."""
+    if target is None:
+        return width - 1
+    if names is not None and target in names:
+        return names.index(target)
+    if target.isdigit() and 1 <= int(target) <= width:
+        return int(target) - 1
+    choices = (
+        "the file has no header row" if names is None else f"the columns are {', '.join(map(repr, names))}"
+    )
+    raise usage_error(
+        prog, f"--target {target!r} is not a column; give a name or a number from 1 to {width} ({choices})"
+    )
+
+
+def load_model(path: Path) -> Network:
+    """Load a saved network, refusing a folder with a clear message."""
+    import neurosim as ns
+
+    if path.is_dir():
+        raise ModelFileError(
+            f"cannot load {str(path)!r}: it is a folder; expected a model file such as model.json"
+        )
+    return ns.load(path)

@@ -1,0 +1,43 @@
+"""``neurosim bench``: time the engines, as ``benchmarks/engines.py`` does, and print the ratios."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+
+from neurosim.cli._parser import ArgumentParser
+
+PROG = "neurosim bench"
+EPILOG = """examples:
+  neurosim bench --quick                 a smoke test of every workload, seconds
+  neurosim bench --only xor,moons        two workloads, fully timed
+  neurosim bench --json results.json     everything (minutes), every number saved
+
+Times are ratios to a hand-written numpy MLP measured in the same run, so
+they compare across machines better than milliseconds do. PyTorch,
+scikit-learn and micrograd are compared when installed:
+pip install "neurosim[bench]"."""
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``neurosim bench`` to the command line's ``commands``.
+
+    Its options belong to the benchmark's own parser, which reads every
+    argument after ``bench`` (``--help`` included).
+    """
+    parser = commands.add_parser(
+        "bench",
+        help="time the engines against numpy, PyTorch and scikit-learn",
+        add_help=False,
+    )
+    parser.set_defaults(run=run, takes_extra_arguments=True)
+
+
+def run(args: argparse.Namespace, extra: list[str]) -> int:
+    """Run the benchmark with the arguments after ``bench``."""
+    from neurosim.benchmarks import engines
+
+    parser_class = functools.partial(
+        ArgumentParser, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return engines.main(extra, prog=PROG, parser_class=parser_class)

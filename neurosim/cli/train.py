@@ -1,0 +1,443 @@
+"""``neurosim train DATA``: train a network on a built-in dataset or a CSV file, save it and draw it.
+
+The task is read from the target column: whole numbers with a few distinct
+values are class labels (2 classes: one sigmoid output and loss ``bce``;
+more: a softmax output and loss ``cross_entropy``), anything else is
+regression (an identity output and loss ``mse``). Every choice is printed,
+and each can be overridden on the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import neurosim as ns
+from neurosim._text import table
+from neurosim.cli._common import (
+    Picture,
+    check_output_folder,
+    fraction,
+    positive_float,
+    positive_int,
+    print_written,
+    write_pictures,
+)
+from neurosim.cli._data import Data, read_data
+from neurosim.errors import DataError, ParameterError
+
+PROG = "neurosim train"
+EPILOG = """examples:
+  neurosim train moons --hidden 16,16 --epochs 300 --output runs/moons
+  neurosim train xor --hidden 3 --activation sigmoid --lr 2 --batch-size full --epochs 2000
+  neurosim train houses.csv --target price --hidden 32 --activation relu --init he --lr 0.01
+
+DATA is a built-in dataset (%(datasets)s) or a CSV file: one
+sample per row, numbers separated by commas, an optional header row, the
+target in the last column unless --target names another. Inputs are used as
+they are: scale them to a range of a few units first."""
+#: with fewer samples than this, none are held out for testing unless --test-fraction says so
+MIN_SAMPLES_FOR_TEST = 10
+DEFAULT_TEST_FRACTION = 0.2
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add ``neurosim train`` to the command line's ``commands``."""
+    from neurosim.cli._data import built_in
+
+    parser = commands.add_parser(
+        "train",
+        help="train a network on data, save it and draw it",
+        description="Train a fully connected network, save it as model.json and draw its loss\n"
+        "curve, its graph and (for 2 inputs) its decision regions.",
+        epilog=EPILOG % {"datasets": ", ".join(built_in())},
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_data_options(parser)
+    _add_network_options(parser.add_argument_group("network"))
+    _add_training_options(parser.add_argument_group("training"))
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("neurosim-output") / "train",
+        metavar="DIR",
+        help="folder for model.json and the pictures (default: %(default)s)",
+    )
+    parser.add_argument("--no-pictures", action="store_true", help="save the model only, without pictures")
+    parser.set_defaults(run=run, command_parser=parser)
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", metavar="DATA", help="a built-in dataset's name, or a CSV file")
+    parser.add_argument(
+        "--target",
+        metavar="COLUMN",
+        help="the target column of a CSV file: its header "
+        "name or its number counting from 1 (default: the last column)",
+    )
+    parser.add_argument(
+        "--task",
+        choices=("classification", "regression"),
+        help="what to learn (default: classification when the target holds a few "
+        "distinct whole numbers, else regression)",
+    )
+    parser.add_argument(
+        "--test-fraction",
+        type=fraction,
+        metavar="F",
+        help=f"share of the samples held out for testing (default: {DEFAULT_TEST_FRACTION}, "
+        f"or 0 with fewer than {MIN_SAMPLES_FOR_TEST} samples)",
+    )
+
+
+def _add_network_options(network: argparse._ArgumentGroup) -> None:
+    network.add_argument(
+        "--hidden",
+        type=hidden_sizes,
+        default=[16],
+        metavar="SIZES",
+        help="hidden layer sizes, comma-separated, or 'none' (default: 16)",
+    )
+    network.add_argument(
+        "--activation",
+        type=activation_name,
+        default="tanh",
+        metavar="NAME",
+        help="activation of the hidden layers (default: tanh)",
+    )
+    network.add_argument(
+        "--output-activation",
+        type=activation_name,
+        metavar="NAME",
+        help="activation of the output layer (default: chosen from the task)",
+    )
+    network.add_argument(
+        "--init",
+        type=initializer_name,
+        default="xavier",
+        metavar="NAME",
+        help="how weights are drawn (default: xavier)",
+    )
+
+
+def _add_training_options(training: argparse._ArgumentGroup) -> None:
+    training.add_argument(
+        "--loss", type=loss_name, metavar="NAME", help="the loss (default: chosen from the task)"
+    )
+    training.add_argument(
+        "--epochs", type=positive_int, default=200, metavar="N", help="passes over the data (default: 200)"
+    )
+    training.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default: 0.1)")
+    training.add_argument(
+        "--momentum", type=fraction, default=0.0, metavar="M", help="momentum in [0, 1) (default: 0)"
+    )
+    training.add_argument(
+        "--batch-size",
+        type=batch_size,
+        default=32,
+        metavar="N",
+        help="samples per update, or 'full' for the whole set (default: 32)",
+    )
+    training.add_argument(
+        "--engine",
+        choices=("compiled", "object"),
+        default="compiled",
+        help="compiled: matrices, fast; object: neuron by neuron (default: compiled)",
+    )
+    training.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the weights, the shuffling, the split and generated data (default: 0)",
+    )
+
+
+# ------------------------------------------------------------------------------------ argument types
+
+
+def hidden_sizes(text: str) -> list[int]:
+    """Argument type: hidden layer sizes such as ``16,16``, or ``none`` for no hidden layer.
+
+    Examples
+    --------
+    >>> hidden_sizes("16,8"), hidden_sizes("none")
+    ([16, 8], [])
+    """
+    if text.strip().lower() == "none":
+        return []
+    sizes = []
+    for cell in text.split(","):
+        cell = cell.strip()
+        if not cell.isdigit() or int(cell) == 0:
+            raise argparse.ArgumentTypeError(
+                f"expected sizes separated by commas, such as 16,16 (or 'none'); got {text!r}"
+            )
+        sizes.append(int(cell))
+    return sizes
+
+
+def _registry_name(lookup: Callable[[str], object]) -> Callable[[str], str]:
+    """Argument type: a name that ``lookup`` knows (an activation, a loss, an initializer)."""
+
+    def check(text: str) -> str:
+        try:
+            lookup(text)
+        except ns.UnknownNameError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return text
+
+    return check
+
+
+activation_name = _registry_name(ns.get_activation)
+loss_name = _registry_name(ns.get_loss)
+initializer_name = _registry_name(ns.get_initializer)
+
+
+def batch_size(text: str) -> int | None:
+    """Argument type: a positive whole number, or ``full`` (``None``: the whole set at once)."""
+    if text.strip().lower() == "full":
+        return None
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive whole number or 'full'; got {text!r}"
+        ) from None
+
+
+# ------------------------------------------------------------------------------------- the setup
+
+
+@dataclass
+class Setup:
+    """What the network learns and how: the classes (or regression), output layer and loss."""
+
+    #: the distinct target values, for classification; ``None`` for regression
+    classes: np.ndarray | None
+    output_activation: str
+    loss: str
+    n_outputs: int
+
+    def targets(self, data: Data) -> np.ndarray:
+        """The targets ``fit`` trains on: ``(n_samples, n_outputs)``."""
+        if self.classes is None or self.n_outputs == 1:
+            values = data.targets if self.classes is None else data.labels(self.classes).astype(float)
+            return values.reshape(-1, 1)
+        return np.eye(self.n_outputs)[data.labels(self.classes)]
+
+    def predicted_labels(self, outputs: np.ndarray) -> np.ndarray:
+        """The class index each output row predicts: ``output >= 0.5`` for one output, else the largest."""
+        if self.n_outputs == 1:
+            return (outputs[:, 0] >= 0.5).astype(int)
+        return outputs.argmax(axis=1)
+
+
+def choose_setup(data: Data, args: argparse.Namespace) -> Setup:
+    """Classification or regression, the output layer and the loss, from the data and the options."""
+    classes = _classes(data, args.task)
+    if classes is None:
+        return _regression_setup(data, args)
+    output, loss = args.output_activation, args.loss
+    if output is None:
+        output = {"cross_entropy": "softmax", "bce": "sigmoid", "mse": "sigmoid"}.get(loss)
+        output = output or ("sigmoid" if len(classes) == 2 else "softmax")
+    if loss is None:
+        loss = {"softmax": "cross_entropy", "sigmoid": "bce"}.get(output, "mse")
+    n_outputs = 1 if len(classes) == 2 and output != "softmax" else len(classes)
+    return Setup(classes, output, loss, n_outputs)
+
+
+def _classes(data: Data, task: str | None) -> np.ndarray | None:
+    """The class values, or ``None`` for regression; ``--task classification`` takes any whole numbers."""
+    if task == "regression":
+        return None
+    if task is None or data.classes is not None:
+        return data.classes
+    fractional = data.targets != np.round(data.targets)
+    if fractional.any():
+        sample = int(np.argmax(fractional))
+        raise DataError(
+            f"--task classification needs class labels (whole numbers) in the target {data.target_name!r}; "
+            f"{data.source} has {data.targets[sample]:g} at {data.where(sample)}"
+        )
+    values = np.unique(data.targets)
+    if len(values) < 2:
+        raise DataError(
+            f"the target {data.target_name!r} of {data.source} has one value only; "
+            "classification needs at least 2 classes"
+        )
+    return values
+
+
+def _regression_setup(data: Data, args: argparse.Namespace) -> Setup:
+    loss = args.loss or "mse"
+    column = f"the target {data.target_name!r} of {data.source}"
+    if loss == "cross_entropy":
+        sample = int(np.argmax(data.targets != np.round(data.targets)))
+        raise DataError(
+            f"--loss cross_entropy needs class labels, but {column} is not a few distinct whole numbers "
+            f"(it has {data.targets[sample]:g} at {data.where(sample)}); use --loss mse for regression"
+        )
+    outside = (data.targets < 0) | (data.targets > 1)
+    if loss == "bce" and outside.any():
+        sample = int(np.argmax(outside))
+        raise DataError(
+            f"--loss bce needs targets from 0 to 1, but {column} has {data.targets[sample]:g} at "
+            f"{data.where(sample)}; use --loss mse for regression"
+        )
+    output = args.output_activation or ("sigmoid" if loss == "bce" else "identity")
+    return Setup(None, output, loss, 1)
+
+
+def describe_setup(data: Data, setup: Setup) -> None:
+    """Print the data and what was chosen to learn from it."""
+    print(
+        f"Data: {data.source}, {len(data.X)} samples, {data.X.shape[1]} inputs, target {data.target_name!r}"
+    )
+    outputs = f"{setup.n_outputs} {setup.output_activation} output{'s' if setup.n_outputs > 1 else ''}"
+    override = "      (choose otherwise with --task, --output-activation and --loss)"
+    if setup.classes is None:
+        print(f"Task: regression -> {outputs}, loss {setup.loss}\n{override}")
+        return
+    count = len(setup.classes)
+    print(f"Task: classification into {count} classes -> {outputs}, loss {setup.loss}\n{override}")
+    if not np.array_equal(setup.classes, np.arange(count)):
+        pairs = ", ".join(f"{i} = {value:g}" for i, value in enumerate(setup.classes))
+        print(f"Classes, numbered in the order of the target's values: {pairs}")
+
+
+# ------------------------------------------------------------------------------------- training
+
+
+@dataclass
+class Split:
+    """The rows trained on and the rows held out for testing (maybe none)."""
+
+    train: np.ndarray
+    test: np.ndarray
+
+
+def split_rows(data: Data, test_fraction: float | None, seed: int) -> Split:
+    """Shuffle the rows with ``seed`` and hold out ``test_fraction`` of them (``ns.datasets.split``)."""
+    n = len(data.X)
+    if test_fraction is None:
+        test_fraction = DEFAULT_TEST_FRACTION if n >= MIN_SAMPLES_FOR_TEST else 0.0
+    if test_fraction == 0:
+        print(f"Split: all {n} samples are trained on; none held out for testing")
+        return Split(np.arange(n), np.arange(0))
+    if n < 2:
+        raise DataError(
+            f"{data.source} has {n} sample; holding some out for testing needs at least 2 "
+            "(use --test-fraction 0)"
+        )
+    _, _, train, test = ns.datasets.split(data.X, np.arange(n), test_fraction=test_fraction, seed=seed)
+    print(
+        f"Split: {len(train)} samples to train on, {len(test)} held out for testing "
+        f"(--test-fraction {test_fraction:g}, shuffled with seed {seed})"
+    )
+    return Split(train, test)
+
+
+def train(
+    net: ns.Network, X: np.ndarray, T: np.ndarray, split: Split, setup: Setup, args: argparse.Namespace
+) -> ns.History:
+    """Train ``net`` on the training rows, measuring the test rows after every epoch."""
+    batch = "the whole set at once" if args.batch_size is None else f"batches of {args.batch_size}"
+    momentum = f", momentum {args.momentum:g}" if args.momentum else ""
+    print(
+        f"\nTraining {args.epochs} epochs with the {args.engine} engine: lr {args.lr:g}{momentum}, "
+        f"{batch}, loss {setup.loss}, seed {args.seed}"
+    )
+    validation = (X[split.test], T[split.test]) if len(split.test) else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ns.DivergenceWarning)  # reported below, in one line
+        history = net.fit(
+            X[split.train],
+            T[split.train],
+            epochs=args.epochs,
+            lr=args.lr,
+            momentum=args.momentum,
+            batch_size=args.batch_size,
+            loss=setup.loss,
+            seed=args.seed,
+            engine=args.engine,
+            validation_data=validation,
+            verbose=1,
+        )
+    if history.diverged_at is not None:
+        raise ParameterError(
+            f"training diverged at epoch {history.diverged_at}: the loss stopped being a finite number; "
+            f"try a smaller --lr (got {args.lr:g}), or scale the data to a few units"
+        )
+    return history
+
+
+def print_results(net: ns.Network, data: Data, T: np.ndarray, split: Split, setup: Setup) -> None:
+    """The loss (and accuracy) of the trained network on the training and test rows."""
+    compiled = net.compile()
+    rows = []
+    for name, part in (("training", split.train), ("test", split.test)):
+        if len(part) == 0:
+            continue
+        loss = compiled.backward(data.X[part], T[part], setup.loss)
+        row = [name, f"{loss:.6g}"]
+        if setup.classes is not None:
+            predicted = setup.predicted_labels(compiled.predict(data.X[part]))
+            right = int(np.count_nonzero(predicted == data.labels(setup.classes)[part]))
+            row.append(f"{100 * right / len(part):.1f}% ({right} of {len(part)})")
+        rows.append(row)
+    header = ["samples", f"loss ({setup.loss})"] + (["accuracy"] if setup.classes is not None else [])
+    print("\nAfter training:")
+    print(table(header, rows))
+
+
+# ------------------------------------------------------------------------------------- the command
+
+
+def run(args: argparse.Namespace, extra: list[str]) -> int:
+    """Train, print what happened, and write the model and its pictures."""
+    data = read_data(PROG, args.data, target=args.target, seed=args.seed)
+    check_output_folder(PROG, args.output)
+    setup = choose_setup(data, args)
+    describe_setup(data, setup)
+    split = split_rows(data, args.test_fraction, args.seed)
+    sizes = [data.X.shape[1], *args.hidden, setup.n_outputs]
+    net = ns.Network.from_shape(
+        sizes,
+        activation=args.activation,
+        output_activation=setup.output_activation,
+        init=args.init,
+        seed=args.seed,
+    )
+    print()
+    print(net.summary())
+    T = setup.targets(data)
+    history = train(net, data.X, T, split, setup, args)
+    print_results(net, data, T, split, setup)
+    args.output.mkdir(parents=True, exist_ok=True)
+    model = args.output / "model.json"
+    net.save(model)
+    pictures = [] if args.no_pictures else write_pictures(args.output, _pictures(net, data, setup, history))
+    print_written(args.output, [model, *pictures])
+    print(f"\nLook inside: neurosim inspect {model} --neuron '{net.output_layer[0].name}'")
+    return 0
+
+
+def _pictures(net: ns.Network, data: Data, setup: Setup, history: ns.History) -> list[Picture]:
+    from neurosim.plot.boundary import MAX_CLASSES
+
+    pictures: list[Picture] = [
+        ("loss.png", lambda: ns.plot.history(history)),
+        ("network.png", lambda: ns.plot.network(net, title=f"trained on {data.name}")),
+    ]
+    if data.X.shape[1] == 2 and setup.classes is not None and setup.n_outputs <= MAX_CLASSES:
+        labels = data.labels(setup.classes)
+        pictures.append(("decision_boundary.png", lambda: ns.plot.decision_boundary(net, data.X, labels)))
+    return pictures
