@@ -1,11 +1,14 @@
-"""XOR, learned neuron by neuron.
+"""XOR: one training step by hand, 2-2-1 vs 2-3-1 over 20 seeds, a stuck run explained.
 
-What it teaches: one neuron draws a single straight line, so it cannot
-separate XOR's classes; a hidden layer of three sigmoid neurons can. The
-object engine trains the network one neuron and one synapse at a time, and
-at the end one hidden neuron explains its own arithmetic. Pictures of the
-network, its decision boundary, its neuron maps and its loss curve go into
-an output folder (``neurosim-output/xor`` unless ``--output`` says otherwise).
+What it teaches: how the object engine trains, written out for one sample
+(each neuron's value, each delta, one synapse's gradient and the weight
+before and after the step); that one straight line cannot separate XOR's
+classes but a hidden layer can; that a 2-3-1 sigmoid network learns XOR
+from every one of 20 random starts while a 2-2-1 network gets stuck from
+some; and why a stuck run is stuck, read off its neurons' values.
+Pictures of the trained network, its decision boundary, neuron maps and
+loss, of the 20-seed survey and of the stuck run go into an output folder
+(``neurosim-output/xor`` unless ``--output`` says otherwise).
 
 Run it with ``neurosim demo xor`` or ``python demos/xor.py``.
 """
@@ -13,36 +16,131 @@ Run it with ``neurosim demo xor`` or ``python demos/xor.py``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
+from itertools import combinations
 
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, save_pictures
+from neurosim.demos._common import demo_parser, heading, save_pictures
 
-X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-Y = np.array([0.0, 1.0, 1.0, 0.0])
+X, labels = ns.datasets.xor()
+Y = labels.astype(float)
+PATTERNS = ["(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"]
 
-
-def train_xor(epochs: int = 2000, lr: float = 2.0, seed: int = 0) -> tuple[ns.Network, ns.History]:
-    """Train a 2-3-1 sigmoid network on XOR with full-batch gradient descent."""
-    net = ns.Network.from_shape([2, 3, 1], activation="sigmoid", init="xavier", seed=seed)
-    history = net.fit(X, Y, epochs=epochs, lr=lr, batch_size=4, loss="mse", seed=seed)
-    return net, history
+#: a run has converged when every output is on the right side of 0.5 and the loss is below this
+CONVERGED_LOSS = 0.01
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Train XOR and print the truth table, the loss milestones and one neuron's explanation."""
+    """Run the lesson: one step by hand, one network trained, 20 seeds surveyed, one stuck run explained."""
     parser = demo_parser("xor", __doc__)
-    parser.add_argument("--epochs", type=int, default=2000, help="training epochs (default 2000)")
+    parser.add_argument("--epochs", type=int, default=2000, help="training epochs of each run (default 2000)")
     parser.add_argument("--lr", type=float, default=2.0, help="learning rate (default 2.0)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and shuffling")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the 2-3-1 network trained first")
+    parser.add_argument("--seeds", type=int, default=20, help="random starts in the survey (default 20)")
     args = parser.parse_args(argv)
+    if args.seed < 0 or args.seeds < 1:
+        parser.error(f"--seed must be at least 0 and --seeds at least 1; got {args.seed} and {args.seeds}")
+    seeds = range(min(args.seeds, 5) if args.fast else args.seeds)
 
-    print("Training a 2-3-1 sigmoid network on XOR with the object engine...")
-    net, history = train_xor(args.epochs, args.lr, args.seed)
+    heading("One training step, neuron by neuron (object engine, one sample)")
+    step_one_sample(new_network(3, args.seed), lr=args.lr)
+
+    heading(f"Training a 2-3-1 network on XOR (object engine, {args.epochs} epochs, all four samples)")
+    net, history = train(3, args.seed, args.epochs, args.lr)
+    learned = report_training(net, history)
+    pictures = trained_pictures(net, history)
+
+    heading(f"2-2-1 against 2-3-1, from {len(seeds)} random starts")
+    surveys = {hidden: survey(hidden, seeds, args.epochs, args.lr) for hidden in (2, 3)}
+    report_survey(surveys, args.epochs)
+    pictures.append(("survey.png", draw_survey(surveys)))
+
+    stuck = [run for hidden in (2, 3) for run in surveys[hidden] if not run.converged]
+    if stuck:
+        first = stuck[0]
+        heading(f"Why 2-{first.hidden}-1 seed {first.seed} is stuck")
+        stuck_net, _ = train(first.hidden, first.seed, args.epochs, args.lr)
+        print(
+            f"Trained again, with the object engine: loss {mse(stuck_net):.6f} "
+            f"(the compiled engine's run in the survey: {first.loss:.6f})."
+        )
+        explain_stuck_run(stuck_net, args.lr)
+        pictures += stuck_pictures(stuck_net, first.seed)
+
+    save_pictures(args.output, pictures)
+    return 0 if learned else 1
+
+
+def new_network(hidden: int, seed: int) -> ns.Network:
+    """A fresh 2-``hidden``-1 sigmoid network with weights drawn from ``seed``."""
+    return ns.Network.from_shape([2, hidden, 1], activation="sigmoid", init="xavier", seed=seed)
+
+
+def train(
+    hidden: int, seed: int, epochs: int, lr: float, engine: str = "object", verbose: int = 1
+) -> tuple[ns.Network, ns.History]:
+    """Train a fresh 2-``hidden``-1 network on the four XOR samples with full-batch gradient descent."""
+    net = new_network(hidden, seed)
+    history = net.fit(X, Y, epochs=epochs, lr=lr, loss="mse", seed=seed, engine=engine, verbose=verbose)
+    return net, history
+
+
+def mse(net: ns.Network) -> float:
+    """The mean squared error of ``net`` on the four samples, after training."""
+    return float(np.mean((net.predict(X)[:, 0] - Y) ** 2))
+
+
+# ----------------------------------------------------------------- one step
+
+
+def step_one_sample(net: ns.Network, lr: float) -> tuple[float, float, float]:
+    """One gradient-descent step on the sample (0, 1), printed neuron by neuron.
+
+    Returns the shown synapse's ``(weight before, gradient, weight after)``.
+    """
+    sample = 1
+    x, target = X[sample : sample + 1], Y[sample : sample + 1]
+    print(f"A fresh 2-3-1 sigmoid network sees one sample, x = {PATTERNS[sample]}, target {target[0]:g}.")
+    print("net.forward(x) computes one neuron at a time, layer by layer (z = bias + sum of weight * a):")
+    net.forward(x)
+    for neuron in net.neurons:
+        if neuron.activation is None:
+            print(f"  {neuron.name:10}  a = x[{neuron.index}] = {neuron.a:g}")
+        else:
+            print(f"  {neuron.name:10}  z = {neuron.z:8.4f}   a = sigmoid(z) = {neuron.a:.4f}")
+
+    loss = net.backward(x, target, loss="mse")
+    print(
+        f"net.backward(x, target): loss (a - target)^2 = {loss:.4f}; each delta = d loss / d z, output first:"
+    )
+    for neuron in reversed(net.neurons[2:]):
+        print(f"  {neuron.name:10}  delta = {neuron.delta:9.5f}")
+
+    synapse = net.synapse("input[1]", "hidden1[0]")
+    before, grad = synapse.weight, synapse.grad
+    print(f"Synapse {synapse.name}: grad = hidden1[0].delta * input[1].a = {grad:.5f}")
+    print("(the synapses from input[0] get grad 0: input[0] is 0 for this sample)")
+    net.step(lr)
+    after = synapse.weight
+    print(
+        f"net.step(lr={lr:g}): weight {before:.5f} -> {after:.5f}  (weight - lr * grad, every weight at once)"
+    )
+    net.zero_grad()
+    print(f"net.zero_grad() clears the gradients for the next step: grad is now {synapse.grad:g}")
+    print("fit(X, Y, batch_size=1) is this step again and again, one sample after another.")
+    return before, grad, after
+
+
+# ----------------------------------------------------------- one trained net
+
+
+def report_training(net: ns.Network, history: ns.History) -> bool:
+    """Print the falling loss, the truth table and one hidden neuron's arithmetic; True if XOR is learned."""
     print(net.summary(), end="\n\n")
-
     print("Loss (mean squared error) as training went on:")
     milestones = sorted({0, *(int(f * (history.epochs - 1)) for f in (0.1, 0.25, 0.5, 0.75, 1.0))})
     for epoch in milestones:
@@ -57,20 +155,137 @@ def main(argv: Sequence[str] | None = None) -> int:
     net.backward(X, Y, loss="mse")
     print("\nHow hidden neuron hidden1[0] computes its output for input (0, 1):")
     print(net["hidden1[0]"].explain(sample=1))
+    learned = bool(np.all((outputs > 0.5) == (Y > 0.5)))
+    if not learned:
+        print("\nThe network has not learned XOR yet: give it more --epochs.")
+    return learned
 
-    draw_pictures(net, history, args.output)
-    return 0 if all((outputs > 0.5) == (Y > 0.5)) else 1
 
-
-def draw_pictures(net: ns.Network, history: ns.History, folder: Path) -> list[Path]:
-    """Draw the trained network, its decision boundary, neuron maps and loss curve into ``folder``."""
-    pictures = [
+def trained_pictures(net: ns.Network, history: ns.History) -> list[tuple[str, object]]:
+    """The trained network, its decision boundary, its neuron maps and its loss curve."""
+    return [
         ("network.png", ns.plot.network(net, x=[0.0, 1.0], title="the trained network, for input (0, 1)")),
-        ("decision_boundary.png", ns.plot.decision_boundary(net, X, Y.astype(int))),
-        ("neuron_maps.png", ns.plot.neuron_maps(net, X, Y.astype(int))),
+        ("decision_boundary.png", ns.plot.decision_boundary(net, X, labels)),
+        ("neuron_maps.png", ns.plot.neuron_maps(net, X, labels)),
         ("loss.png", ns.plot.history(history, metrics=("loss",))),
     ]
-    return save_pictures(folder, pictures)
+
+
+# -------------------------------------------------------------- the survey
+
+
+@dataclass
+class Run:
+    """One training run of the survey."""
+
+    hidden: int
+    seed: int
+    loss: float
+    converged: bool
+    losses: list[float]
+
+
+def survey(hidden: int, seeds: Sequence[int], epochs: int, lr: float) -> list[Run]:
+    """Train a 2-``hidden``-1 network from each seed and say which runs converged.
+
+    The compiled engine does the work: it computes the same numbers as the
+    object engine, a layer at a time, many times faster.
+    """
+    runs = []
+    for seed in seeds:
+        net, history = train(hidden, seed, epochs, lr, engine="compiled", verbose=0)
+        right_side = np.all((net.predict(X)[:, 0] > 0.5) == (Y > 0.5))
+        loss = mse(net)
+        runs.append(Run(hidden, seed, loss, bool(right_side and loss < CONVERGED_LOSS), history.loss))
+    return runs
+
+
+def report_survey(surveys: dict[int, list[Run]], epochs: int) -> None:
+    """Print how many runs of each size converged, and which seeds got stuck."""
+    print(
+        f"Converged means: after {epochs} epochs every output is on the right side of 0.5 "
+        f"and the loss is below {CONVERGED_LOSS:g}.\n(Trained with the compiled engine, which gives "
+        "the object engine's numbers a layer at a time.)\n"
+    )
+    print("  network  converged  stuck seeds (final loss)")
+    for hidden, runs in surveys.items():
+        stuck = [f"{run.seed} ({run.loss:.3f})" for run in runs if not run.converged]
+        converged = sum(run.converged for run in runs)
+        print(f"  2-{hidden}-1    {converged:2d} of {len(runs):<2d}   {', '.join(stuck) or '-'}")
+
+
+def draw_survey(surveys: dict[int, list[Run]]) -> Figure:
+    """Every run's loss curve, one panel per network size, stuck runs in red."""
+    fig, axes = plt.subplots(1, len(surveys), figsize=(10, 4), sharey=True, layout="constrained")
+    for ax, (hidden, runs) in zip(axes, surveys.items(), strict=True):
+        for run in runs:
+            colour = "#2166ac" if run.converged else "#d6604d"
+            ax.plot(np.arange(1, len(run.losses) + 1), run.losses, color=colour, lw=1, alpha=0.8)
+        converged = sum(run.converged for run in runs)
+        ax.axhline(CONVERGED_LOSS, color="grey", ls="--", lw=1)
+        ax.set(yscale="log", xlabel="epoch", title=f"2-{hidden}-1: {converged} of {len(runs)} converged")
+    axes[0].set_ylabel("loss (mean squared error)")
+    axes[0].plot([], [], color="#2166ac", label="converged")
+    axes[0].plot([], [], color="#d6604d", label="stuck (loss near 0.125)")
+    axes[0].plot([], [], color="grey", ls="--", label=f"loss {CONVERGED_LOSS:g}")
+    axes[0].legend(loc="lower left", fontsize="small")
+    return fig
+
+
+# ------------------------------------------------------------ a stuck run
+
+
+def explain_stuck_run(net: ns.Network, lr: float) -> None:
+    """Show from the neurons' values why ``net`` cannot make progress on XOR."""
+    net.backward(X, Y, loss="mse")  # every neuron keeps its a and delta for the four samples
+    hidden, output = net["hidden1"], net["output[0]"]
+    names = "".join(f"  {neuron.name:>10}" for neuron in hidden)
+    print(f"\nEach neuron's value a on the four samples:\n  input   target{names}   output[0]")
+    for k, pattern in enumerate(PATTERNS):
+        values = "".join(f"  {neuron.a[k]:10.4f}" for neuron in hidden)
+        print(f"  {pattern}  {Y[k]:4.0f}  {values}  {output.a[k]:10.4f}")
+
+    i, j, gap = closest_opposite_pair(np.column_stack([neuron.a for neuron in hidden]))
+    print(
+        f"\nSamples {PATTERNS[i]} and {PATTERNS[j]} want different outputs ({Y[i]:g} and {Y[j]:g}), "
+        f"but the hidden neurons give\nthem almost the same values (they differ by at most {gap:.4f}). "
+        f"The output neuron cannot tell them\napart: it says {output.a[i]:.2f} and {output.a[j]:.2f}. "
+        "With both at 0.5 the loss is (0.5^2 + 0.5^2) / 4 = 0.125.\n"
+        f"Their output deltas, {output.delta[i]:.3f} and {output.delta[j]:.3f}, pull in opposite "
+        f"directions and cancel:\nthe output's bias_grad = mean(delta) = {output.bias_grad:.2g}."
+    )
+    slope = max(neuron.a[k] * (1 - neuron.a[k]) for neuron in hidden for k in (i, j))  # sigmoid' = a (1 - a)
+    print(
+        "To tell the two apart a hidden neuron would have to change its values on them, but there\n"
+        f"sigmoid'(z) = a (1 - a) is at most {slope:.4f}, so little of the error reaches the hidden\n"
+        "neurons. For example:"
+    )
+    flattest = min(hidden, key=lambda neuron: neuron.a[i] * (1 - neuron.a[i]))
+    print(flattest.explain(sample=i))
+    largest = max(net.synapses, key=lambda synapse: abs(synapse.grad))
+    print(
+        f"The largest gradient of any synapse is {largest.grad:.2g} ({largest.name}): at lr {lr:g} "
+        f"no weight moves\nby more than {lr * abs(largest.grad):.2g} an epoch. The run sits on a plateau "
+        "(see survey.png); more hidden\nneurons give gradient descent more ways round it."
+    )
+
+
+def closest_opposite_pair(hidden_values: np.ndarray) -> tuple[int, int, float]:
+    """The two samples with different targets whose hidden values are closest, and that distance."""
+    pairs = [(i, j) for i, j in combinations(range(len(Y)), 2) if Y[i] != Y[j]]
+    distances = [np.max(np.abs(hidden_values[i] - hidden_values[j])) for i, j in pairs]
+    best = int(np.argmin(distances))
+    return *pairs[best], float(distances[best])
+
+
+def stuck_pictures(net: ns.Network, seed: int) -> list[tuple[str, object]]:
+    """The stuck network's decision boundary and its neuron maps."""
+    ax = ns.plot.decision_boundary(net, X, labels)
+    ax.set_title(f"stuck: 2-{net['hidden1'].size}-1, seed {seed}")
+    return [
+        ("stuck_decision_boundary.png", ax),
+        ("stuck_neuron_maps.png", ns.plot.neuron_maps(net, X, labels)),
+    ]
 
 
 if __name__ == "__main__":
