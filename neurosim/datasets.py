@@ -3,6 +3,8 @@
 Each function returns ``(X, y)``: inputs of shape ``(n_samples, n_features)``
 and integer class labels of shape ``(n_samples,)``.
 
+Examples
+--------
 >>> from neurosim import datasets
 >>> X, y = datasets.moons(200, seed=0)
 >>> X.shape, sorted(set(y.tolist()))
@@ -14,14 +16,16 @@ from __future__ import annotations
 import numpy as np
 
 from neurosim.errors import MissingDependencyError, ParameterError, ShapeError
-from neurosim.validation import positive_integer
+from neurosim.validation import positive_integer, random_generator
 
-__all__ = ["digits", "moons", "split", "xor"]
+__all__ = ["digits", "moons", "spiral", "split", "xor"]
 
 
 def xor() -> tuple[np.ndarray, np.ndarray]:
     """The four XOR patterns: ``y`` is 1 where exactly one input is 1.
 
+    Examples
+    --------
     >>> X, y = xor()
     >>> X.tolist(), y.tolist()
     ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0])
@@ -40,6 +44,8 @@ def moons(
     ``noise`` on both coordinates. Samples alternate between the classes, so
     the two are balanced.
 
+    Examples
+    --------
     >>> X, y = moons(4, noise=0.0)
     >>> X.round(3).tolist(), y.tolist()
     ([[1.0, 0.0], [0.0, 0.5], [-1.0, 0.0], [2.0, 0.5]], [0, 1, 0, 1])
@@ -47,7 +53,7 @@ def moons(
     n_samples = positive_integer(n_samples, "n_samples")
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0:
         raise ParameterError(f"noise must be a number >= 0; got {noise!r}")
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     y = np.arange(n_samples) % 2
     k = np.arange(n_samples) // 2
     n_per_class = np.where(y == 0, (n_samples + 1) // 2, n_samples // 2)
@@ -58,6 +64,84 @@ def moons(
         np.column_stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)]),
     )
     return X + rng.normal(scale=noise, size=X.shape), y
+
+
+def spiral(
+    n_samples: int = 300,
+    *,
+    classes: int = 3,
+    noise: float = 0.2,
+    turns: float = 1.0,
+    seed: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interleaved spiral arms, one per class: a 2-D problem that needs many bends to separate.
+
+    Arm ``c`` winds ``turns`` times around (0, 0), outwards from the
+    centre. Its ``k``-th point (``k = 0 .. m - 1``, for an arm of ``m``
+    points) lies at radius ``r = (k + 1) / m`` and angle
+    ``2 * pi * (turns * r + c / classes)``, so the arms start evenly spaced
+    around the circle and stay interleaved all the way out to radius 1.
+    Each point's angle gets Gaussian noise of standard deviation ``noise``
+    radians (its radius stays exact), which moves it off its arm by about
+    ``r * noise``. Samples take the classes in turn (0, 1, 2, 0, 1, ...),
+    so the classes are balanced.
+
+    Parameters
+    ----------
+    n_samples : int, default 300
+        Points in all; at least one per class.
+    classes : int, default 3
+        Arms, one class each (at least 2).
+    noise : float, default 0.2
+        Standard deviation of the noise on each point's angle, in radians.
+    turns : float, default 1.0
+        Full turns each arm makes from the centre to radius 1.
+    seed : int, optional
+        Seed of the noise.
+
+    Returns
+    -------
+    X : array of shape (n_samples, 2)
+    y : array of shape (n_samples,)
+        Class labels ``0 .. classes - 1``.
+
+    Examples
+    --------
+    Two arms of half a turn, two points each, without noise: at radius 0.5
+    arm 0 has turned a quarter turn (90 degrees), at radius 1 half a turn;
+    arm 1 is always opposite arm 0.
+
+    >>> X, y = spiral(4, classes=2, noise=0.0, turns=0.5)
+    >>> (X.round(3) + 0.0).tolist(), y.tolist()          # + 0.0 writes -0.0 as 0.0
+    ([[0.0, 0.5], [0.0, -0.5], [-1.0, 0.0], [1.0, 0.0]], [0, 1, 0, 1])
+    """
+    n_samples = positive_integer(n_samples, "n_samples")
+    classes = positive_integer(classes, "classes")
+    if classes < 2:
+        raise ParameterError(f"classes must be at least 2 (one spiral arm each); got {classes}")
+    if n_samples < classes:
+        raise ParameterError(
+            f"n_samples must be at least classes ({classes}), one point per arm; got {n_samples}"
+        )
+    noise = _number_at_least(noise, 0.0, "noise", "a number >= 0 (radians)")
+    turns = _number_at_least(turns, 0.0, "turns", "a positive number of turns", strict=True)
+    rng = random_generator(seed)
+    y = np.arange(n_samples) % classes
+    k = np.arange(n_samples) // classes
+    points_per_arm = np.bincount(y, minlength=classes)[y]
+    radius = (k + 1) / points_per_arm
+    angle = 2 * np.pi * (turns * radius + y / classes) + rng.normal(scale=noise, size=n_samples)
+    X = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    return X, y
+
+
+def _number_at_least(value: object, low: float, name: str, expected: str, *, strict: bool = False) -> float:
+    """``value`` as a float, or a ``ParameterError`` unless it is a finite number above ``low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+        raise ParameterError(f"{name} must be {expected}; got {value!r}")
+    if value < low or (strict and value == low):
+        raise ParameterError(f"{name} must be {expected}; got {value!r}")
+    return float(value)
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
@@ -81,6 +165,8 @@ def split(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle once with ``seed`` and split into ``X_train, X_test, y_train, y_test``.
 
+    Examples
+    --------
     >>> X_train, X_test, y_train, y_test = split(np.arange(20.0).reshape(10, 2), np.arange(10))
     >>> X_train.shape, X_test.shape, sorted(y_train.tolist() + y_test.tolist()) == list(range(10))
     ((8, 2), (2, 2), True)
@@ -92,7 +178,7 @@ def split(
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ShapeError(f"X has {len(X)} samples but y has {len(y)}; they must match")
-    order = np.random.default_rng(seed).permutation(len(X))
+    order = random_generator(seed).permutation(len(X))
     n_test = max(1, round(len(X) * test_fraction))
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]

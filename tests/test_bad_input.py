@@ -747,6 +747,19 @@ class TestNumericArguments:
             ns.Network(seed=seed)
 
     @pytest.mark.parametrize(
+        "make",
+        [
+            lambda seed: ns.datasets.moons(10, seed=seed),
+            lambda seed: ns.datasets.spiral(12, seed=seed),
+            lambda seed: ns.datasets.split(*ns.datasets.xor(), seed=seed),
+        ],
+        ids=["moons", "spiral", "split"],
+    )
+    def test_dataset_seed(self, make):
+        with pytest.raises(ns.ParameterError, match=r"seed must be a non-negative integer or None; got -1"):
+            make(-1)
+
+    @pytest.mark.parametrize(
         ("sizes", "pattern"),
         [
             ([2, 0, 1], r"sizes\[1\] must be a positive integer; got 0"),

@@ -8,6 +8,7 @@ result yourself.
 
 from neurosim.plot.animation import animate_training
 from neurosim.plot.boundary import decision_boundary, neuron_maps
+from neurosim.plot.classification import confusion_matrix, input_weights
 from neurosim.plot.curves import history
 from neurosim.plot.engines import engines
 from neurosim.plot.network import network
@@ -17,9 +18,11 @@ from neurosim.plot.weights import weights
 
 __all__ = [
     "animate_training",
+    "confusion_matrix",
     "decision_boundary",
     "engines",
     "history",
+    "input_weights",
     "network",
     "neuron_maps",
     "save",
