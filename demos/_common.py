@@ -26,6 +26,14 @@ def demo_parser(name: str, doc: str | None) -> ArgumentParser:
     return parser
 
 
+def introduce(doc: str | None) -> None:
+    """Print the "What it teaches" paragraph of a demo's docstring, so its output starts with it."""
+    paragraphs = (doc or "").split("\n\n")
+    lesson = next((text for text in paragraphs if text.startswith("What it teaches:")), None)
+    if lesson is not None:
+        print(lesson.replace("``", "").strip())
+
+
 def heading(text: str) -> None:
     """Print a section heading, so a long demo's output reads as chapters."""
     print(f"\n== {text}")

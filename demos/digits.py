@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, save_pictures
+from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
 
 SIZES = [64, 64, 10]
 TRAINING = {"lr": 0.1, "batch_size": 32, "loss": "cross_entropy", "engine": "compiled"}
@@ -59,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seed < 0:
         parser.error(f"--seed must be a whole number >= 0; got {args.seed}")
+    introduce(__doc__)
     epochs = FAST_EPOCHS if args.fast else EPOCHS
     X_train, X_test, y_train, y_test = digits_data()
 

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, save_pictures
+from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
 
 SIZES = [2, 16, 16, 1]
 BATCH_SIZE = 32
@@ -39,6 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = demo_parser("engines", __doc__)
     parser.add_argument("--epochs", type=int, default=20, help="training epochs (default 20; 3 with --fast)")
     args = parser.parse_args(argv)
+    introduce(__doc__)
     epochs = 3 if args.fast else args.epochs
     X, y = ns.datasets.moons(200 if args.fast else 1000, seed=0)
 

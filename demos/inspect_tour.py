@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, save_pictures
+from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
 
 
 class Step(NamedTuple):
@@ -158,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--interactive", action="store_true", help="end at a Python prompt holding the tour's variables"
     )
     args = parser.parse_args(argv)
+    introduce(__doc__)
 
     tour: dict[str, object] = {}
     run_steps([BUILD, LOOK, EXPLAIN, CHANGE], tour)

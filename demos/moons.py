@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, save_pictures
+from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
 
 SIZES = [2, 8, 8, 1]
 TRAINING = {"lr": 0.2, "batch_size": 32, "loss": "bce", "engine": "compiled"}
@@ -60,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seed < 0:
         parser.error(f"--seed must be a whole number >= 0; got {args.seed}")
+    introduce(__doc__)
     look_at = FAST_LOOK_AT if args.fast else LOOK_AT
     data = moons_data(args.seed)
 

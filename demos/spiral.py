@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, save_pictures
+from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
 from neurosim.demos.moons import Split, accuracy, replay, save_network, train_and_look, train_in_stages
 
 SMALL_SIZES = [2, 4, 3]
@@ -50,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seed < 0:
         parser.error(f"--seed must be a whole number >= 0; got {args.seed}")
+    introduce(__doc__)
     look_at = FAST_LOOK_AT if args.fast else LOOK_AT
     epochs = look_at[-1]
     data = spiral_data(args.seed)

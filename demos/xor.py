@@ -24,7 +24,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, save_pictures
+from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
 
 X, labels = ns.datasets.xor()
 Y = labels.astype(float)
@@ -44,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seed < 0 or args.seeds < 1:
         parser.error(f"--seed must be at least 0 and --seeds at least 1; got {args.seed} and {args.seeds}")
+    introduce(__doc__)
     seeds = range(min(args.seeds, 5) if args.fast else args.seeds)
 
     heading("One training step, neuron by neuron (object engine, one sample)")

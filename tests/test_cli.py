@@ -130,3 +130,13 @@ def test_an_unknown_option_is_named_with_its_command(capsys):
     assert capsys.readouterr().err == (
         "neurosim inspect: unrecognized arguments: --colour (see: neurosim inspect --help)\n"
     )
+
+
+def test_every_demo_starts_by_saying_what_it_teaches(capsys):
+    from neurosim.demos._common import introduce
+
+    for path in sorted(DEMOS.glob("[!_]*.py")):
+        introduce(ast.get_docstring(ast.parse(path.read_text())))
+        out = capsys.readouterr().out
+        assert out.startswith("What it teaches: "), path.name
+        assert len(out.split()) > 30 and "``" not in out, path.name

@@ -46,4 +46,3 @@ def test_site_builds_without_warnings(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "reference" / "network" / "index.html").exists()
-
