@@ -151,7 +151,15 @@ def replay(
     """Train ``net`` from the start for ``epochs`` and save a GIF of it after each of ``frames`` stretches."""
     print(f"Training a fresh network for {epochs} epochs, drawing it every {epochs // frames} epochs...")
     ns.plot.animate_training(
-        net, data.X_train, data.y_train, epochs=epochs, frames=frames, path=path, seed=seed, **training
+        net,
+        data.X_train,
+        data.y_train,
+        epochs=epochs,
+        frames=frames,
+        path=path,
+        seed=seed,
+        progress=True,
+        **training,
     )
     plt.close("all")  # the animation's figure: it is saved
     print(f"Wrote {path} ({frames + 1} pictures)")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import os
+import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,6 +14,7 @@ from PIL import Image
 from test_bad_input import refused
 
 import neurosim as ns
+from neurosim.plot import animation
 
 X, y = ns.datasets.xor()
 
@@ -95,6 +99,7 @@ def test_a_network_without_two_inputs_shows_the_loss():
         ({"path": "out.png"}, ns.ParameterError, "path must end in .gif"),
         ({"path": os.path.join("no-such-folder", "out.gif")}, ns.ModelFileError, "does not exist"),
         ({"loss": "cross_entropy"}, ns.IncompatibleLossError, "softmax"),
+        ({"progress": "yes"}, ns.ParameterError, "progress must be True or False; got 'yes'"),
         ({"epochs_extra": 1}, TypeError, "epochs_extra"),
     ],
 )
@@ -121,3 +126,25 @@ def test_a_failed_save_leaves_no_file(tmp_path, monkeypatch):
         ns.plot.animate_training(xor_net(), X, y, epochs=4, lr=0.5, frames=2, loss="bce", path=path)
     assert path.read_bytes() == b"the old animation"
     assert [p.name for p in tmp_path.iterdir()] == ["xor.gif"]
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_progress_counts_the_frames_drawn_into_the_gif_on_a_terminal(tmp_path, monkeypatch, progress):
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(animation, "Progress", functools.partial(animation.Progress, delay=0.0))
+    path = tmp_path / "xor.gif"
+    ns.plot.animate_training(
+        xor_net(), X, y, epochs=30, lr=1.0, frames=3, loss="bce", path=path, progress=progress
+    )
+    bars = terminal.getvalue().split("\r")[1:]
+    if not progress:
+        assert terminal.getvalue() == ""
+        return
+    assert bars and bars[-1].startswith("[##############################] frame 4/4")
+    assert "loss" not in bars[-1] and terminal.getvalue().endswith("\n")

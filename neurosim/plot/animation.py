@@ -15,6 +15,7 @@ from neurosim.errors import ModelFileError, ParameterError
 from neurosim.io.json_format import from_dict, to_dict
 from neurosim.plot.boundary import decision_boundary
 from neurosim.plot.network import network as draw_network
+from neurosim.training.progress import Progress
 from neurosim.validation import positive_integer
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ def animate_training(
     path: str | os.PathLike[str] | None = None,
     fps: int = 4,
     seed: int | None = None,
+    progress: bool = False,
     **fit_options: object,
 ) -> FuncAnimation:
     """Train ``net`` and animate it: its graph and its decision boundary (or loss) after each stretch.
@@ -61,6 +63,9 @@ def animate_training(
         Frames per second of the GIF.
     seed : int, optional
         Seed of the shuffling (stretch ``k`` uses ``seed + k``).
+    progress : bool, default False
+        While the GIF is written, show a progress bar of the frames drawn
+        (on a terminal only, like ``fit``'s ``verbose=1``).
 
     Returns
     -------
@@ -90,6 +95,8 @@ def animate_training(
         )
     if path is not None:
         path = _gif_path(path)
+    if not isinstance(progress, bool):
+        raise ParameterError(f"progress must be True or False; got {progress!r}")
     if "epochs" in fit_options:
         raise ParameterError("pass epochs once, as animate_training's own argument")
     fit_options.setdefault("verbose", 0)
@@ -116,7 +123,7 @@ def animate_training(
 
     animation = FuncAnimation(figure, draw, frames=frames + 1, interval=1000 / fps, repeat=False)
     if path is not None:
-        _save_gif(animation, path, fps)
+        _save_gif(animation, path, fps, Progress(frames + 1, int(progress), unit="frame"))
     return animation
 
 
@@ -181,11 +188,17 @@ def _gif_path(path: object) -> Path:
     return path
 
 
-def _save_gif(animation: FuncAnimation, path: Path, fps: int) -> None:
+def _save_gif(animation: FuncAnimation, path: Path, fps: int, progress: Progress) -> None:
     """Write the GIF beside ``path`` first, then move it into place: never a half-written file."""
+
+    def drawn(frame: int, total: int) -> None:
+        progress.update(frame + 1)
 
     def render(descriptor: int, temporary: str) -> None:
         os.close(descriptor)  # Pillow opens the file by its name
-        animation.save(temporary, writer=PillowWriter(fps=fps))
+        animation.save(temporary, writer=PillowWriter(fps=fps), progress_callback=drawn)
 
-    replace_atomically(path, render)
+    try:
+        replace_atomically(path, render)
+    finally:
+        progress.close()
