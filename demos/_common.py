@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from neurosim.cli._common import random_seed
 from neurosim.cli._parser import ArgumentParser
 
 
@@ -24,6 +25,12 @@ def demo_parser(name: str, doc: str | None) -> ArgumentParser:
     )
     parser.add_argument("--fast", action="store_true", help="a shorter run, for a first look and for tests")
     return parser
+
+
+def add_seed_option(parser: ArgumentParser, what: str) -> None:
+    """Add ``--seed N`` (default 0, refused below 0) to a demo's parser; ``what`` says what it seeds."""
+    help_text = f"seed of {what} (default: 0)"
+    parser.add_argument("--seed", type=random_seed, default=0, metavar="N", help=help_text)
 
 
 def introduce(doc: str | None) -> None:

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
+from neurosim.demos._common import add_seed_option, demo_parser, heading, introduce, save_pictures
 
 SIZES = [64, 64, 10]
 TRAINING = {"lr": 0.1, "batch_size": 32, "loss": "cross_entropy", "engine": "compiled"}
@@ -55,10 +55,8 @@ def train_digits(epochs: int = EPOCHS, seed: int = 0) -> tuple[ns.Network, ns.Hi
 def main(argv: Sequence[str] | None = None) -> int:
     """Train on the digits, print the accuracies and the confusions, and draw what the network learned."""
     parser = demo_parser("digits", __doc__)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the shuffling")
+    add_seed_option(parser, "the weights and the shuffling")
     args = parser.parse_args(argv)
-    if args.seed < 0:
-        parser.error(f"--seed must be a whole number >= 0; got {args.seed}")
     introduce(__doc__)
     epochs = FAST_EPOCHS if args.fast else EPOCHS
     X_train, X_test, y_train, y_test = digits_data()

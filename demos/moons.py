@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
+from neurosim.demos._common import add_seed_option, demo_parser, heading, introduce, save_pictures
 
 SIZES = [2, 8, 8, 1]
 TRAINING = {"lr": 0.2, "batch_size": 32, "loss": "bce", "engine": "compiled"}
@@ -56,10 +56,8 @@ def moons_network(seed: int = 0) -> ns.Network:
 def main(argv: Sequence[str] | None = None) -> int:
     """Train on the moons in stages, print the accuracies, and draw the boundaries, neuron maps and a GIF."""
     parser = demo_parser("moons", __doc__)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data, the weights and the shuffling")
+    add_seed_option(parser, "the data, the weights and the shuffling")
     args = parser.parse_args(argv)
-    if args.seed < 0:
-        parser.error(f"--seed must be a whole number >= 0; got {args.seed}")
     introduce(__doc__)
     look_at = FAST_LOOK_AT if args.fast else LOOK_AT
     data = moons_data(args.seed)

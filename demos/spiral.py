@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
+from neurosim.demos._common import add_seed_option, demo_parser, heading, introduce, save_pictures
 from neurosim.demos.moons import Split, accuracy, replay, save_network, train_and_look, train_in_stages
 
 SMALL_SIZES = [2, 4, 3]
@@ -46,10 +46,8 @@ def spiral_network(sizes: Sequence[int] = SIZES, seed: int = 0) -> ns.Network:
 def main(argv: Sequence[str] | None = None) -> int:
     """Train a small and a bigger network on the spiral, print their accuracies and draw them learning."""
     parser = demo_parser("spiral", __doc__)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data, the weights and the shuffling")
+    add_seed_option(parser, "the data, the weights and the shuffling")
     args = parser.parse_args(argv)
-    if args.seed < 0:
-        parser.error(f"--seed must be a whole number >= 0; got {args.seed}")
     introduce(__doc__)
     look_at = FAST_LOOK_AT if args.fast else LOOK_AT
     epochs = look_at[-1]

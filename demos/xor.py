@@ -24,7 +24,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
+from neurosim.cli._common import positive_int
+from neurosim.demos._common import add_seed_option, demo_parser, heading, introduce, save_pictures
 
 X, labels = ns.datasets.xor()
 Y = labels.astype(float)
@@ -39,11 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = demo_parser("xor", __doc__)
     parser.add_argument("--epochs", type=int, default=2000, help="training epochs of each run (default 2000)")
     parser.add_argument("--lr", type=float, default=2.0, help="learning rate (default 2.0)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the 2-3-1 network trained first")
-    parser.add_argument("--seeds", type=int, default=20, help="random starts in the survey (default 20)")
+    add_seed_option(parser, "the 2-3-1 network trained first")
+    parser.add_argument(
+        "--seeds", type=positive_int, default=20, metavar="N", help="random starts in the survey (default 20)"
+    )
     args = parser.parse_args(argv)
-    if args.seed < 0 or args.seeds < 1:
-        parser.error(f"--seed must be at least 0 and --seeds at least 1; got {args.seed} and {args.seeds}")
     introduce(__doc__)
     seeds = range(min(args.seeds, 5) if args.fast else args.seeds)
 

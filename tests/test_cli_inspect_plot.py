@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from matplotlib.image import imread
+from pictures import assert_real_picture
 
 import neurosim as ns
 from neurosim.cli import main
@@ -37,12 +37,6 @@ def run(argv, capsys):
         status = exit_info.code
     out, err = capsys.readouterr()
     return status, out, err
-
-
-def assert_real_picture(path):
-    image = imread(path)
-    assert image.shape[0] > 200 and image.shape[1] > 300, path.name
-    assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 20, path.name  # not a blank
 
 
 # ------------------------------------------------------------------------------------------- inspect

@@ -4,16 +4,10 @@ import re
 
 import numpy as np
 import pytest
-from matplotlib.image import imread
+from pictures import assert_real_picture
 
 import neurosim as ns
 from neurosim.cli import main
-
-
-def assert_real_picture(path):
-    image = imread(path)
-    assert image.shape[0] > 200 and image.shape[1] > 300, path.name
-    assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 20, path.name  # not a blank
 
 
 def result_row(out, name):

@@ -113,7 +113,7 @@ def test_the_demo_is_listed_with_its_first_docstring_line():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--seed", "-2"], "--seed must be a whole number >= 0; got -2"),
+        (["--seed", "-2"], "argument --seed: expected a whole number >= 0; got '-2'"),
         (["--epochs", "5"], "unrecognized arguments: --epochs 5"),
     ],
 )

@@ -134,8 +134,8 @@ def test_both_demos_are_listed_with_their_first_docstring_line():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--seed", "-1"], "--seed must be a whole number >= 0; got -1"),
-        (["--seed", "one"], "argument --seed: invalid int value: 'one'"),
+        (["--seed", "-1"], "argument --seed: expected a whole number >= 0; got '-1'"),
+        (["--seed", "one"], "argument --seed: expected a whole number >= 0; got 'one'"),
         (["--frames", "3"], "unrecognized arguments: --frames 3"),
     ],
 )

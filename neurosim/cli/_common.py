@@ -34,6 +34,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def random_seed(text: str) -> int:
+    """Argument type: a random seed, a whole number from zero up."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0; got {text!r}")
+    return value
+
+
 def positive_float(text: str) -> float:
     """Argument type: a finite number above zero."""
     value = _number(text, "a positive number")

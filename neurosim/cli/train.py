@@ -26,6 +26,7 @@ from neurosim.cli._common import (
     positive_float,
     positive_int,
     print_written,
+    random_seed,
     write_pictures,
 )
 from neurosim.cli._data import Data, read_data
@@ -151,7 +152,7 @@ def _add_training_options(training: argparse._ArgumentGroup) -> None:
     )
     training.add_argument(
         "--seed",
-        type=int,
+        type=random_seed,
         default=0,
         metavar="N",
         help="seed of the weights, the shuffling, the split and generated data (default: 0)",
