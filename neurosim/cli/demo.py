@@ -43,18 +43,26 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "demo",
         help="run a demo that trains and plots a network (neurosim demo --list)",
-        description="Run a demo. Each one prints what it does and writes its pictures "
+        description="Run a demo. Each one prints what it does and writes its pictures\n"
         "into a folder it names. Options after the demo's name go to the demo.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        # -h after a demo's name is the demo's own help, so the demo gets to answer it
+        add_help=False,
     )
     parser.add_argument("name", nargs="?", help="the demo to run")
     parser.add_argument("--list", action="store_true", help="list the demos")
-    parser.set_defaults(run=run, takes_extra_arguments=True)
+    parser.add_argument(
+        "-h", "--help", action="store_true", help="show this help; after a demo's name, that demo's options"
+    )
+    parser.set_defaults(run=run, takes_extra_arguments=True, command_parser=parser)
 
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     """List the demos, or run the one named, passing it the ``extra`` arguments."""
+    if args.help and args.name is None:
+        args.command_parser.print_help()
+        return 0
     names = available()
     if args.list or args.name is None:
         width = max(map(len, names))
@@ -64,4 +72,4 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     if args.name not in names:
         raise UsageError(f"neurosim demo: unknown demo {args.name!r}; choose from: {', '.join(names)}")
     demo = importlib.import_module(f"neurosim.demos.{FILES.get(args.name, args.name)}")
-    return demo.main(extra)
+    return demo.main(["--help", *extra] if args.help else extra)

@@ -42,6 +42,14 @@ def fit(
 
     Parameters
     ----------
+    network : Network
+        The network to train, in place (``net.fit(...)`` passes itself).
+    X : array-like, shape (n_samples, n_inputs)
+        Training inputs.
+    Y : array-like
+        Targets: ``(n_samples, n_outputs)`` values, or for classification
+        ``(n_samples,)`` integer class labels (0/1 for one sigmoid output,
+        ``0..n_outputs-1`` for a softmax layer).
     epochs : int
         Passes over the training data.
     lr : float
@@ -74,10 +82,12 @@ def fit(
     History
         Per-epoch loss (and accuracy, validation loss and accuracy).
 
+    Notes
+    -----
     If the loss stops being finite, training stops before that update, a
-    ``DivergenceWarning`` says when and why, and
-    ``history.diverged_at`` records the epoch. Every argument is checked
-    before training starts; a bad one raises and leaves the network untouched.
+    ``DivergenceWarning`` says when and why, and ``history.diverged_at``
+    records the epoch. Every argument is checked before training starts; a
+    bad one raises and leaves the network untouched.
 
     Examples
     --------
