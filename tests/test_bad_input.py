@@ -908,7 +908,7 @@ BROKEN_FILES = [
     pytest.param(
         lambda p: b"\x89PNG\r\n\x1a\n\x00\xff\xfe garbage",
         ns.ModelFileError,
-        r"cannot load '.*broken\.json': .*can't decode byte 0x89",
+        r"cannot load '.*broken\.json': not a neurosim model \(not JSON text\)$",
         id="garbage-bytes",
     ),
     pytest.param(lambda p: "model: weights", ns.ModelFileError, r"not valid JSON", id="garbage-text"),

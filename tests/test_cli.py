@@ -63,14 +63,34 @@ def test_help_lists_every_command_with_one_line_of_help(capsys):
 
 def test_no_command_prints_the_help(capsys):
     assert main([]) == 0
-    assert capsys.readouterr().out.startswith("usage: neurosim [-h] COMMAND ...")
+    assert capsys.readouterr().out.startswith("usage: neurosim [-h] [--version] COMMAND ...")
+
+
+def test_version_is_the_installed_package_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"neurosim {version('neurosim')}\n"
+
+
+@pytest.mark.parametrize("argv", [["--bogus"], ["--bogus", "--other"], ["-x"]])
+def test_an_unknown_option_without_a_command_is_one_line_and_exit_2(capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"neurosim: unrecognized arguments: {' '.join(argv)} (see: neurosim --help)\n")
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_each_command_help_ends_with_examples_of_itself(capsys, command):
-    with pytest.raises(SystemExit) as exit_info:
-        main([command, "--help"])
-    assert exit_info.value.code == 0
+    try:
+        status = main([command, "--help"])
+    except SystemExit as exit_info:  # argparse's own --help ends the program from inside the parser
+        status = exit_info.code
+    assert status == 0
     epilog = capsys.readouterr().out.split("\nexamples:\n")[1]
     assert epilog.startswith(f"  neurosim {command} ")
 

@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -100,6 +101,15 @@ BAD_MODELS = {
     "other.json": '{"name": "not a network"}',
     "newer.json": '{"format_version": 99, "layers": [], "connections": []}',
 }
+#: the first bytes of a PNG file, which are not UTF-8 text
+PNG_START = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+NOT_A_MODEL = "neurosim: cannot load 'pic.png': not a neurosim model (not JSON text)"
+
+
+def write_bad_models(folder):
+    for name, text in BAD_MODELS.items():
+        (folder / name).write_text(text)
+    (folder / "pic.png").write_bytes(PNG_START)
 
 
 @pytest.mark.parametrize(
@@ -124,6 +134,7 @@ BAD_MODELS = {
             "neurosim: cannot load 'newer.json': the file has format_version 99, but this neurosim reads ",
             "versions up to 1; upgrade neurosim to load it",
         ),
+        case("pic.png", 1, NOT_A_MODEL),
         case(
             "model.json --neuron hidden9[0]",
             2,
@@ -153,9 +164,8 @@ BAD_MODELS = {
     ],
 )
 def test_inspect_bad_input_is_one_line_and_a_non_zero_exit(model, capsys, argv, code, message):
-    for name, text in BAD_MODELS.items():
-        (model.parent / name).write_text(text)
-    assert run(["inspect", *argv], capsys)[::2] == (code, message + "\n")
+    write_bad_models(model.parent)
+    assert run(["inspect", *argv], capsys) == (code, "", message + "\n")
 
 
 # ---------------------------------------------------------------------------------------------- plot
@@ -172,12 +182,18 @@ def test_plot_draws_the_network_its_weights_and_with_data_its_decision_regions(m
         assert_real_picture(model.parent / "pics" / name)
 
 
-def test_plot_of_a_network_without_two_inputs_draws_no_plane(tmp_path, monkeypatch, capsys):
+def test_plot_of_a_network_without_two_inputs_draws_no_plane_into_pictures_beside_it(
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
-    ns.Network.from_shape([3, 2, 2], seed=0).save("three.json")
-    assert run(["plot", "three.json"], capsys)[0] == 0
-    folder = tmp_path / "neurosim-output" / "plot"  # the default folder
+    (tmp_path / "runs").mkdir()
+    ns.Network.from_shape([3, 2, 2], seed=0).save("runs/three.json")
+    status, out, _ = run(["plot", "runs/three.json"], capsys)
+    assert status == 0
+    folder = tmp_path / "runs" / "pictures"  # the default folder: beside the model file
     assert sorted(p.name for p in folder.iterdir()) == ["network.png", "weights.png"]
+    assert f"Files written to {Path('runs', 'pictures')}:" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]  # nothing in the working directory
 
 
 PLOT_HELP = " (see: neurosim plot --help)"
@@ -215,10 +231,36 @@ PLOT_HELP = " (see: neurosim plot --help)"
             "neurosim plot: --output 'model.json' is a file, not a folder",
             PLOT_HELP,
         ),
+        case("pic.png", 1, NOT_A_MODEL),
+        case(
+            "model.json --data moons --seed -1",
+            2,
+            "neurosim plot: argument --seed: expected a whole number >= 0; got '-1'",
+            PLOT_HELP,
+        ),
+        case(
+            "model.json --data moons --seed 1.5",
+            2,
+            "neurosim plot: argument --seed: expected a whole number >= 0; got '1.5'",
+            PLOT_HELP,
+        ),
+        case(
+            "model.json --target label",
+            2,
+            "neurosim plot: --target picks a column of the --data file; give --data too",
+            PLOT_HELP,
+        ),
+        case(
+            "model.json --data xor --target 1",
+            2,
+            "neurosim plot: --target applies to CSV files only; built-in dataset 'xor' has a fixed target",
+            PLOT_HELP,
+        ),
     ],
 )
 def test_plot_bad_input_is_one_line_and_a_non_zero_exit(model, capsys, argv, code, message):
+    write_bad_models(model.parent)
     (model.parent / "points.csv").write_text("0,1,1\n1,x,0\n")
     (model.parent / "wide.csv").write_text("0,1,2,1\n1,0,2,0\n")
-    assert run(["plot", *argv], capsys)[::2] == (code, message + "\n")
-    assert not (model.parent / "neurosim-output").exists()
+    assert run(["plot", *argv], capsys) == (code, "", message + "\n")
+    assert not (model.parent / "pictures").exists()

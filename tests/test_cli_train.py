@@ -117,6 +117,25 @@ def test_a_handful_of_samples_is_not_split_and_the_object_engine_trains_the_same
     assert [s.weight for s in saved.synapses] == [s.weight for s in expected.synapses]
 
 
+def test_two_samples_are_enough_to_train_on(capsys, tmp_path):
+    data = write_csv(tmp_path / "two.csv", ["x", "label"], [[-1.0, 0.0], [1.0, 1.0]])
+    assert train(f"{data} --hidden none --epochs 3 --lr 0.5 --no-pictures", tmp_path / "run") == 0
+    assert "Split: all 2 samples are trained on; none held out for testing" in capsys.readouterr().out
+    expected = ns.Network.from_shape([1, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    expected.fit([[-1.0], [1.0]], [0, 1], epochs=3, lr=0.5, batch_size=32, loss="bce", seed=0, verbose=0)
+    assert ns.load(tmp_path / "run" / "model.json").synapses[0].weight == expected.synapses[0].weight
+
+
+def test_help_tells_the_output_folder_from_the_output_activation(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # the help's lines joined, as one paragraph
+    output = out.split("--output DIR ")[1].split(" --no-pictures")[0]
+    activation = out.split("--output-activation NAME ")[1].split(" --init")[0]
+    assert "folder" in output and "--output-activation" in output
+    assert "output layer" in activation and "--output, the folder" in activation
+
+
 def test_divergence_is_one_line_and_writes_no_model(capsys, tmp_path):
     x = np.linspace(-1, 1, 20)
     data = write_csv(tmp_path / "steep.csv", None, np.column_stack([x, 1000 * x]))
@@ -148,6 +167,8 @@ def files(tmp_path, monkeypatch):
         "semicolons.csv": "x;y;label\n1;2;0\n",
         "header.csv": "x,y,label\n",
         "prices.csv": "a,b,price\n0.1,0.2,3.7\n0.3,0.1,1.2\n",
+        "same.csv": "x,y,label\n1,2,1\n3,4,1\n5,6,1\n",
+        "onerow.csv": "x,y,label\n1,2,0\n",
         "a_file": "not a folder\n",
     }
     for name, text in contents.items():
@@ -210,7 +231,7 @@ BAD_INPUT = [
     case(
         "moons --target 1",
         2,
-        "neurosim train: --target picks a column of a CSV file; built-in dataset 'moons' has one",
+        "neurosim train: --target applies to CSV files only; built-in dataset 'moons' has a fixed target",
         HELP,
     ),
     case(
@@ -289,11 +310,40 @@ BAD_INPUT = [
         "'prices.csv' has 3.7 at line 2",
     ),
     case(
-        "moons --loss bce --output-activation tanh",
+        "same.csv",
         1,
-        "neurosim: loss 'bce' needs a sigmoid output layer, but layer 'output' uses 'tanh'; ",
-        "use 'cross_entropy' for a softmax output or 'mse' for any other",
+        "neurosim: the target 'label' of 'same.csv' is 1 in all 3 samples, so there is nothing to learn ",
+        "(--target picks another column)",
     ),
+    case(
+        "same.csv --task regression",
+        1,
+        "neurosim: the target 'label' of 'same.csv' is 1 in all 3 samples, so there is nothing to learn ",
+        "(--target picks another column)",
+    ),
+    case("onerow.csv", 1, "neurosim: 'onerow.csv' has only 1 sample; training needs at least 2"),
+    case(
+        "onerow.csv --test-fraction 0",
+        1,
+        "neurosim: 'onerow.csv' has only 1 sample; training needs at least 2",
+    ),
+    *[
+        case(
+            f"{data} --loss {loss} --output-activation {output}",
+            2,
+            f"neurosim train: --loss {loss} needs --output-activation {needed}, not {output}; ",
+            "leave out either option and it is chosen to fit the other",
+            HELP,
+        )
+        # the rule (bce after sigmoid, cross_entropy after softmax) is checked before the data is read
+        for data, loss, output, needed in [
+            ("moons", "bce", "tanh", "sigmoid"),
+            ("same.csv", "bce", "relu", "sigmoid"),
+            ("missing.csv", "bce", "softmax", "sigmoid"),
+            ("spiral", "cross_entropy", "sigmoid", "softmax"),
+            ("prices.csv", "cross_entropy", "identity", "softmax"),
+        ]
+    ],
 ]
 
 
@@ -304,8 +354,9 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(files, capsys, argv, code, me
         status = main(["train", *argv, *output])
     except SystemExit as exit_info:  # argparse's errors end the program from inside the parser
         status = exit_info.code
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert (status, err) == (code, message + "\n")
+    assert out == ""  # refused before saying anything about the data or the network
     assert not (files / "out").exists()  # nothing written, not even an empty folder
 
 

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from neurosim import __version__
 from neurosim.cli import bench, demo, inspect_model, plot, train
 from neurosim.cli._parser import ArgumentParser, UsageError
 from neurosim.errors import NeurosimError
@@ -21,7 +22,7 @@ EPILOG = """examples:
   neurosim demo --list
   neurosim train moons --hidden 16,16 --output runs/moons
   neurosim inspect runs/moons/model.json --neuron 'hidden1[0]' --input 0.5,0.2
-  neurosim plot runs/moons/model.json --data moons --output runs/moons/pictures
+  neurosim plot runs/moons/model.json --data moons
 
 'neurosim COMMAND --help' lists a command's options."""
 
@@ -31,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if not hasattr(args, "run"):
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         parser.print_help()
         return 0
     if extra and not getattr(args, "takes_extra_arguments", False):
@@ -61,6 +64,7 @@ def _parser() -> ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"neurosim {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=ArgumentParser)
     for command in COMMANDS:
         command.add_parser(commands)

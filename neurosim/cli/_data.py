@@ -102,7 +102,7 @@ def read_data(prog: str, spec: str, *, target: str | None = None, seed: int = 0)
     if spec in makers:
         if target is not None:
             raise usage_error(
-                prog, f"--target picks a column of a CSV file; built-in dataset {spec!r} has one"
+                prog, f"--target applies to CSV files only; built-in dataset {spec!r} has a fixed target"
             )
         return _built_in(spec, makers[spec], seed)
     path = Path(spec)

@@ -9,14 +9,18 @@ from neurosim.cli._parser import ArgumentParser
 
 PROG = "neurosim bench"
 EPILOG = """examples:
-  neurosim bench --quick                 a smoke test of every workload, seconds
+  neurosim bench --quick                 a smoke test of every workload, about half a minute
   neurosim bench --only xor,moons        two workloads, fully timed
   neurosim bench --json results.json     everything (minutes), every number saved
 
 Times are ratios to a hand-written numpy MLP measured in the same run, so
 they compare across machines better than milliseconds do. PyTorch,
 scikit-learn and micrograd are compared when installed:
-pip install "neurosim[bench]"."""
+pip install "neurosim[bench]".
+
+--quick times too few runs to judge the performance targets: it prints
+their measured values as "not judged", where a full run prints PASS or
+FAIL."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

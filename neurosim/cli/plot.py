@@ -14,6 +14,8 @@ from neurosim.cli._common import (
     check_output_folder,
     number_list,
     print_written,
+    random_seed,
+    usage_error,
     write_pictures,
 )
 from neurosim.cli._data import Data, load_model, read_data
@@ -21,14 +23,19 @@ from neurosim.errors import ShapeError
 
 PROG = "neurosim plot"
 EPILOG = """examples:
-  neurosim plot runs/moons/model.json --data moons --output runs/moons/pictures
-  neurosim plot model.json --input 0.5,1
+  neurosim plot runs/moons/model.json --data moons
+  neurosim plot model.json --input 0.5,1 --output pictures/sample
   neurosim plot model.json --data points.csv --target label
+
+The pictures go into a folder called pictures beside the model file
+(runs/moons/pictures for the first example) unless --output names another.
 
 Always drawn: network.png (the graph, synapses coloured by sign) and
 weights.png (one heatmap per pair of connected layers). For a network with
 two inputs also neuron_maps.png (each neuron's activation over the input
 plane) and, with --data, decision_boundary.png."""
+#: the default folder for the pictures, beside the model file
+PICTURES = "pictures"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -45,33 +52,37 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--data", metavar="DATA", help="a built-in dataset's name or a CSV file, drawn over the input plane"
     )
     parser.add_argument("--target", metavar="COLUMN", help="the target column of a CSV --data file")
-    parser.add_argument("--seed", type=int, default=0, help="seed of generated --data (default: 0)")
+    parser.add_argument(
+        "--seed", type=random_seed, default=0, metavar="N", help="seed of generated --data (default: 0)"
+    )
     parser.add_argument(
         "--input", type=number_list, metavar="X1,X2,...", help="colour the graph's neurons by this sample"
     )
     parser.add_argument(
         "--output",
         type=Path,
-        default=Path("neurosim-output") / "plot",
         metavar="DIR",
-        help="folder for the pictures (default: %(default)s)",
+        help="folder for the pictures (default: pictures/ beside MODEL)",
     )
     parser.set_defaults(run=run, command_parser=parser)
 
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     """Load the model (and data), draw the pictures and say where they went."""
+    if args.target is not None and args.data is None:
+        raise usage_error(PROG, "--target picks a column of the --data file; give --data too")
+    folder = args.output if args.output is not None else args.model.parent / PICTURES
     net = load_model(args.model)
     if args.input is not None:
         check_input(PROG, net, args.input)
     data = None if args.data is None else read_data(PROG, args.data, target=args.target, seed=args.seed)
     if data is not None:
         check_data_fits(net, data)
-    check_output_folder(PROG, args.output)
+    check_output_folder(PROG, folder)
     print(f"{args.model}: {net!r}")
-    args.output.mkdir(parents=True, exist_ok=True)
-    paths = write_pictures(args.output, pictures(net, data, args.input, args.model.name))
-    print_written(args.output, paths)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = write_pictures(folder, pictures(net, data, args.input, args.model.name))
+    print_written(folder, paths)
     return 0
 
 

@@ -27,6 +27,7 @@ from neurosim.cli._common import (
     positive_int,
     print_written,
     random_seed,
+    usage_error,
     write_pictures,
 )
 from neurosim.cli._data import Data, read_data
@@ -67,7 +68,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         type=Path,
         default=Path("neurosim-output") / "train",
         metavar="DIR",
-        help="folder for model.json and the pictures (default: %(default)s)",
+        help="the folder to write model.json and the pictures into (default: %(default)s); "
+        "not to be confused with --output-activation",
     )
     parser.add_argument("--no-pictures", action="store_true", help="save the model only, without pictures")
     parser.set_defaults(run=run, command_parser=parser)
@@ -115,7 +117,8 @@ def _add_network_options(network: argparse._ArgumentGroup) -> None:
         "--output-activation",
         type=activation_name,
         metavar="NAME",
-        help="activation of the output layer (default: chosen from the task)",
+        help="activation of the network's output layer (default: chosen from the task); "
+        "not to be confused with --output, the folder written to",
     )
     network.add_argument(
         "--init",
@@ -240,6 +243,38 @@ class Setup:
         return outputs.argmax(axis=1)
 
 
+def check_loss_fits_output(args: argparse.Namespace) -> None:
+    """Refuse a ``--loss`` that cannot follow the ``--output-activation`` given with it.
+
+    The rule is the library's (``Loss.check_output``). When only one of the
+    two is given, the other is chosen to fit it.
+    """
+    if args.loss is None or args.output_activation is None:
+        return
+    loss = ns.get_loss(args.loss)
+    try:
+        loss.check_output(ns.get_activation(args.output_activation), "output")
+    except ns.IncompatibleLossError:
+        raise usage_error(
+            PROG,
+            f"--loss {args.loss} needs --output-activation {loss.required_activation}, "
+            f"not {args.output_activation}; leave out either option and it is chosen to fit the other",
+        ) from None
+
+
+def check_learnable(data: Data) -> None:
+    """Refuse data with fewer than 2 samples, or a target that has the same value in every sample."""
+    n = len(data.X)
+    if n < 2:
+        raise DataError(f"{data.source} has only 1 sample; training needs at least 2")
+    values = np.unique(data.targets)
+    if len(values) == 1:
+        raise DataError(
+            f"the target {data.target_name!r} of {data.source} is {values[0]:g} in all {n} samples, "
+            "so there is nothing to learn (--target picks another column)"
+        )
+
+
 def choose_setup(data: Data, args: argparse.Namespace) -> Setup:
     """Classification or regression, the output layer and the loss, from the data and the options."""
     classes = _classes(data, args.task)
@@ -268,13 +303,7 @@ def _classes(data: Data, task: str | None) -> np.ndarray | None:
             f"--task classification needs class labels (whole numbers) in the target {data.target_name!r}; "
             f"{data.source} has {data.targets[sample]:g} at {data.where(sample)}"
         )
-    values = np.unique(data.targets)
-    if len(values) < 2:
-        raise DataError(
-            f"the target {data.target_name!r} of {data.source} has one value only; "
-            "classification needs at least 2 classes"
-        )
-    return values
+    return np.unique(data.targets)
 
 
 def _regression_setup(data: Data, args: argparse.Namespace) -> Setup:
@@ -333,11 +362,6 @@ def split_rows(data: Data, test_fraction: float | None, seed: int) -> Split:
     if test_fraction == 0:
         print(f"Split: all {n} samples are trained on; none held out for testing")
         return Split(np.arange(n), np.arange(0))
-    if n < 2:
-        raise DataError(
-            f"{data.source} has {n} sample; holding some out for testing needs at least 2 "
-            "(use --test-fraction 0)"
-        )
     _, _, train, test = ns.datasets.split(data.X, np.arange(n), test_fraction=test_fraction, seed=seed)
     print(
         f"Split: {len(train)} samples to train on, {len(test)} held out for testing "
@@ -404,8 +428,10 @@ def print_results(net: ns.Network, data: Data, T: np.ndarray, split: Split, setu
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     """Train, print what happened, and write the model and its pictures."""
+    check_loss_fits_output(args)
     data = read_data(PROG, args.data, target=args.target, seed=args.seed)
     check_output_folder(PROG, args.output)
+    check_learnable(data)
     setup = choose_setup(data, args)
     describe_setup(data, setup)
     split = split_rows(data, args.test_fraction, args.seed)

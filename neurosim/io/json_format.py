@@ -121,7 +121,9 @@ def load(path: str | os.PathLike[str], *, activations: Iterable[Activation] = ()
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ModelFileError(f"cannot load {str(path)!r}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError:
+        raise ModelFileError(f"cannot load {str(path)!r}: not a neurosim model (not JSON text)") from None
+    except OSError as error:
         raise ModelFileError(f"cannot load {str(path)!r}: {error}") from None
     try:
         data = json.loads(text, parse_constant=_reject_constant)
