@@ -1901,7 +1901,7 @@ def json_path_problem(path: Path) -> str | None:
     if not folder.is_dir():
         return f"cannot be written: {str(folder)!r} is a file, not a folder"
     if not os.access(folder, os.W_OK | os.X_OK):
-        return f"cannot be written: no permission to write in {str(folder)!r}"
+        return f"cannot be written in {str(folder)!r} (read-only, or no permission)"
     return None
 
 

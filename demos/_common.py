@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from neurosim.cli._common import random_seed
-from neurosim.cli._parser import ArgumentParser
+from neurosim.cli._common import check_output_folder, random_seed
+from neurosim.cli._parser import ArgumentParser, UsageError
 
 
 def demo_parser(name: str, doc: str | None) -> ArgumentParser:
@@ -31,6 +31,20 @@ def add_seed_option(parser: ArgumentParser, what: str) -> None:
     """Add ``--seed N`` (default 0, refused below 0) to a demo's parser; ``what`` says what it seeds."""
     help_text = f"seed of {what} (default: 0)"
     parser.add_argument("--seed", type=random_seed, default=0, metavar="N", help=help_text)
+
+
+def prepare_output(parser: ArgumentParser, folder: Path) -> None:
+    """Stop before the demo runs if its pictures could not be written into ``folder``.
+
+    A file in the way or a folder without permission to write is a bad
+    ``--output``: one line on stderr naming it and the reason, and exit status
+    2, as for any other bad option. The folder itself is made when the first
+    picture is saved.
+    """
+    try:
+        check_output_folder(parser.prog, folder)
+    except UsageError as error:
+        parser.exit(2, f"{error}\n")
 
 
 def introduce(doc: str | None) -> None:

@@ -1,4 +1,4 @@
-"""Handwritten digits: a 64-64-10 network learns to read 8x8 images in about a second.
+"""Handwritten digits: a 64-64-10 network learns to read 8x8 images in seconds.
 
 What it teaches: an image is just numbers, here 64 pixels for 64 input
 neurons; a softmax output layer gives one probability per digit and is
@@ -21,7 +21,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import neurosim as ns
-from neurosim.demos._common import add_seed_option, demo_parser, heading, introduce, save_pictures
+from neurosim.demos._common import (
+    add_seed_option,
+    demo_parser,
+    heading,
+    introduce,
+    prepare_output,
+    save_pictures,
+)
 
 SIZES = [64, 64, 10]
 TRAINING = {"lr": 0.1, "batch_size": 32, "loss": "cross_entropy", "engine": "compiled"}
@@ -57,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = demo_parser("digits", __doc__)
     add_seed_option(parser, "the weights and the shuffling")
     args = parser.parse_args(argv)
+    prepare_output(parser, args.output)
     introduce(__doc__)
     epochs = FAST_EPOCHS if args.fast else EPOCHS
     X_train, X_test, y_train, y_test = digits_data()

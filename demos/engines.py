@@ -25,11 +25,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, introduce, save_pictures
+from neurosim.cli._common import positive_int
+from neurosim.demos._common import demo_parser, heading, introduce, prepare_output, save_pictures
 
 SIZES = [2, 16, 16, 1]
 BATCH_SIZE = 32
 LR = 0.1
+#: training epochs, and with --fast
+EPOCHS, FAST_EPOCHS = 20, 3
 ENGINES = ("object", "compiled")
 COLOURS = {"object": "#e08214", "compiled": "#2166ac"}
 
@@ -37,10 +40,16 @@ COLOURS = {"object": "#e08214", "compiled": "#2166ac"}
 def main(argv: Sequence[str] | None = None) -> int:
     """Train one network with each engine, compare the weights, then time batches against single samples."""
     parser = demo_parser("engines", __doc__)
-    parser.add_argument("--epochs", type=int, default=20, help="training epochs (default 20; 3 with --fast)")
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        metavar="N",
+        help=f"training epochs (default {EPOCHS}; {FAST_EPOCHS} with --fast, unless N is given)",
+    )
     args = parser.parse_args(argv)
+    prepare_output(parser, args.output)
     introduce(__doc__)
-    epochs = 3 if args.fast else args.epochs
+    epochs = args.epochs or (FAST_EPOCHS if args.fast else EPOCHS)
     X, y = ns.datasets.moons(200 if args.fast else 1000, seed=0)
 
     heading("Two copies of one network")

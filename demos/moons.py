@@ -21,7 +21,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import neurosim as ns
-from neurosim.demos._common import add_seed_option, demo_parser, heading, introduce, save_pictures
+from neurosim.demos._common import (
+    add_seed_option,
+    demo_parser,
+    heading,
+    introduce,
+    prepare_output,
+    save_pictures,
+)
 
 SIZES = [2, 8, 8, 1]
 TRAINING = {"lr": 0.2, "batch_size": 32, "loss": "bce", "engine": "compiled"}
@@ -58,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = demo_parser("moons", __doc__)
     add_seed_option(parser, "the data, the weights and the shuffling")
     args = parser.parse_args(argv)
+    prepare_output(parser, args.output)
     introduce(__doc__)
     look_at = FAST_LOOK_AT if args.fast else LOOK_AT
     data = moons_data(args.seed)

@@ -18,7 +18,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import neurosim as ns
-from neurosim.demos._common import add_seed_option, demo_parser, heading, introduce, save_pictures
+from neurosim.demos._common import (
+    add_seed_option,
+    demo_parser,
+    heading,
+    introduce,
+    prepare_output,
+    save_pictures,
+)
 from neurosim.demos.moons import Split, accuracy, replay, save_network, train_and_look, train_in_stages
 
 SMALL_SIZES = [2, 4, 3]
@@ -48,6 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = demo_parser("spiral", __doc__)
     add_seed_option(parser, "the data, the weights and the shuffling")
     args = parser.parse_args(argv)
+    prepare_output(parser, args.output)
     introduce(__doc__)
     look_at = FAST_LOOK_AT if args.fast else LOOK_AT
     epochs = look_at[-1]

@@ -24,57 +24,78 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import neurosim as ns
-from neurosim.cli._common import positive_int
-from neurosim.demos._common import add_seed_option, demo_parser, heading, introduce, save_pictures
+from neurosim.cli._common import positive_float, positive_int
+from neurosim.cli._parser import ArgumentParser
+from neurosim.demos._common import (
+    add_seed_option,
+    demo_parser,
+    heading,
+    introduce,
+    prepare_output,
+    save_pictures,
+)
 
 X, labels = ns.datasets.xor()
 Y = labels.astype(float)
 PATTERNS = ["(0, 0)", "(0, 1)", "(1, 0)", "(1, 1)"]
 
+#: random starts in the survey, and with --fast
+SEEDS, FAST_SEEDS = 20, 5
 #: a run has converged when every output is on the right side of 0.5 and the loss is below this
 CONVERGED_LOSS = 0.01
+#: the loss of a run stuck with two samples' outputs at 0.5 and the other two right: (0.5^2 + 0.5^2) / 4
+PLATEAU_LOSS = 0.125
+#: how close to the plateau a stuck run must be, in loss and in those two outputs, to be explained as on it
+NEAR_PLATEAU_LOSS, NEAR_HALF = 0.01, 0.05
+#: a sigmoid neuron is saturated where sigmoid'(z) = a (1 - a) is below this: it passes on little gradient
+SATURATED_SLOPE = 0.01
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the lesson: one step by hand, one network trained, 20 seeds surveyed, one stuck run explained."""
-    parser = demo_parser("xor", __doc__)
-    parser.add_argument("--epochs", type=int, default=2000, help="training epochs of each run (default 2000)")
-    parser.add_argument("--lr", type=float, default=2.0, help="learning rate (default 2.0)")
-    add_seed_option(parser, "the 2-3-1 network trained first")
-    parser.add_argument(
-        "--seeds", type=positive_int, default=20, metavar="N", help="random starts in the survey (default 20)"
-    )
+    parser = command_line()
     args = parser.parse_args(argv)
+    prepare_output(parser, args.output)
     introduce(__doc__)
-    seeds = range(min(args.seeds, 5) if args.fast else args.seeds)
+    seeds = range(args.seeds or (FAST_SEEDS if args.fast else SEEDS))
 
     heading("One training step, neuron by neuron (object engine, one sample)")
     step_one_sample(new_network(3, args.seed), lr=args.lr)
 
     heading(f"Training a 2-3-1 network on XOR (object engine, {args.epochs} epochs, all four samples)")
     net, history = train(3, args.seed, args.epochs, args.lr)
-    learned = report_training(net, history)
+    report_training(net, history)
     pictures = trained_pictures(net, history)
 
     heading(f"2-2-1 against 2-3-1, from {len(seeds)} random starts")
     surveys = {hidden: survey(hidden, seeds, args.epochs, args.lr) for hidden in (2, 3)}
     report_survey(surveys, args.epochs)
     pictures.append(("survey.png", draw_survey(surveys)))
-
-    stuck = [run for hidden in (2, 3) for run in surveys[hidden] if not run.converged]
-    if stuck:
-        first = stuck[0]
-        heading(f"Why 2-{first.hidden}-1 seed {first.seed} is stuck")
-        stuck_net, _ = train(first.hidden, first.seed, args.epochs, args.lr)
-        print(
-            f"Trained again, with the object engine: loss {mse(stuck_net):.6f} "
-            f"(the compiled engine's run in the survey: {first.loss:.6f})."
-        )
-        explain_stuck_run(stuck_net, args.lr)
-        pictures += stuck_pictures(stuck_net, first.seed)
+    pictures += look_at_a_stuck_run(surveys, args.epochs, args.lr)
 
     save_pictures(args.output, pictures)
-    return 0 if learned else 1
+    return 0
+
+
+def command_line() -> ArgumentParser:
+    """The demo's options: every number is checked as the command line is read."""
+    parser = demo_parser("xor", __doc__)
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=2000,
+        metavar="N",
+        help="training epochs of each run (default 2000)",
+    )
+    parser.add_argument("--lr", type=positive_float, default=2.0, help="learning rate (default 2.0)")
+    add_seed_option(parser, "the 2-3-1 network trained first")
+    parser.add_argument(
+        "--seeds",
+        type=positive_int,
+        metavar="N",
+        help=f"random starts in the survey (default {SEEDS}; {FAST_SEEDS} with --fast, unless N is given)",
+    )
+    return parser
 
 
 def new_network(hidden: int, seed: int) -> ns.Network:
@@ -140,8 +161,8 @@ def step_one_sample(net: ns.Network, lr: float) -> tuple[float, float, float]:
 # ----------------------------------------------------------- one trained net
 
 
-def report_training(net: ns.Network, history: ns.History) -> bool:
-    """Print the falling loss, the truth table and one hidden neuron's arithmetic; True if XOR is learned."""
+def report_training(net: ns.Network, history: ns.History) -> None:
+    """Print the falling loss, the truth table and a hidden neuron's arithmetic; say if XOR is not learned."""
     print(net.summary(), end="\n\n")
     print("Loss (mean squared error) as training went on:")
     milestones = sorted({0, *(int(f * (history.epochs - 1)) for f in (0.1, 0.25, 0.5, 0.75, 1.0))})
@@ -157,10 +178,26 @@ def report_training(net: ns.Network, history: ns.History) -> bool:
     net.backward(X, Y, loss="mse")
     print("\nHow hidden neuron hidden1[0] computes its output for input (0, 1):")
     print(net["hidden1[0]"].explain(sample=1))
-    learned = bool(np.all((outputs > 0.5) == (Y > 0.5)))
-    if not learned:
-        print("\nThe network has not learned XOR yet: give it more --epochs.")
-    return learned
+    if not np.all((outputs > 0.5) == (Y > 0.5)):
+        print("\n" + not_learned(history))
+
+
+def not_learned(history: ns.History) -> str:
+    """What to try, for a network that has not learned XOR, and where its loss went at the end."""
+    first, earlier, last = loss_trend(history)
+    lead = f"The network did not learn XOR in {history.epochs} epochs"
+    if last < 0.99 * earlier:
+        advice = f"{lead}, but its loss is still falling: try more --epochs."
+    else:
+        advice = f"{lead}: try more --epochs, another --lr or another --seed."
+    trend = f"(Its loss went from {earlier:.4f} at epoch {first} to {last:.4f} at epoch {history.epochs}.)"
+    return f"{advice}\n{trend}"
+
+
+def loss_trend(history: ns.History) -> tuple[int, float, float]:
+    """The last tenth of training: the epoch it starts from, the loss there and the loss at the end."""
+    first = max(1, history.epochs - max(1, history.epochs // 10))
+    return first, history.loss[first - 1], history.loss[-1]
 
 
 def trained_pictures(net: ns.Network, history: ns.History) -> list[tuple[str, object]]:
@@ -226,9 +263,11 @@ def draw_survey(surveys: dict[int, list[Run]]) -> Figure:
         converged = sum(run.converged for run in runs)
         ax.axhline(CONVERGED_LOSS, color="grey", ls="--", lw=1)
         ax.set(yscale="log", xlabel="epoch", title=f"2-{hidden}-1: {converged} of {len(runs)} converged")
+    stuck = [run.loss for runs in surveys.values() for run in runs if not run.converged]
+    on_plateau = all(abs(loss - PLATEAU_LOSS) < NEAR_PLATEAU_LOSS for loss in stuck)
     axes[0].set_ylabel("loss (mean squared error)")
     axes[0].plot([], [], color="#2166ac", label="converged")
-    axes[0].plot([], [], color="#d6604d", label="stuck (loss near 0.125)")
+    axes[0].plot([], [], color="#d6604d", label="stuck (loss near 0.125)" if on_plateau else "stuck")
     axes[0].plot([], [], color="grey", ls="--", label=f"loss {CONVERGED_LOSS:g}")
     axes[0].legend(loc="lower left", fontsize="small")
     return fig
@@ -237,9 +276,30 @@ def draw_survey(surveys: dict[int, list[Run]]) -> Figure:
 # ------------------------------------------------------------ a stuck run
 
 
-def explain_stuck_run(net: ns.Network, lr: float) -> None:
-    """Show from the neurons' values why ``net`` cannot make progress on XOR."""
-    net.backward(X, Y, loss="mse")  # every neuron keeps its a and delta for the four samples
+def look_at_a_stuck_run(surveys: dict[int, list[Run]], epochs: int, lr: float) -> list[tuple[str, object]]:
+    """Train one run the survey found stuck again, with the object engine, and read its neurons' values.
+
+    A run whose loss is near the plateau loss 0.125 is taken if there is one.
+    Returns the run's pictures, or none if every run converged.
+    """
+    stuck = [run for hidden in (2, 3) for run in surveys[hidden] if not run.converged]
+    if not stuck:
+        print("\nEvery run converged: there is no stuck run to look at.")
+        return []
+    run = next((run for run in stuck if abs(run.loss - PLATEAU_LOSS) < NEAR_PLATEAU_LOSS), stuck[0])
+    heading(f"A stuck run up close: 2-{run.hidden}-1, seed {run.seed}")
+    net, history = train(run.hidden, run.seed, epochs, lr)
+    print(
+        f"Trained again, with the object engine: loss {mse(net):.6f} "
+        f"(the compiled engine's run in the survey: {run.loss:.6f})."
+    )
+    explain_stuck_run(net, history, lr)
+    return stuck_pictures(net, run.seed)
+
+
+def explain_stuck_run(net: ns.Network, history: ns.History, lr: float) -> None:
+    """Print the neurons' values on the four samples, and what they show."""
+    loss = net.backward(X, Y, loss="mse")  # every neuron keeps its a and delta for the four samples
     hidden, output = net["hidden1"], net["output[0]"]
     names = "".join(f"  {neuron.name:>10}" for neuron in hidden)
     print(f"\nEach neuron's value a on the four samples:\n  input   target{names}   output[0]")
@@ -247,28 +307,104 @@ def explain_stuck_run(net: ns.Network, lr: float) -> None:
         values = "".join(f"  {neuron.a[k]:10.4f}" for neuron in hidden)
         print(f"  {pattern}  {Y[k]:4.0f}  {values}  {output.a[k]:10.4f}")
 
+    pair = plateau_pair(net, loss, history)
+    if pair is None:
+        describe_values(net, loss, history, lr)
+    else:
+        explain_plateau(net, loss, lr, pair)
+
+
+def plateau_pair(net: ns.Network, loss: float, history: ns.History) -> tuple[int, int, float] | None:
+    """The two samples ``net`` cannot tell apart and their hidden values' gap, if it sits on the plateau.
+
+    On the plateau the loss is near 0.125 and has stopped falling, two samples
+    with different targets get almost the same hidden values and outputs near
+    0.5, the other two samples are right, and the hidden neurons are saturated
+    on the two. Off the plateau: None.
+    """
+    hidden, output = net["hidden1"], net["output[0]"]
     i, j, gap = closest_opposite_pair(np.column_stack([neuron.a for neuron in hidden]))
+    _, earlier, last = loss_trend(history)
+    others = [k for k in range(len(Y)) if k not in (i, j)]
+    premises = (
+        abs(loss - PLATEAU_LOSS) < NEAR_PLATEAU_LOSS,
+        last >= 0.99 * earlier,
+        gap < NEAR_HALF,
+        abs(output.a[i] - 0.5) < NEAR_HALF and abs(output.a[j] - 0.5) < NEAR_HALF,
+        all((output.a[k] > 0.5) == (Y[k] > 0.5) for k in others),
+        hidden_slope(net, (i, j)) < SATURATED_SLOPE,
+    )
+    return (i, j, gap) if all(premises) else None
+
+
+def hidden_slope(net: ns.Network, samples: Sequence[int]) -> float:
+    """The largest sigmoid'(z) = a (1 - a) of any hidden neuron on ``samples``."""
+    return max(neuron.a[k] * (1 - neuron.a[k]) for neuron in net["hidden1"] for k in samples)
+
+
+def explain_plateau(net: ns.Network, loss: float, lr: float, pair: tuple[int, int, float]) -> None:
+    """Why a run on the plateau is stuck: the ``pair`` of samples look the same to the output neuron."""
+    hidden, output = net["hidden1"], net["output[0]"]
+    i, j, gap = pair
     print(
         f"\nSamples {PATTERNS[i]} and {PATTERNS[j]} want different outputs ({Y[i]:g} and {Y[j]:g}), "
         f"but the hidden neurons give\nthem almost the same values (they differ by at most {gap:.4f}). "
         f"The output neuron cannot tell them\napart: it says {output.a[i]:.2f} and {output.a[j]:.2f}. "
-        "With both at 0.5 the loss is (0.5^2 + 0.5^2) / 4 = 0.125.\n"
-        f"Their output deltas, {output.delta[i]:.3f} and {output.delta[j]:.3f}, pull in opposite "
-        f"directions and cancel:\nthe output's bias_grad = mean(delta) = {output.bias_grad:.2g}."
+        f"With both at 0.5 and the other two samples right,\nthe loss is (0.5^2 + 0.5^2) / 4 = 0.125; "
+        f"here it is {loss:.4f}. Their output deltas, {output.delta[i]:.3f} and\n"
+        f"{output.delta[j]:.3f}, pull in opposite directions and cancel: "
+        f"the output's bias_grad = mean(delta) = {output.bias_grad:.2g}."
     )
-    slope = max(neuron.a[k] * (1 - neuron.a[k]) for neuron in hidden for k in (i, j))  # sigmoid' = a (1 - a)
     print(
         "To tell the two apart a hidden neuron would have to change its values on them, but there\n"
-        f"sigmoid'(z) = a (1 - a) is at most {slope:.4f}, so little of the error reaches the hidden\n"
-        "neurons. For example:"
+        f"sigmoid'(z) = a (1 - a) is at most {hidden_slope(net, (i, j)):.4f}, so little of the error "
+        "reaches the hidden\nneurons. For example:"
     )
     flattest = min(hidden, key=lambda neuron: neuron.a[i] * (1 - neuron.a[i]))
     print(flattest.explain(sample=i))
+    print_largest_gradient(net, lr)
+    print(
+        "The run sits on a plateau (see survey.png): its loss has stopped falling. More hidden\n"
+        "neurons give gradient descent more ways round it."
+    )
+
+
+def describe_values(net: ns.Network, loss: float, history: ns.History, lr: float) -> None:
+    """What a stuck run's values show when it is not on the plateau: wrong outputs, saturated neurons."""
+    output = net["output[0]"]
+    wrong = [PATTERNS[k] for k in range(len(Y)) if (output.a[k] > 0.5) != (Y[k] > 0.5)]
+    if wrong:
+        print(f"\nThe output is on the wrong side of 0.5 for {', '.join(wrong)}; the loss is {loss:.4f}.")
+    else:
+        print(
+            f"\nEvery output is on the right side of 0.5, but the loss {loss:.4f} "
+            f"is not below {CONVERGED_LOSS:g}."
+        )
+    saturated = [
+        neuron.name
+        for neuron in net.neurons
+        if neuron.activation is not None and np.all(neuron.a * (1 - neuron.a) < SATURATED_SLOPE)
+    ]
+    if saturated:
+        print(
+            f"Saturated: {', '.join(saturated)}. On all four samples sigmoid'(z) = a (1 - a) is below "
+            f"{SATURATED_SLOPE:g} there,\nso little gradient passes through them."
+        )
+    else:
+        print(
+            f"No neuron is saturated (sigmoid'(z) = a (1 - a) below {SATURATED_SLOPE:g}) on all four samples."
+        )
+    first, earlier, last = loss_trend(history)
+    print(f"Its loss went from {earlier:.4f} at epoch {first} to {last:.4f} at epoch {history.epochs}.")
+    print_largest_gradient(net, lr)
+
+
+def print_largest_gradient(net: ns.Network, lr: float) -> None:
+    """How far gradient descent moves the weights now: the largest gradient of any synapse, times lr."""
     largest = max(net.synapses, key=lambda synapse: abs(synapse.grad))
     print(
         f"The largest gradient of any synapse is {largest.grad:.2g} ({largest.name}): at lr {lr:g} "
-        f"no weight moves\nby more than {lr * abs(largest.grad):.2g} an epoch. The run sits on a plateau "
-        "(see survey.png); more hidden\nneurons give gradient descent more ways round it."
+        f"no weight moves\nby more than {lr * abs(largest.grad):.2g} an epoch."
     )
 
 

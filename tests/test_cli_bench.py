@@ -142,7 +142,7 @@ def test_a_json_folder_without_write_permission_is_refused_before_anything_runs(
     code, out, err = run(["bench", "--quick", "--only", "xor", "--json", "results/r.json"], capsys)
     assert (code, out) == (2, "")
     assert err == (
-        "neurosim bench: --json 'results/r.json' cannot be written: no permission to write in 'results'"
+        "neurosim bench: --json 'results/r.json' cannot be written in 'results' (read-only, or no permission)"
         f"{BENCH_HELP}\n"
     )
 

@@ -13,14 +13,19 @@ import neurosim as ns
 from neurosim.cli import main
 from neurosim.demos import engines
 
+EPOCHS = 2
+
 
 @pytest.fixture(scope="module")
 def fast_run(tmp_path_factory):
-    """``neurosim demo engines --fast`` run once: (exit status, stdout, output folder)."""
+    """``neurosim demo engines --fast --epochs 2`` run once: (exit status, stdout, output folder).
+
+    ``--fast`` alone trains for 3 epochs; the 2 asked for must win.
+    """
     folder = tmp_path_factory.mktemp("engines")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        status = main(["demo", "engines", "--fast", "--output", str(folder)])
+        status = main(["demo", "engines", "--fast", "--epochs", str(EPOCHS), "--output", str(folder)])
     assert plt.get_fignums() == [], "the demo left figures open"
     return status, out.getvalue(), folder
 
@@ -30,10 +35,12 @@ def fresh_network():
 
 
 def trained_copy(engine):
-    """The fast run's network and training (200 moons samples, 3 epochs), set up here."""
+    """The fast run's network and training (200 moons samples, 2 epochs), set up here."""
     X, y = ns.datasets.moons(200, seed=0)
     net = fresh_network()
-    history = net.fit(X, y, epochs=3, lr=0.1, batch_size=32, loss="bce", seed=0, engine=engine, verbose=0)
+    history = net.fit(
+        X, y, epochs=EPOCHS, lr=0.1, batch_size=32, loss="bce", seed=0, engine=engine, verbose=0
+    )
     return net, history
 
 
@@ -52,7 +59,7 @@ def test_fast_run_succeeds_and_says_what_it_teaches(fast_run):
     assert engines.__doc__.split("\n\n")[1].startswith("What it teaches:")
     for chapter in (
         "Two copies of one network",
-        "Training each copy",
+        f"Training each copy on 200 moons samples: {EPOCHS} epochs",
         "The same weights?",
         "One sample at a time",
     ):
@@ -97,6 +104,12 @@ def test_fast_run_writes_its_pictures(fast_run):
         assert len(np.unique(rgb[..., 0] * 65536 + rgb[..., 1] * 256 + rgb[..., 2])) > 20, path.name
 
 
-def test_zero_epochs_is_one_line_and_exit_1(capsys):
-    assert main(["demo", "engines", "--epochs", "0"]) == 1
-    assert capsys.readouterr().err == "neurosim: epochs must be a positive integer; got 0\n"
+def test_zero_epochs_is_one_line_and_exit_2_before_anything_runs(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "engines", "--epochs", "0", "--output", str(tmp_path / "pictures")])
+    assert exit_info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    message = "argument --epochs: expected a positive whole number; got '0'"
+    assert err == f"neurosim demo engines: {message} (see: neurosim demo engines --help)\n"
+    assert not (tmp_path / "pictures").exists()

@@ -104,7 +104,9 @@ def check_output_folder(prog: str, folder: Path) -> None:
         what = "is" if existing == folder else f"cannot hold a folder: {str(existing)!r} is"
         raise usage_error(prog, f"--output {str(folder)!r} {what} a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise usage_error(prog, f"--output {str(folder)!r}: no permission to write in {str(existing)!r}")
+        raise usage_error(
+            prog, f"--output {str(folder)!r}: cannot write in {str(existing)!r} (read-only, or no permission)"
+        )
 
 
 def write_pictures(folder: Path, pictures: list[Picture]) -> list[Path]:
