@@ -20,7 +20,7 @@ class Text(str):
 
 
 def number(value: float, digits: int = 4) -> str:
-    """Format ``value`` with ``digits`` significant digits, negatives in parentheses.
+    """Format ``value`` with ``digits`` significant digits, negatives in parentheses: a term of a sum.
 
     Examples
     --------
@@ -29,6 +29,17 @@ def number(value: float, digits: int = 4) -> str:
     """
     text = f"{value:.{digits}g}"
     return f"({text})" if value < 0 else text
+
+
+def plain(value: float, digits: int = 4) -> str:
+    """Format ``value`` with ``digits`` significant digits, as a value standing on its own.
+
+    Examples
+    --------
+    >>> plain(-0.31234), plain(2.0)
+    ('-0.3123', '2')
+    """
+    return f"{value:.{digits}g}"
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:

@@ -184,7 +184,7 @@ def test_trained_network_learns_xor_with_numpys_outputs(fast_run):
         assert [int(a), int(b), int(target)] == [*X[k], T[k]]
         assert float(output) == pytest.approx(expected[k], abs=6e-4)
         assert verdict == "right" and (expected[k] > 0.5) == (T[k] == 1)
-    assert "hidden1[0] (sigmoid), sample 1 of 4" in out
+    assert "hidden1[0] (sigmoid), sample 1 (of 4, counting from 0)" in out
     assert "epoch  2000" in out
 
 

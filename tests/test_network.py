@@ -203,7 +203,7 @@ def test_explain_picks_a_sample_of_a_batch(net):
     net.backward(X, np.array([[1.0], [0.0]]))
     neuron = net["hidden1[0]"]
     text = neuron.explain(sample=1)
-    assert "sample 1 of 2" in text
+    assert "sample 1 (of 2, counting from 0)" in text
     assert f"= {neuron.z[1]:.4g}" in text
     assert "means over 2 samples" in text
     with pytest.raises(ns.ParameterError, match=r"sample must be an integer in 0\.\.1"):

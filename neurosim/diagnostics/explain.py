@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neurosim._text import Text, number
+from neurosim._text import Text, number, plain
 from neurosim.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -39,9 +39,9 @@ def explain_neuron(neuron: Neuron, sample: int | None = None) -> Text:
         return Text(f"{neuron.name} has not computed anything yet: call net.forward(x) or net.backward(X, Y)")
     n_samples = len(neuron._z)
     k = _sample_index(sample, n_samples, neuron.name)
-    title = "one sample" if n_samples == 1 else f"sample {k} of {n_samples}"
+    title = "one sample" if n_samples == 1 else f"sample {k} (of {n_samples}, counting from 0)"
     if neuron.layer.is_input:
-        return Text(f"{neuron.name} (input), {title}\n  a = z = x[{neuron.index}] = {number(neuron._a[k])}")
+        return Text(f"{neuron.name} (input), {title}\n  a = z = x[{neuron.index}] = {plain(neuron._a[k])}")
     lines = [f"{neuron.name} ({neuron.activation.name}), {title}"]
     lines += _forward_lines(neuron, k)
     if neuron._delta is not None:
@@ -71,20 +71,18 @@ def _forward_lines(neuron: Neuron, k: int) -> list[str]:
     shown = _elide(terms, "terms")
     z_text = " + ".join([*shown, number(neuron.bias)])
     names = ", ".join(_elide([s.source.name for s in incoming], "more"))
-    lines = [f"  z = {z_text} = {number(neuron._z[k])}"]
-    lines.append(f"      weights from {names or 'no neurons'}; bias {number(neuron.bias)}")
+    lines = [f"  z = {z_text} = {plain(neuron._z[k])}"]
+    lines.append(f"      weights from {names or 'no neurons'}; bias {plain(neuron.bias)}")
     if neuron.activation.elementwise:
-        lines.append(f"  a = {neuron.activation.name}({number(neuron._z[k])}) = {number(neuron._a[k])}")
+        lines.append(f"  a = {neuron.activation.name}({plain(neuron._z[k])}) = {plain(neuron._a[k])}")
     else:
-        lines.append(
-            f"  a = exp(z) / sum of exp(z) over layer {neuron.layer.name!r} = {number(neuron._a[k])}"
-        )
+        lines.append(f"  a = exp(z) / sum of exp(z) over layer {neuron.layer.name!r} = {plain(neuron._a[k])}")
     return lines
 
 
 def _delta_lines(neuron: Neuron, k: int) -> list[str]:
     outgoing = neuron.outgoing
-    delta = number(neuron._delta[k])
+    delta = plain(neuron._delta[k])
     if neuron.layer is neuron.layer.network.output_layer and not outgoing:
         return [f"  delta = d loss / d z, from the loss on the output layer = {delta}"]
     terms = [f"{number(s.weight)}*{number(s.target._delta[k])}" for s in outgoing]
@@ -104,11 +102,11 @@ def _delta_lines(neuron: Neuron, k: int) -> list[str]:
 def _gradient_lines(neuron: Neuron, n_samples: int) -> list[str]:
     over = "" if n_samples == 1 else f", means over {n_samples} samples"
     lines = [f"  gradients (d mean loss / d parameter{over}):"]
-    lines.append(f"    bias_grad = mean(delta) = {number(neuron.bias_grad)}")
+    lines.append(f"    bias_grad = mean(delta) = {plain(neuron.bias_grad)}")
     incoming = neuron.incoming
     for synapse in incoming[:MAX_TERMS]:
         lines.append(
-            f"    {synapse.name}: grad = mean(delta * {synapse.source.name}.a) = {number(synapse.grad)}"
+            f"    {synapse.name}: grad = mean(delta * {synapse.source.name}.a) = {plain(synapse.grad)}"
         )
     if len(incoming) > MAX_TERMS:
         lines.append(f"    ... and {len(incoming) - MAX_TERMS} more synapses")
