@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from neurosim.cli._common import check_output_folder, random_seed
@@ -31,6 +33,18 @@ def add_seed_option(parser: ArgumentParser, what: str) -> None:
     """Add ``--seed N`` (default 0, refused below 0) to a demo's parser; ``what`` says what it seeds."""
     help_text = f"seed of {what} (default: 0)"
     parser.add_argument("--seed", type=random_seed, default=0, metavar="N", help=help_text)
+
+
+def begin(parser: ArgumentParser, argv: Sequence[str] | None, doc: str | None) -> argparse.Namespace:
+    """Read the demo's command line, check its output folder, and print what it teaches.
+
+    Everything that could make the demo fail for a bad option is checked here,
+    before anything is trained or drawn.
+    """
+    args = parser.parse_args(argv)
+    prepare_output(parser, args.output)
+    introduce(doc)
+    return args
 
 
 def prepare_output(parser: ArgumentParser, folder: Path) -> None:

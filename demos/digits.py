@@ -23,10 +23,9 @@ import numpy as np
 import neurosim as ns
 from neurosim.demos._common import (
     add_seed_option,
+    begin,
     demo_parser,
     heading,
-    introduce,
-    prepare_output,
     save_pictures,
 )
 
@@ -63,9 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Train on the digits, print the accuracies and the confusions, and draw what the network learned."""
     parser = demo_parser("digits", __doc__)
     add_seed_option(parser, "the weights and the shuffling")
-    args = parser.parse_args(argv)
-    prepare_output(parser, args.output)
-    introduce(__doc__)
+    args = begin(parser, argv, __doc__)
     epochs = FAST_EPOCHS if args.fast else EPOCHS
     X_train, X_test, y_train, y_test = digits_data()
 

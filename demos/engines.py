@@ -26,7 +26,7 @@ from matplotlib.ticker import MaxNLocator
 
 import neurosim as ns
 from neurosim.cli._common import positive_int
-from neurosim.demos._common import demo_parser, heading, introduce, prepare_output, save_pictures
+from neurosim.demos._common import begin, demo_parser, heading, save_pictures
 
 SIZES = [2, 16, 16, 1]
 BATCH_SIZE = 32
@@ -46,9 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help=f"training epochs (default {EPOCHS}; {FAST_EPOCHS} with --fast, unless N is given)",
     )
-    args = parser.parse_args(argv)
-    prepare_output(parser, args.output)
-    introduce(__doc__)
+    args = begin(parser, argv, __doc__)
     epochs = args.epochs or (FAST_EPOCHS if args.fast else EPOCHS)
     X, y = ns.datasets.moons(200 if args.fast else 1000, seed=0)
 

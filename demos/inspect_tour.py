@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, introduce, prepare_output, save_pictures
+from neurosim.demos._common import begin, demo_parser, heading, save_pictures
 
 
 class Step(NamedTuple):
@@ -157,9 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--interactive", action="store_true", help="end at a Python prompt holding the tour's variables"
     )
-    args = parser.parse_args(argv)
-    prepare_output(parser, args.output)
-    introduce(__doc__)
+    args = begin(parser, argv, __doc__)
 
     tour: dict[str, object] = {}
     run_steps([BUILD, LOOK, EXPLAIN, CHANGE], tour)

@@ -23,10 +23,9 @@ import numpy as np
 import neurosim as ns
 from neurosim.demos._common import (
     add_seed_option,
+    begin,
     demo_parser,
     heading,
-    introduce,
-    prepare_output,
     save_pictures,
 )
 
@@ -64,9 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Train on the moons in stages, print the accuracies, and draw the boundaries, neuron maps and a GIF."""
     parser = demo_parser("moons", __doc__)
     add_seed_option(parser, "the data, the weights and the shuffling")
-    args = parser.parse_args(argv)
-    prepare_output(parser, args.output)
-    introduce(__doc__)
+    args = begin(parser, argv, __doc__)
     look_at = FAST_LOOK_AT if args.fast else LOOK_AT
     data = moons_data(args.seed)
 

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import neurosim as ns
-from neurosim.demos._common import demo_parser, heading, introduce, prepare_output, save_pictures
+from neurosim.demos._common import begin, demo_parser, heading, save_pictures
 from neurosim.errors import DataError, ShapeError
 from neurosim.validation import positive_integer, positive_number
 
@@ -175,9 +175,7 @@ def lines_that_fit(
 def main(argv: Sequence[str] | None = None) -> int:
     """Learn the four gates, then show what the bias does and why XOR is out of reach."""
     parser = demo_parser("perceptron", __doc__)
-    args = parser.parse_args(argv)
-    prepare_output(parser, args.output)
-    introduce(__doc__)
+    args = begin(parser, argv, __doc__)
     max_epochs = 20 if args.fast else 100
     grid = np.linspace(-2.0, 2.0, 17 if args.fast else 41)
 

@@ -20,10 +20,9 @@ from collections.abc import Sequence
 import neurosim as ns
 from neurosim.demos._common import (
     add_seed_option,
+    begin,
     demo_parser,
     heading,
-    introduce,
-    prepare_output,
     save_pictures,
 )
 from neurosim.demos.moons import Split, accuracy, replay, save_network, train_and_look, train_in_stages
@@ -54,9 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Train a small and a bigger network on the spiral, print their accuracies and draw them learning."""
     parser = demo_parser("spiral", __doc__)
     add_seed_option(parser, "the data, the weights and the shuffling")
-    args = parser.parse_args(argv)
-    prepare_output(parser, args.output)
-    introduce(__doc__)
+    args = begin(parser, argv, __doc__)
     look_at = FAST_LOOK_AT if args.fast else LOOK_AT
     epochs = look_at[-1]
     data = spiral_data(args.seed)

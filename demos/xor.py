@@ -28,10 +28,9 @@ from neurosim.cli._common import positive_float, positive_int
 from neurosim.cli._parser import ArgumentParser
 from neurosim.demos._common import (
     add_seed_option,
+    begin,
     demo_parser,
     heading,
-    introduce,
-    prepare_output,
     save_pictures,
 )
 
@@ -54,9 +53,7 @@ SATURATED_SLOPE = 0.01
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the lesson: one step by hand, one network trained, 20 seeds surveyed, one stuck run explained."""
     parser = command_line()
-    args = parser.parse_args(argv)
-    prepare_output(parser, args.output)
-    introduce(__doc__)
+    args = begin(parser, argv, __doc__)
     seeds = range(args.seeds or (FAST_SEEDS if args.fast else SEEDS))
 
     heading("One training step, neuron by neuron (object engine, one sample)")

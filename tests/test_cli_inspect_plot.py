@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from command_line import run
 from pictures import assert_real_picture
 
 import neurosim as ns
-from neurosim.cli import main
 
 
 @pytest.fixture
@@ -28,16 +28,6 @@ def stored(path):
     weights = [np.array(c["weights"], dtype=float) for c in data["connections"]]
     biases = [np.array(layer["bias"]) for layer in data["layers"][1:]]
     return weights, biases
-
-
-def run(argv, capsys):
-    """Exit status, stdout and stderr of ``neurosim ARGV``; argparse's errors exit from inside it."""
-    try:
-        status = main(argv)
-    except SystemExit as exit_info:
-        status = exit_info.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 # ------------------------------------------------------------------------------------------- inspect
