@@ -1073,7 +1073,12 @@ class TestLoading:
     def test_a_folder_instead_of_a_file(self, net, tmp_path, saved):
         folder = tmp_path / "folder.json"
         folder.mkdir()
-        load_refused(folder, ns.ModelFileError, r"cannot load '.*folder\.json': .*Is a directory", net)
+        load_refused(
+            folder,
+            ns.ModelFileError,
+            r"cannot load '.*folder\.json': it is a folder; expected a model file such as model\.json",
+            net,
+        )
 
     @pytest.mark.parametrize(("make", "error", "pattern"), BROKEN_FILES)
     def test_broken_file(self, net, tmp_path, saved, make, error, pattern):

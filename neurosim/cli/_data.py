@@ -1,4 +1,4 @@
-"""Data for the commands: a built-in dataset by name, or a CSV file of numbers; and saved models.
+"""Data for the commands: a built-in dataset by name, or a CSV file of numbers.
 
 A CSV file holds one sample per row: numbers separated by commas, the
 target in the last column (or the column ``--target`` names), and
@@ -14,16 +14,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neurosim import datasets
 from neurosim.cli._common import usage_error
-from neurosim.errors import DataError, ModelFileError
-
-if TYPE_CHECKING:
-    from neurosim.core.network import Network
+from neurosim.errors import DataError
 
 #: a target column of whole numbers with at most this many distinct values is taken as class labels
 MAX_CLASSES = 20
@@ -239,14 +235,3 @@ def _target_column(prog: str, target: str | None, names: list[str] | None, width
     raise usage_error(
         prog, f"--target {target!r} is not a column; give a name or a number from 1 to {width} ({choices})"
     )
-
-
-def load_model(path: Path) -> Network:
-    """Load a saved network, refusing a folder with a clear message."""
-    import neurosim as ns
-
-    if path.is_dir():
-        raise ModelFileError(
-            f"cannot load {str(path)!r}: it is a folder; expected a model file such as model.json"
-        )
-    return ns.load(path)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from neurosim._text import table
 from neurosim.cli._common import check_input, number_list, usage_error
-from neurosim.cli._data import load_model
 from neurosim.core.layer import Layer
 from neurosim.core.network import Network
 from neurosim.core.neuron import Neuron
 from neurosim.errors import UnknownNameError
+from neurosim.io import load
 
 PROG = "neurosim inspect"
 EPILOG = """examples:
@@ -56,7 +56,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     """Load the model and print what was asked for."""
-    net = load_model(args.model)
+    net = load(args.model)
     neurons = [neuron for name in args.neuron for neuron in find_neurons(net, name)]
     if args.input is not None:
         check_input(PROG, net, args.input)

@@ -18,7 +18,7 @@ from neurosim.cli._common import (
     usage_error,
     write_pictures,
 )
-from neurosim.cli._data import Data, load_model, read_data
+from neurosim.cli._data import Data, read_data
 from neurosim.errors import ShapeError
 
 PROG = "neurosim plot"
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     if args.target is not None and args.data is None:
         raise usage_error(PROG, "--target picks a column of the --data file; give --data too")
     folder = args.output if args.output is not None else args.model.parent / PICTURES
-    net = load_model(args.model)
+    net = ns.load(args.model)
     if args.input is not None:
         check_input(PROG, net, args.input)
     data = None if args.data is None else read_data(PROG, args.data, target=args.target, seed=args.seed)

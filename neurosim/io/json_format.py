@@ -121,6 +121,10 @@ def load(path: str | os.PathLike[str], *, activations: Iterable[Activation] = ()
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ModelFileError(f"cannot load {str(path)!r}: no such file") from None
+    except IsADirectoryError:
+        raise ModelFileError(
+            f"cannot load {str(path)!r}: it is a folder; expected a model file such as model.json"
+        ) from None
     except UnicodeDecodeError:
         raise ModelFileError(f"cannot load {str(path)!r}: not a neurosim model (not JSON text)") from None
     except OSError as error:
