@@ -28,6 +28,7 @@ from neurosim.demos._common import (
     heading,
     save_pictures,
 )
+from neurosim.training.metrics import predicted_classes
 
 SIZES = [2, 8, 8, 1]
 TRAINING = {"lr": 0.2, "batch_size": 32, "loss": "bce", "engine": "compiled"}
@@ -137,9 +138,7 @@ def train_in_stages(
 
 def accuracy(net: ns.Network, X: np.ndarray, y: np.ndarray) -> float:
     """The fraction of ``X`` classified right: output >= 0.5 means class 1, or the largest output wins."""
-    outputs = net.compile().predict(X)
-    predicted = (outputs[:, 0] >= 0.5).astype(int) if outputs.shape[1] == 1 else outputs.argmax(axis=1)
-    return float(np.mean(predicted == y))
+    return float(np.mean(predicted_classes(net.compile().predict(X)) == y))
 
 
 def save_network(net: ns.Network, path: Path) -> None:

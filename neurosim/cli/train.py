@@ -32,6 +32,7 @@ from neurosim.cli._common import (
 )
 from neurosim.cli._data import Data, read_data
 from neurosim.errors import DataError, ParameterError
+from neurosim.training.metrics import predicted_classes
 
 PROG = "neurosim train"
 EPILOG = """examples:
@@ -236,12 +237,6 @@ class Setup:
             return values.reshape(-1, 1)
         return np.eye(self.n_outputs)[data.labels(self.classes)]
 
-    def predicted_labels(self, outputs: np.ndarray) -> np.ndarray:
-        """The class index each output row predicts: ``output >= 0.5`` for one output, else the largest."""
-        if self.n_outputs == 1:
-            return (outputs[:, 0] >= 0.5).astype(int)
-        return outputs.argmax(axis=1)
-
 
 def check_loss_fits_output(args: argparse.Namespace) -> None:
     """Refuse a ``--loss`` that cannot follow the ``--output-activation`` given with it.
@@ -414,7 +409,7 @@ def print_results(net: ns.Network, data: Data, T: np.ndarray, split: Split, setu
         loss = compiled.backward(data.X[part], T[part], setup.loss)
         row = [name, f"{loss:.6g}"]
         if setup.classes is not None:
-            predicted = setup.predicted_labels(compiled.predict(data.X[part]))
+            predicted = predicted_classes(compiled.predict(data.X[part]))
             right = int(np.count_nonzero(predicted == data.labels(setup.classes)[part]))
             row.append(f"{100 * right / len(part):.1f}% ({right} of {len(part)})")
         rows.append(row)

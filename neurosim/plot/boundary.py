@@ -26,6 +26,7 @@ from matplotlib.patches import Patch
 from neurosim.core.network import Network
 from neurosim.errors import DataError, ParameterError, ShapeError
 from neurosim.plot._style import VALUE_CMAP, axes_or_new, require_2d_inputs, require_network
+from neurosim.training.metrics import predicted_classes
 from neurosim.validation import as_float_array, as_input_batch, check_finite, check_sample_count
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ def decision_boundary(
     xs, ys, grid = _grid(x_range, y_range, resolution)
     outputs = _outputs(net, grid)
     shape = (resolution, resolution)
-    classes = (outputs[:, 0] >= 0.5).astype(int) if n_outputs == 1 else outputs.argmax(axis=1)
+    classes = predicted_classes(outputs)
 
     if ax is None:
         ax = axes_or_new(None, figsize=(7.2, 4.8))

@@ -10,6 +10,21 @@ def is_classification(loss_is_classification: bool, targets: np.ndarray) -> bool
     return loss_is_classification or bool(np.isin(targets, (0.0, 1.0)).all())
 
 
+def predicted_classes(outputs: np.ndarray) -> np.ndarray:
+    """The class each row of ``outputs`` predicts: class 1 where a single output is >= 0.5, else the largest.
+
+    Examples
+    --------
+    >>> predicted_classes(np.array([[0.7], [0.5], [0.2]])).tolist()
+    [1, 1, 0]
+    >>> predicted_classes(np.array([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]])).tolist()
+    [1, 0]
+    """
+    if outputs.shape[1] == 1:
+        return (outputs[:, 0] >= 0.5).astype(int)
+    return outputs.argmax(axis=1)
+
+
 def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
     """Fraction of correct predictions.
 
