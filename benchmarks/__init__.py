@@ -1,1 +1,1 @@
-"""Benchmarks of neurosim's engines; ``neurosim bench`` runs ``engines.py``."""
+"""Benchmarks of neurosim's engines; ``neurosim bench`` runs the ``engines`` package."""

@@ -6,8 +6,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from neurosim.cli._common import check_output_folder, random_seed
-from neurosim.cli._parser import ArgumentParser, UsageError
+from neurosim.cli.arguments import random_seed
+from neurosim.cli.output import check_output_folder
+from neurosim.cli.parser import ArgumentParser, UsageError
 
 
 def demo_parser(name: str, doc: str | None) -> ArgumentParser:

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 import neurosim as ns
-from neurosim.cli._common import positive_int
+from neurosim.cli.arguments import positive_int
 from neurosim.demos._common import begin, demo_parser, heading, save_pictures
 
 SIZES = [2, 16, 16, 1]

@@ -24,8 +24,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import neurosim as ns
-from neurosim.cli._common import positive_float, positive_int
-from neurosim.cli._parser import ArgumentParser
+from neurosim.cli.arguments import positive_float, positive_int
+from neurosim.cli.parser import ArgumentParser
 from neurosim.demos._common import (
     add_seed_option,
     begin,

@@ -15,7 +15,7 @@ Network(layers=[2, 3, 1], synapses=9, parameters=13)
 True
 """
 
-from neurosim import datasets
+from neurosim import datasets, engines, training
 from neurosim.activations import Activation, get_activation, register_activation
 from neurosim.core import Layer, Network, Neuron, Synapse
 from neurosim.diagnostics.gradient_check import GradientCheckReport, gradient_check
@@ -31,6 +31,7 @@ from neurosim.errors import (
     NeurosimError,
     ParameterError,
     ShapeError,
+    StateDictError,
     StructureError,
     UnknownNameError,
 )
@@ -62,16 +63,19 @@ __all__ = [
     "NeurosimError",
     "ParameterError",
     "ShapeError",
+    "StateDictError",
     "StructureError",
     "Synapse",
     "UnknownNameError",
     "datasets",
+    "engines",
     "get_activation",
     "get_initializer",
     "get_loss",
     "gradient_check",
     "load",
     "register_activation",
+    "training",
 ]
 
 

@@ -59,6 +59,16 @@ class Activation:
     smooth : bool, default True
         ``False`` for functions with a kink (like relu at 0), where finite
         differences and backprop may legitimately disagree.
+    kernels : (forward, backward), optional
+        In-place versions for the compiled engine, which otherwise calls
+        ``function`` and ``backward`` and copies their results:
+        ``forward(z, out)`` writes ``f(z)`` into ``out``, and
+        ``backward(z, a, g, out, scratch)`` writes ``g * f'(z)`` into ``out``
+        (``a`` is ``f(z)``, ``g`` is ``dL/da``, ``out`` may be ``g``, and
+        ``scratch`` is a spare array of the same shape). All are
+        ``(n_samples, layer size)`` arrays. They are tried once on a few
+        values when the activation is made, and refused if they disagree
+        with ``function`` and its derivative.
 
     Examples
     --------
@@ -80,6 +90,7 @@ class Activation:
         *,
         output_derivative: ArrayFunction | None = None,
         smooth: bool = True,
+        kernels: tuple[Callable[..., None], Callable[..., None]] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ParameterError(f"Activation name must be a non-empty string; got {name!r}")
@@ -97,6 +108,8 @@ class Activation:
         self._derivative = derivative
         self._output_derivative = output_derivative
         self.smooth = smooth
+        #: the in-place ``(forward, backward)`` kernels for the compiled engine, or ``None``
+        self.kernels = None if kernels is None else _checked_kernels(self, kernels)
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Apply the activation to ``z`` (any shape)."""
@@ -129,6 +142,36 @@ class Activation:
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
+
+
+def _checked_kernels(
+    activation: Activation, kernels: object
+) -> tuple[Callable[..., None], Callable[..., None]]:
+    """``kernels`` if they are two callables that compute what ``activation`` computes."""
+    name = activation.name
+    if not isinstance(kernels, (tuple, list)) or len(kernels) != 2 or not all(map(callable, kernels)):
+        raise ParameterError(
+            f"Activation {name!r}: kernels must be a pair (forward, backward) of functions; got {kernels!r}"
+        )
+    forward, backward = kernels
+    z = np.linspace(-3.0, 3.0, 12).reshape(3, 4)
+    g = np.linspace(1.0, -1.0, 12).reshape(3, 4)
+    a, out, scratch = np.empty_like(z), np.empty_like(z), np.empty_like(z)
+    forward(z, a)
+    expected = activation(z)
+    if not np.allclose(a, expected, rtol=1e-7, atol=1e-12):
+        raise ParameterError(
+            f"Activation {name!r}: its forward kernel disagrees with its function: at z = {z.ravel()[:4]} "
+            f"it wrote {a.ravel()[:4]} instead of {expected.ravel()[:4]}"
+        )
+    backward(z, expected, g, out, scratch)
+    expected = activation.backward(z, expected, g)
+    if not np.allclose(out, expected, rtol=1e-7, atol=1e-12):
+        raise ParameterError(
+            f"Activation {name!r}: its backward kernel disagrees with its derivative: at z = {z.ravel()[:4]} "
+            f"it wrote {out.ravel()[:4]} instead of {expected.ravel()[:4]}"
+        )
+    return forward, backward
 
 
 class Softmax(Activation):

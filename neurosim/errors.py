@@ -43,6 +43,41 @@ class CycleError(StructureError):
     """A synapse would close a cycle between layers."""
 
 
+class StateDictError(NeurosimError, ValueError):
+    """Parameter arrays given by name do not fit the network (``Network.load_state_dict``).
+
+    ``missing`` lists the names the network expected but was not given,
+    ``unexpected`` the names it does not have, and ``problems`` one line for
+    each array that has the wrong shape or values; the message lists them all.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        missing: list[str] | None = None,
+        unexpected: list[str] | None = None,
+        problems: list[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.missing = list(missing or [])
+        self.unexpected = list(unexpected or [])
+        self.problems = list(problems or [])
+
+    @classmethod
+    def collected(
+        cls, missing: list[str], unexpected: list[str], problems: list[str], *, strict: bool
+    ) -> StateDictError:
+        """One error that names every missing, unexpected and unusable array at once."""
+        lines = []
+        if strict and missing:
+            lines.append(f"missing: {', '.join(missing)}")
+        if strict and unexpected:
+            lines.append(f"unexpected: {', '.join(unexpected)}")
+        lines += problems
+        heading = "cannot load the state dict; nothing was changed:"
+        return cls("\n  ".join([heading, *lines]), missing, unexpected, problems)
+
+
 class IncompatibleLossError(NeurosimError, ValueError):
     """A loss cannot be used with the output layer's activation."""
 

@@ -24,9 +24,9 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim import _files, errors
+from neurosim import errors
 from neurosim.activations import ACTIVATIONS
-from neurosim.io import json_format
+from neurosim.io import atomic, json_format
 
 X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.5, -0.5]])
 Y = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
@@ -201,6 +201,7 @@ def test_every_exception_class_in_errors_derives_from_neurosim_error():
         "ModelFileError",
         "FormatVersionError",
         "MissingDependencyError",
+        "StateDictError",
     }
     for cls in exceptions:
         assert issubclass(cls, ns.NeurosimError), cls
@@ -1158,7 +1159,7 @@ class TestFailedSave:
         path, content = earlier
         real_fdopen = os.fdopen
         fdopen = lambda fd, *args, **kwargs: _HalfWriter(real_fdopen(fd, *args, **kwargs))  # noqa: E731
-        monkeypatch.setattr(_files, "os", _Proxy(os, fdopen=fdopen))
+        monkeypatch.setattr(atomic, "os", _Proxy(os, fdopen=fdopen))
         with refused(net, ns.ModelFileError, r"cannot save to '.*net\.json': No space left on device"):
             net.save(path)
         self.assert_intact(tmp_path, path, content)
@@ -1169,7 +1170,7 @@ class TestFailedSave:
         def fsync(fd: int) -> None:
             raise OSError(errno.EIO, "Input/output error")
 
-        monkeypatch.setattr(_files, "os", _Proxy(os, fsync=fsync))
+        monkeypatch.setattr(atomic, "os", _Proxy(os, fsync=fsync))
         with refused(net, ns.ModelFileError, r"cannot save to '.*net\.json': Input/output error"):
             net.save(path)
         self.assert_intact(tmp_path, path, content)
@@ -1180,7 +1181,7 @@ class TestFailedSave:
         def replace(source: object, target: object) -> None:
             raise PermissionError(errno.EACCES, "Permission denied")
 
-        monkeypatch.setattr(_files, "os", _Proxy(os, replace=replace))
+        monkeypatch.setattr(atomic, "os", _Proxy(os, replace=replace))
         with refused(net, ns.ModelFileError, r"cannot save to '.*net\.json': Permission denied"):
             net.save(path)
         self.assert_intact(tmp_path, path, content)
@@ -1193,7 +1194,7 @@ class TestFailedSave:
         def replace(source: object, target: object) -> None:
             raise RuntimeError("injected failure")
 
-        monkeypatch.setattr(_files, "os", _Proxy(os, replace=replace))
+        monkeypatch.setattr(atomic, "os", _Proxy(os, replace=replace))
         before = snapshot(net)
         with pytest.raises(RuntimeError, match="injected failure"):
             net.save(path)

@@ -53,7 +53,7 @@ def test_quick_xor_prints_a_positive_ratio_and_saves_it_with_targets_not_judged(
 @pytest.fixture
 def plot_timed_in(monkeypatch):
     """Make the ``plot`` section report a chosen time instead of drawing the 784-256-256-10 network."""
-    from neurosim.benchmarks import engines
+    from neurosim.benchmarks.engines import cli as engines
 
     def use(seconds):
         monkeypatch.setattr(engines, "run_plot", lambda: {"seconds": seconds})
@@ -82,7 +82,7 @@ def test_a_full_run_judges_each_target_and_a_quick_run_does_not(
 def test_a_json_file_that_cannot_be_written_is_one_line_and_leaves_the_earlier_one_whole(
     capsys, plot_timed_in, tmp_path, monkeypatch
 ):
-    from neurosim.benchmarks import engines
+    from neurosim.benchmarks.engines import cli as engines
 
     plot_timed_in(3.0)
     path = tmp_path / "results.json"

@@ -122,7 +122,7 @@ def test_a_pruned_synapse_stays_exactly_zero_through_compiled_training():
     net.disconnect("hidden1[2]", "output[0]")
     net.fit(X, Y, epochs=30, lr=0.5, batch_size=2, momentum=0.9, loss="bce", engine="compiled", verbose=0)
     W, _, _ = net.compile().matrix("input", "hidden1")
-    assert W[1, 0] == 0.0 and net._blocks[(net["input"], net["hidden1"])].grad[1, 0] == 0.0
+    assert W[1, 0] == 0.0 and net.parameter_store.block(net["input"], net["hidden1"]).grad[1, 0] == 0.0
     assert net.compile().matrix("hidden1", "output")[0][0, 2] == 0.0
     assert ("input[0]", "hidden1[1]") not in {(s.source.name, s.target.name) for s in net.synapses}
     assert np.count_nonzero(W) == 5
@@ -197,7 +197,7 @@ def test_a_layer_added_to_a_float32_network_is_float32():
     net.add_layer(2, name="extra", activation="tanh")
     net.connect("hidden1", "extra")
     assert net["extra"].bias.dtype == np.float32
-    assert net._blocks[(net["hidden1"], net["extra"])].weight.dtype == np.float32
+    assert net.parameter_store.block(net["hidden1"], net["extra"]).weight.dtype == np.float32
     assert net.compile().forward(X).dtype == np.float32
 
 
@@ -373,11 +373,11 @@ def test_kernels_compute_the_activation_and_its_derivative(name):
 
 def test_fit_gathers_batches_either_way_with_the_same_result(monkeypatch):
     """Small training sets are gathered into epoch order once per epoch, large ones batch by batch."""
-    fit_module = importlib.import_module("neurosim.training.runners")
+    fit_module = importlib.import_module("neurosim.training.batches")
     X_big, y_big = ns.datasets.moons(200, seed=1)
     results = []
     for limit in (0, 2**30):  # batch by batch, then once per epoch
-        monkeypatch.setattr(fit_module, "_GATHER_LIMIT", limit)
+        monkeypatch.setattr(fit_module, "GATHER_LIMIT", limit)
         for engine in ("object", "compiled"):
             net = ns.Network.from_shape([2, 5, 1], activation="tanh", output_activation="sigmoid", seed=0)
             options = {"epochs": 3, "lr": 0.3, "batch_size": 7, "loss": "bce", "seed": 4, "verbose": 0}

@@ -22,10 +22,9 @@ from matplotlib.contour import ContourSet
 from test_bad_input import assert_unchanged, refused, snapshot
 
 import neurosim as ns
-from neurosim.plot import curves
 from neurosim.plot._style import SIGNED_CMAP, VALUE_CMAP
 from neurosim.plot.boundary import MAX_NEURONS_PER_LAYER, decision_boundary, neuron_maps
-from neurosim.plot.curves import history
+from neurosim.plot.history import _TRAIN_COLOUR, _VALIDATION_COLOUR, history
 from neurosim.plot.weights import ABSENT_COLOUR, weights
 
 # --------------------------------------------------------------------------- networks and data
@@ -654,7 +653,7 @@ def test_rendered_history_shows_both_curves():
     hist = net.fit(X[:60], y[:60], epochs=5, lr=0.5, loss="bce", verbose=0, validation_data=(X[60:], y[60:]))
     fig = history(hist, metrics=("loss",)).figure
     rgb = render(fig)
-    assert contains_colour(rgb, curves._TRAIN_COLOUR) and contains_colour(rgb, curves._VALIDATION_COLOUR)
+    assert contains_colour(rgb, _TRAIN_COLOUR) and contains_colour(rgb, _VALIDATION_COLOUR)
     plt.close(fig)
 
 

@@ -189,9 +189,8 @@ def test_progress_draws_a_bar_on_a_terminal():
 
 def test_progress_redraw_covers_the_longer_line_before_it():
     stream = FakeTerminal()
-    progress = Progress(10, 1, stream=stream, delay=0.0)
+    progress = Progress(10, 1, stream=stream, delay=0.0, min_interval=0.0)  # every update draws
     progress.update(1, 0.123456789)
-    progress._last_draw = 0.0  # let the next update draw at once
     progress.update(2, 0.5)
     first, second = stream.getvalue().split("\r")[1:]
     assert len(second) >= len(first)

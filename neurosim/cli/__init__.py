@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from neurosim import __version__
 from neurosim.cli import bench, demo, inspect_model, plot, train
-from neurosim.cli._parser import ArgumentParser, UsageError
+from neurosim.cli.parser import ArgumentParser, UsageError
 from neurosim.errors import NeurosimError
 
 COMMANDS = (demo, train, inspect_model, plot, bench)

@@ -18,11 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from neurosim import datasets
-from neurosim.cli._common import usage_error
+from neurosim.cli.parser import usage_error
 from neurosim.errors import DataError
-
-#: a target column of whole numbers with at most this many distinct values is taken as class labels
-MAX_CLASSES = 20
 
 
 @dataclass
@@ -57,30 +54,6 @@ class Data:
         if self.lines is None:
             return f"sample {sample}"
         return f"line {self.lines[sample]}"
-
-    @property
-    def classes(self) -> np.ndarray | None:
-        """The distinct target values, sorted, when they look like class labels; else ``None``.
-
-        Class labels are whole numbers with at least 2 and at most
-        ``MAX_CLASSES`` distinct values.
-
-        Examples
-        --------
-        >>> data = Data(np.zeros((4, 1)), np.array([5.0, -1.0, 5.0, 2.0]), "test data", "test", "y")
-        >>> data.classes, data.labels(data.classes)
-        (array([-1.,  2.,  5.]), array([2, 0, 2, 1]))
-        >>> Data(np.zeros((2, 1)), np.array([0.5, 1.0]), "test data", "test", "y").classes is None
-        True
-        """
-        if not np.array_equal(self.targets, np.round(self.targets)):
-            return None
-        values = np.unique(self.targets)
-        return values if 2 <= len(values) <= MAX_CLASSES else None
-
-    def labels(self, classes: np.ndarray) -> np.ndarray:
-        """The targets as class indices ``0 .. len(classes) - 1``, in the order of ``classes``."""
-        return np.searchsorted(classes, self.targets)
 
 
 def built_in() -> dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import functools
 
-from neurosim.cli._parser import ArgumentParser
+from neurosim.cli.parser import ArgumentParser
 
 PROG = "neurosim bench"
 EPILOG = """examples:

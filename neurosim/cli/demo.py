@@ -6,8 +6,7 @@ import argparse
 import importlib
 import pkgutil
 
-import neurosim.demos
-from neurosim.cli._parser import UsageError
+from neurosim.cli.parser import UsageError
 
 # the order a newcomer should take them in; any other demo module comes after, by name
 ORDER = ("perceptron", "xor", "moons", "spiral", "digits", "engines", "inspect")
@@ -27,7 +26,8 @@ pictures go, neurosim-output/NAME by default)."""
 
 def available() -> list[str]:
     """The names of the demos, in the order a newcomer should take them in."""
-    modules = pkgutil.iter_modules(neurosim.demos.__path__)
+    # found by name when asked for: the demos sit above the command line, which runs them
+    modules = pkgutil.iter_modules(importlib.import_module("neurosim.demos").__path__)
     found = {NAMES.get(module.name, module.name) for module in modules if module.name[0] != "_"}
     return [name for name in ORDER if name in found] + sorted(found - set(ORDER))
 

@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from neurosim._text import table
-from neurosim.cli._common import check_input, number_list, usage_error
+from neurosim.cli.arguments import check_input, number_list
+from neurosim.cli.parser import usage_error
 from neurosim.core.layer import Layer
 from neurosim.core.network import Network
 from neurosim.core.neuron import Neuron

@@ -8,18 +8,12 @@ from pathlib import Path
 import numpy as np
 
 import neurosim as ns
-from neurosim.cli._common import (
-    Picture,
-    check_input,
-    check_output_folder,
-    number_list,
-    print_written,
-    random_seed,
-    usage_error,
-    write_pictures,
-)
 from neurosim.cli._data import Data, read_data
+from neurosim.cli.arguments import check_input, number_list, random_seed
+from neurosim.cli.output import Picture, check_output_folder, print_written, write_pictures
+from neurosim.cli.parser import usage_error
 from neurosim.errors import ShapeError
+from neurosim.training import tasks
 
 PROG = "neurosim plot"
 EPILOG = """examples:
@@ -120,10 +114,10 @@ def class_labels(net: ns.Network, data: Data) -> np.ndarray | None:
     Labels that already are 0, 1, ... are kept; other class values are
     numbered in sorted order, as ``neurosim train`` numbers them.
     """
-    classes = data.classes
+    classes = tasks.class_values(data.targets)
     n_classes = 2 if net.output_layer.size == 1 else net.output_layer.size
     if classes is None or len(classes) > n_classes:
         return None
     if classes.min() >= 0 and classes.max() < n_classes:
         return data.targets.astype(int)
-    return data.labels(classes) if len(classes) == n_classes else None
+    return tasks.class_indices(data.targets, classes) if len(classes) == n_classes else None

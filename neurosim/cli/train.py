@@ -1,6 +1,7 @@
 """``neurosim train DATA``: train a network on a built-in dataset or a CSV file, save it and draw it.
 
-The task is read from the target column: whole numbers with a few distinct
+The task, the output layer and the loss are read from the target column by
+``neurosim.training.tasks.infer_task``: whole numbers with a few distinct
 values are class labels (2 classes: one sigmoid output and loss ``bce``;
 more: a softmax output and loss ``cross_entropy``), anything else is
 regression (an identity output and loss ``mse``). Every choice is printed,
@@ -19,19 +20,12 @@ import numpy as np
 
 import neurosim as ns
 from neurosim._text import table
-from neurosim.cli._common import (
-    Picture,
-    check_output_folder,
-    fraction,
-    positive_float,
-    positive_int,
-    print_written,
-    random_seed,
-    usage_error,
-    write_pictures,
-)
 from neurosim.cli._data import Data, read_data
+from neurosim.cli.arguments import fraction, positive_float, positive_int, random_seed
+from neurosim.cli.output import Picture, check_output_folder, print_written, write_pictures
+from neurosim.cli.parser import usage_error
 from neurosim.errors import DataError, ParameterError
+from neurosim.training import tasks
 from neurosim.training.metrics import predicted_classes
 
 PROG = "neurosim train"
@@ -217,124 +211,78 @@ def batch_size(text: str) -> int | None:
         ) from None
 
 
-# ------------------------------------------------------------------------------------- the setup
-
-
-@dataclass
-class Setup:
-    """What the network learns and how: the classes (or regression), output layer and loss."""
-
-    #: the distinct target values, for classification; ``None`` for regression
-    classes: np.ndarray | None
-    output_activation: str
-    loss: str
-    n_outputs: int
-
-    def targets(self, data: Data) -> np.ndarray:
-        """The targets ``fit`` trains on: ``(n_samples, n_outputs)``."""
-        if self.classes is None or self.n_outputs == 1:
-            values = data.targets if self.classes is None else data.labels(self.classes).astype(float)
-            return values.reshape(-1, 1)
-        return np.eye(self.n_outputs)[data.labels(self.classes)]
+# -------------------------------------------------------------------------------------- the task
 
 
 def check_loss_fits_output(args: argparse.Namespace) -> None:
     """Refuse a ``--loss`` that cannot follow the ``--output-activation`` given with it.
 
-    The rule is the library's (``Loss.check_output``). When only one of the
-    two is given, the other is chosen to fit it.
+    The rule is the library's (``tasks.check_loss_fits_output``). When only
+    one of the two is given, the other is chosen to fit it.
     """
-    if args.loss is None or args.output_activation is None:
-        return
-    loss = ns.get_loss(args.loss)
     try:
-        loss.check_output(ns.get_activation(args.output_activation), "output")
+        tasks.check_loss_fits_output(args.loss, args.output_activation)
     except ns.IncompatibleLossError:
+        needed = ns.get_loss(args.loss).required_activation
         raise usage_error(
             PROG,
-            f"--loss {args.loss} needs --output-activation {loss.required_activation}, "
-            f"not {args.output_activation}; leave out either option and it is chosen to fit the other",
+            f"--loss {args.loss} needs --output-activation {needed}, not {args.output_activation}; "
+            "leave out either option and it is chosen to fit the other",
         ) from None
 
 
-def check_learnable(data: Data) -> None:
-    """Refuse data with fewer than 2 samples, or a target that has the same value in every sample."""
-    n = len(data.X)
-    if n < 2:
-        raise DataError(f"{data.source} has only 1 sample; training needs at least 2")
-    values = np.unique(data.targets)
-    if len(values) == 1:
-        raise DataError(
-            f"the target {data.target_name!r} of {data.source} is {values[0]:g} in all {n} samples, "
-            "so there is nothing to learn (--target picks another column)"
+def choose_task(data: Data, args: argparse.Namespace) -> tasks.Task:
+    """Classification or regression, the output layer and the loss, from the data and the options.
+
+    The choice is the library's (``tasks.infer_task``); its refusals are
+    worded here with the command's options and the file's lines.
+    """
+    try:
+        return tasks.infer_task(
+            data.targets, task=args.task, output_activation=args.output_activation, loss=args.loss
         )
+    except tasks.TargetError as error:
+        raise DataError(_refusal(error, data)) from None
 
 
-def choose_setup(data: Data, args: argparse.Namespace) -> Setup:
-    """Classification or regression, the output layer and the loss, from the data and the options."""
-    classes = _classes(data, args.task)
-    if classes is None:
-        return _regression_setup(data, args)
-    output, loss = args.output_activation, args.loss
-    if output is None:
-        output = {"cross_entropy": "softmax", "bce": "sigmoid", "mse": "sigmoid"}.get(loss)
-        output = output or ("sigmoid" if len(classes) == 2 else "softmax")
-    if loss is None:
-        loss = {"softmax": "cross_entropy", "sigmoid": "bce"}.get(output, "mse")
-    n_outputs = 1 if len(classes) == 2 and output != "softmax" else len(classes)
-    return Setup(classes, output, loss, n_outputs)
-
-
-def _classes(data: Data, task: str | None) -> np.ndarray | None:
-    """The class values, or ``None`` for regression; ``--task classification`` takes any whole numbers."""
-    if task == "regression":
-        return None
-    if task is None or data.classes is not None:
-        return data.classes
-    fractional = data.targets != np.round(data.targets)
-    if fractional.any():
-        sample = int(np.argmax(fractional))
-        raise DataError(
-            f"--task classification needs class labels (whole numbers) in the target {data.target_name!r}; "
-            f"{data.source} has {data.targets[sample]:g} at {data.where(sample)}"
-        )
-    return np.unique(data.targets)
-
-
-def _regression_setup(data: Data, args: argparse.Namespace) -> Setup:
-    loss = args.loss or "mse"
+def _refusal(error: tasks.TargetError, data: Data) -> str:
+    """The library's refusal of the target column, in the command line's words."""
     column = f"the target {data.target_name!r} of {data.source}"
-    if loss == "cross_entropy":
-        sample = int(np.argmax(data.targets != np.round(data.targets)))
-        raise DataError(
+    if error.problem == "too_few_samples":
+        return f"{data.source} has only {len(data.X)} sample; training needs at least 2"
+    if error.problem == "constant":
+        return (
+            f"{column} is {error.value:g} in all {len(data.X)} samples, so there is nothing to learn "
+            "(--target picks another column)"
+        )
+    found = f"{error.value:g} at {data.where(error.sample)}"
+    if error.argument == "task":
+        return (
+            f"--task classification needs class labels (whole numbers) in the target {data.target_name!r}; "
+            f"{data.source} has {found}"
+        )
+    if error.problem == "not_labels":
+        return (
             f"--loss cross_entropy needs class labels, but {column} is not a few distinct whole numbers "
-            f"(it has {data.targets[sample]:g} at {data.where(sample)}); use --loss mse for regression"
+            f"(it has {found}); use --loss mse for regression"
         )
-    outside = (data.targets < 0) | (data.targets > 1)
-    if loss == "bce" and outside.any():
-        sample = int(np.argmax(outside))
-        raise DataError(
-            f"--loss bce needs targets from 0 to 1, but {column} has {data.targets[sample]:g} at "
-            f"{data.where(sample)}; use --loss mse for regression"
-        )
-    output = args.output_activation or ("sigmoid" if loss == "bce" else "identity")
-    return Setup(None, output, loss, 1)
+    return f"--loss bce needs targets from 0 to 1, but {column} has {found}; use --loss mse for regression"
 
 
-def describe_setup(data: Data, setup: Setup) -> None:
+def describe_task(data: Data, task: tasks.Task) -> None:
     """Print the data and what was chosen to learn from it."""
     print(
         f"Data: {data.source}, {len(data.X)} samples, {data.X.shape[1]} inputs, target {data.target_name!r}"
     )
-    outputs = f"{setup.n_outputs} {setup.output_activation} output{'s' if setup.n_outputs > 1 else ''}"
+    outputs = f"{task.n_outputs} {task.output_activation} output{'s' if task.n_outputs > 1 else ''}"
     override = "      (choose otherwise with --task, --output-activation and --loss)"
-    if setup.classes is None:
-        print(f"Task: regression -> {outputs}, loss {setup.loss}\n{override}")
+    if task.classes is None:
+        print(f"Task: regression -> {outputs}, loss {task.loss}\n{override}")
         return
-    count = len(setup.classes)
-    print(f"Task: classification into {count} classes -> {outputs}, loss {setup.loss}\n{override}")
-    if not np.array_equal(setup.classes, np.arange(count)):
-        pairs = ", ".join(f"{i} = {value:g}" for i, value in enumerate(setup.classes))
+    count = len(task.classes)
+    print(f"Task: classification into {count} classes -> {outputs}, loss {task.loss}\n{override}")
+    if not np.array_equal(task.classes, np.arange(count)):
+        pairs = ", ".join(f"{i} = {value:g}" for i, value in enumerate(task.classes))
         print(f"Classes, numbered in the order of the target's values: {pairs}")
 
 
@@ -366,14 +314,14 @@ def split_rows(data: Data, test_fraction: float | None, seed: int) -> Split:
 
 
 def train(
-    net: ns.Network, X: np.ndarray, T: np.ndarray, split: Split, setup: Setup, args: argparse.Namespace
+    net: ns.Network, X: np.ndarray, T: np.ndarray, split: Split, task: tasks.Task, args: argparse.Namespace
 ) -> ns.History:
     """Train ``net`` on the training rows, measuring the test rows after every epoch."""
     batch = "the whole set at once" if args.batch_size is None else f"batches of {args.batch_size}"
     momentum = f", momentum {args.momentum:g}" if args.momentum else ""
     print(
         f"\nTraining {args.epochs} epochs with the {args.engine} engine: lr {args.lr:g}{momentum}, "
-        f"{batch}, loss {setup.loss}, seed {args.seed}"
+        f"{batch}, loss {task.loss}, seed {args.seed}"
     )
     validation = (X[split.test], T[split.test]) if len(split.test) else None
     with warnings.catch_warnings():
@@ -385,7 +333,7 @@ def train(
             lr=args.lr,
             momentum=args.momentum,
             batch_size=args.batch_size,
-            loss=setup.loss,
+            loss=task.loss,
             seed=args.seed,
             engine=args.engine,
             validation_data=validation,
@@ -399,21 +347,22 @@ def train(
     return history
 
 
-def print_results(net: ns.Network, data: Data, T: np.ndarray, split: Split, setup: Setup) -> None:
+def print_results(net: ns.Network, data: Data, T: np.ndarray, split: Split, task: tasks.Task) -> None:
     """The loss (and accuracy) of the trained network on the training and test rows."""
-    compiled = net.compile()
+    engine = net.compile()
     rows = []
     for name, part in (("training", split.train), ("test", split.test)):
         if len(part) == 0:
             continue
-        loss = compiled.backward(data.X[part], T[part], setup.loss)
+        loss_fn, X, T_part = net.prepare_batch(data.X[part], T[part], task.loss)
+        loss, outputs = engine.evaluate(engine.prepare(X), engine.prepare(T_part), loss_fn)
         row = [name, f"{loss:.6g}"]
-        if setup.classes is not None:
-            predicted = predicted_classes(compiled.predict(data.X[part]))
-            right = int(np.count_nonzero(predicted == data.labels(setup.classes)[part]))
+        if task.classes is not None:
+            predicted = predicted_classes(outputs)
+            right = int(np.count_nonzero(predicted == task.labels(data.targets)[part]))
             row.append(f"{100 * right / len(part):.1f}% ({right} of {len(part)})")
         rows.append(row)
-    header = ["samples", f"loss ({setup.loss})"] + (["accuracy"] if setup.classes is not None else [])
+    header = ["samples", f"loss ({task.loss})"] + (["accuracy"] if task.classes is not None else [])
     print("\nAfter training:")
     print(table(header, rows))
 
@@ -426,40 +375,39 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     check_loss_fits_output(args)
     data = read_data(PROG, args.data, target=args.target, seed=args.seed)
     check_output_folder(PROG, args.output)
-    check_learnable(data)
-    setup = choose_setup(data, args)
-    describe_setup(data, setup)
+    task = choose_task(data, args)
+    describe_task(data, task)
     split = split_rows(data, args.test_fraction, args.seed)
-    sizes = [data.X.shape[1], *args.hidden, setup.n_outputs]
+    sizes = [data.X.shape[1], *args.hidden, task.n_outputs]
     net = ns.Network.from_shape(
         sizes,
         activation=args.activation,
-        output_activation=setup.output_activation,
+        output_activation=task.output_activation,
         init=args.init,
         seed=args.seed,
     )
     print()
     print(net.summary())
-    T = setup.targets(data)
-    history = train(net, data.X, T, split, setup, args)
-    print_results(net, data, T, split, setup)
+    T = task.targets(data.targets)
+    history = train(net, data.X, T, split, task, args)
+    print_results(net, data, T, split, task)
     args.output.mkdir(parents=True, exist_ok=True)
     model = args.output / "model.json"
     net.save(model)
-    pictures = [] if args.no_pictures else write_pictures(args.output, _pictures(net, data, setup, history))
+    pictures = [] if args.no_pictures else write_pictures(args.output, _pictures(net, data, task, history))
     print_written(args.output, [model, *pictures])
     print(f"\nLook inside: neurosim inspect {model} --neuron '{net.output_layer[0].name}'")
     return 0
 
 
-def _pictures(net: ns.Network, data: Data, setup: Setup, history: ns.History) -> list[Picture]:
+def _pictures(net: ns.Network, data: Data, task: tasks.Task, history: ns.History) -> list[Picture]:
     from neurosim.plot.boundary import MAX_CLASSES
 
     pictures: list[Picture] = [
         ("loss.png", lambda: ns.plot.history(history)),
         ("network.png", lambda: ns.plot.network(net, title=f"trained on {data.name}")),
     ]
-    if data.X.shape[1] == 2 and setup.classes is not None and setup.n_outputs <= MAX_CLASSES:
-        labels = data.labels(setup.classes)
+    if data.X.shape[1] == 2 and task.classes is not None and task.n_outputs <= MAX_CLASSES:
+        labels = task.labels(data.targets)
         pictures.append(("decision_boundary.png", lambda: ns.plot.decision_boundary(net, data.X, labels)))
     return pictures

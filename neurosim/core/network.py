@@ -4,33 +4,36 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 
 from neurosim._text import Text
 from neurosim.activations import Activation, get_activation
+from neurosim.core.callbacks import CallbackHandle
 from neurosim.core.layer import Layer
 from neurosim.core.neuron import Neuron
+from neurosim.core.parameters import STORAGE_DTYPES, LoadResult, ParameterStore, WeightBlock
 from neurosim.core.synapse import Synapse
-from neurosim.core.weights import WeightBlock
-from neurosim.engines import object_engine
-from neurosim.engines.compiled import CompiledNetwork, check_graph
 from neurosim.errors import CycleError, ParameterError, ShapeError, StructureError, UnknownNameError
 from neurosim.initializers import Initializer, get_initializer
 from neurosim.losses import Loss, get_loss
-from neurosim.training.fit import fit
-from neurosim.training.optimizer import SGD
-from neurosim.training.watch import Watch, watched_synapses
 from neurosim.validation import (
     as_float_array,
     as_input_batch,
     check_finite,
     positive_integer,
+    positive_number,
     random_generator,
 )
+
+if TYPE_CHECKING:
+    from neurosim.engines.compiled import CompiledNetwork
+    from neurosim.training.history import History
+    from neurosim.training.watch import Watch
 
 _NEURON_NAME = re.compile(r"^(?P<layer>.+)\[(?P<index>-?\d+)\]$")
 
@@ -76,18 +79,13 @@ class Network:
         self.init = get_initializer(init)
         self.rng = random_generator(seed)
         self.graph = nx.DiGraph()
+        #: every weight and bias array, under stable names (see ``neurosim.core.parameters``)
+        self.parameter_store = ParameterStore(self)
         self._layers: list[Layer] = []
-        self._blocks: dict[tuple[Layer, Layer], WeightBlock] = {}
         self._order: list[Layer] | None = None
-        self._dtype = np.dtype(np.float64)
-        self._compiled: CompiledNetwork | None = None
         #: bumped on every change of structure (layers or synapses added or removed)
         self.structure_version = 0
-        # bumped whenever any weight, bias or gradient array is replaced by another one
-        # (a structural change, a new dtype, packing), so that holders of arrays refresh
-        self._layout_version = 0
-        self._packed: tuple[np.ndarray, np.ndarray] | None = None
-        self._watches: list[Watch] = []
+        self._callbacks: list[object] = []
 
     # ------------------------------------------------------------------ building
 
@@ -125,7 +123,7 @@ class Network:
         net.add_layer(sizes[-1], name="output", activation=output_activation)
         for source, target in pairwise(net._layers):
             net.connect(source.name, target.name)
-        net._pack_parameters()
+        net.parameter_store.pack()
         return net
 
     def add_layer(
@@ -184,7 +182,7 @@ class Network:
         ...
         neurosim.errors.CycleError: ... would close the cycle hidden1 -> output -> hidden1 between layers; ...
         """
-        source_obj, target_obj = self._resolve(source), self._resolve(target)
+        source_obj, target_obj = self.__getitem__(source), self.__getitem__(target)
         if isinstance(source_obj, Layer) != isinstance(target_obj, Layer):
             raise StructureError(
                 f"connect two layers or two neurons; got {_describe(source_obj)} and {_describe(target_obj)}"
@@ -197,8 +195,8 @@ class Network:
             pairs = [(s, t) for t in target_layer for s in source_layer]
         self._check_wiring(pairs, source_layer, target_layer)
         values = self._weights_for(weight, source_obj, target_obj, source_layer, target_layer)
-        block = self._blocks.get((source_layer, target_layer)) or WeightBlock(source_layer, target_layer)
-        self._blocks[(source_layer, target_layer)] = block
+        store = self.parameter_store
+        block = store.block(source_layer, target_layer) or store.add_block(source_layer, target_layer)
         rows = np.fromiter((t.index for _, t in pairs), dtype=int, count=len(pairs))
         cols = np.fromiter((s.index for s, _ in pairs), dtype=int, count=len(pairs))
         block.weight[rows, cols] = values.ravel()
@@ -224,12 +222,12 @@ class Network:
                 f"cannot connect {first_source.name!r} -> {first_target.name!r}: both are in layer "
                 f"{source.name!r}; synapses connect neurons of different layers"
             )
-        block = self._blocks.get((source, target))
+        block = self.parameter_store.block(source, target)
         if block is not None:
             for s, t in pairs:
                 if block.mask[t.index, s.index]:
                     raise StructureError(f"synapse {s.name!r} -> {t.name!r} already exists")
-        layer_graph = nx.DiGraph(list(self._blocks))
+        layer_graph = nx.DiGraph(self.parameter_store.layer_pairs())
         if target in layer_graph and source in layer_graph and nx.has_path(layer_graph, target, source):
             loop = " -> ".join(layer.name for layer in nx.shortest_path(layer_graph, target, source))
             raise CycleError(
@@ -271,9 +269,9 @@ class Network:
         >>> len(net.synapses)
         5
         """
-        source_obj, target_obj = self._resolve(source), self._resolve(target)
+        source_obj, target_obj = self.__getitem__(source), self.__getitem__(target)
         if isinstance(source_obj, Layer) and isinstance(target_obj, Layer):
-            block = self._blocks.get((source_obj, target_obj))
+            block = self.parameter_store.block(source_obj, target_obj)
             if block is None:
                 raise UnknownNameError(
                     f"layers {source_obj.name!r} and {target_obj.name!r} are not connected"
@@ -289,24 +287,33 @@ class Network:
                 f"got {_describe(source_obj)} and {_describe(target_obj)}"
             )
         for synapse in synapses:
-            block = synapse._block
-            block.weight[synapse._row, synapse._col] = 0.0
-            block.grad[synapse._row, synapse._col] = 0.0
-            block.mask[synapse._row, synapse._col] = False
+            block, position = synapse.block, synapse.position
+            block.weight[position] = block.grad[position] = 0.0
+            block.mask[position] = False
             self.graph.remove_edge(synapse.source, synapse.target)
             if not block.mask.any():
-                del self._blocks[(block.source, block.target)]
+                self.parameter_store.remove_block(block)
         self._structure_changed()
 
     def _structure_changed(self) -> None:
         self._order = None
         self.structure_version += 1
-        self._layout_version += 1
+        self.parameter_store.changed()
 
     # ----------------------------------------------------------------- looking up
 
-    def __getitem__(self, name: str) -> Layer | Neuron:
-        """``net["hidden1"]`` is a ``Layer``, ``net["hidden1[2]"]`` a ``Neuron``."""
+    def __getitem__(self, name: str | Layer | Neuron) -> Layer | Neuron:
+        """``net["hidden1"]`` is a ``Layer``, ``net["hidden1[2]"]`` a ``Neuron``.
+
+        A ``Layer`` or ``Neuron`` of this network is accepted too, and
+        returned as it is, so that every method that takes a name also
+        takes the object.
+        """
+        if isinstance(name, (Layer, Neuron)):
+            owner = name.network if isinstance(name, Layer) else name.layer.network
+            if owner is not self:
+                raise UnknownNameError(f"{_describe(name)} belongs to another network")
+            return name
         if not isinstance(name, str):
             raise UnknownNameError(
                 f"look layers and neurons up by name, like 'hidden1' or 'hidden1[2]'; got {name!r}"
@@ -330,14 +337,6 @@ class Network:
         known = ", ".join(repr(layer.name) for layer in self._layers) or "none yet"
         raise UnknownNameError(f"no layer named {name!r}; the layers are {known}")
 
-    def _resolve(self, item: str | Layer | Neuron) -> Layer | Neuron:
-        if isinstance(item, (Layer, Neuron)):
-            owner = item.network if isinstance(item, Layer) else item.layer.network
-            if owner is not self:
-                raise UnknownNameError(f"{_describe(item)} belongs to another network")
-            return item
-        return self[item]
-
     def synapse(self, source: str | Neuron, target: str | Neuron) -> Synapse:
         """The synapse from neuron ``source`` to neuron ``target``.
 
@@ -348,7 +347,7 @@ class Network:
         >>> net.synapse("input[0]", "output[0]").name
         'input[0] -> output[0]'
         """
-        source_obj, target_obj = self._resolve(source), self._resolve(target)
+        source_obj, target_obj = self.__getitem__(source), self.__getitem__(target)
         if not isinstance(source_obj, Neuron) or not isinstance(target_obj, Neuron):
             raise UnknownNameError(
                 f"synapse() takes two neurons, like 'input[0]' and 'hidden1[2]'; "
@@ -382,6 +381,50 @@ class Network:
                 f"the network needs an input and an output layer; it has {len(self._layers)} layer(s)"
             )
 
+    def check_graph(self) -> None:
+        """Raise ``StructureError`` unless the network can compute: input and output layers, an intact graph.
+
+        The graph is intact when it was changed only with ``add_layer``,
+        ``connect`` and ``disconnect``: an edge added to ``net.graph``
+        directly has no synapse (``CycleError`` if it also closes a cycle),
+        and nodes or edges added or removed directly no longer match the
+        layers and synapses. The engines check this before computing.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 2, 1], seed=0)
+        >>> net.graph.add_edge(net["input[0]"], net["output[0]"])
+        >>> net.check_graph()
+        Traceback (most recent call last):
+        ...
+        neurosim.errors.StructureError: cannot compute: the graph has an edge input[0] -> output[0] ...
+        """
+        self._require_layers()
+        graph = self.graph
+        n_synapses = sum(block.n_synapses for block in self.blocks)
+        n_neurons = sum(layer.size for layer in self._layers)
+        if graph.number_of_edges() == n_synapses and graph.number_of_nodes() == n_neurons:
+            return
+        for source, target, data in graph.edges(data=True):
+            if "synapse" not in data:
+                names = getattr(source, "name", repr(source)), getattr(target, "name", repr(target))
+                if nx.has_path(graph, target, source):
+                    raise CycleError(
+                        f"cannot compute: the graph has an edge {names[0]} -> {names[1]} that was added to "
+                        "net.graph directly and closes a cycle; change the network with connect() and "
+                        "disconnect()"
+                    )
+                raise StructureError(
+                    f"cannot compute: the graph has an edge {names[0]} -> {names[1]} with no synapse (added "
+                    "to net.graph directly); change the network with connect() and disconnect()"
+                )
+        raise StructureError(
+            f"cannot compute: net.graph has {graph.number_of_nodes()} nodes and {graph.number_of_edges()} "
+            f"edges but the network has {n_neurons} neurons and {n_synapses} synapses; nodes or edges were "
+            "changed in net.graph directly. Change the network with add_layer(), connect() and disconnect()"
+        )
+
     @property
     def neurons(self) -> list[Neuron]:
         """Every neuron: layer by layer in the order added, then by index."""
@@ -392,11 +435,10 @@ class Network:
         """Every synapse, ordered by target neuron, then by source neuron (both as in ``neurons``)."""
         position = {layer: i for i, layer in enumerate(self._layers)}
         result = []
+        pairs = self.parameter_store.layer_pairs()
         for target_layer in self._layers:
-            blocks = sorted(
-                (b for (_, t), b in self._blocks.items() if t is target_layer),
-                key=lambda b: position[b.source],
-            )
+            sources = sorted((s for s, t in pairs if t is target_layer), key=position.__getitem__)
+            blocks = [self.parameter_store.block(source, target_layer) for source in sources]
             for target in target_layer:
                 pred = self.graph.pred[target]
                 for block in blocks:
@@ -406,9 +448,8 @@ class Network:
 
     @property
     def blocks(self) -> list[WeightBlock]:
-        """The weight blocks between connected layers, in ``layer_order``."""
-        order = {layer: i for i, layer in enumerate(self.layer_order())}
-        return sorted(self._blocks.values(), key=lambda b: (order[b.target], order[b.source]))
+        """The weight blocks between connected layers, in ``layer_order``: by target, then by source."""
+        return self.parameter_store.blocks()
 
     def layer_order(self) -> list[Layer]:
         """The layers in the order they are computed (topological; ties by order added)."""
@@ -416,7 +457,7 @@ class Network:
             position = {layer: i for i, layer in enumerate(self._layers)}
             layer_graph = nx.DiGraph()
             layer_graph.add_nodes_from(self._layers)
-            layer_graph.add_edges_from(self._blocks)
+            layer_graph.add_edges_from(self.parameter_store.layer_pairs())
             self._order = list(nx.lexicographical_topological_sort(layer_graph, key=position.__getitem__))
         return list(self._order)
 
@@ -424,15 +465,86 @@ class Network:
     def n_parameters(self) -> int:
         """How many weights and biases the network has."""
         biases = sum(layer.size for layer in self._layers if not layer.is_input)
-        return biases + sum(block.n_synapses for block in self._blocks.values())
+        return biases + sum(block.n_synapses for block in self.blocks)
 
     def parameters(self) -> Iterable[tuple[np.ndarray, np.ndarray]]:
-        """``(values, gradients)`` array pairs: each weight block, then each bias vector."""
-        for block in self.blocks:
-            yield block.weight, block.grad
-        for layer in self.layer_order():
-            if not layer.is_input:
-                yield layer.bias, layer.bias_grad
+        """``(values, gradients)`` array pairs, in the order of ``named_parameters``."""
+        for _, values, grads in self.parameter_store.named_arrays():
+            yield values, grads
+
+    def named_parameters(self) -> Iterable[tuple[str, np.ndarray]]:
+        """``(name, array)`` for every weight matrix and bias vector: the arrays themselves, not copies.
+
+        Weights from layer ``S`` to layer ``T`` are named ``"S->T.weight"``
+        (rows: ``T``'s neurons, columns: ``S``'s; 0 where a synapse is
+        absent), the biases of layer ``L`` ``"L.bias"``; layer by layer in
+        ``layer_order``, each layer's incoming weights before its bias. See
+        ``neurosim.core.parameters``.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
+        >>> [name for name, _ in net.named_parameters()]
+        ['input->hidden1.weight', 'hidden1.bias', 'hidden1->output.weight', 'output.bias']
+        >>> dict(net.named_parameters())["hidden1.bias"] is net["hidden1"].bias
+        True
+        """
+        for name, values, _ in self.parameter_store.named_arrays():
+            yield name, values
+
+    def named_gradients(self) -> Iterable[tuple[str, np.ndarray]]:
+        """``(name, gradient array)`` for every parameter, with the names of ``named_parameters``."""
+        for name, _, grads in self.parameter_store.named_arrays():
+            yield name, grads
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every weight matrix and bias vector, by the names of ``named_parameters``.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
+        >>> state = net.state_dict()
+        >>> net.synapse("input[0]", "hidden1[0]").weight = 5.0
+        >>> float(state["input->hidden1.weight"][0, 0]) == 5.0   # a copy: later changes are not in it
+        False
+        """
+        return self.parameter_store.state_dict()
+
+    def load_state_dict(self, state: Mapping[str, object], *, strict: bool = True) -> LoadResult:
+        """Copy weight matrices and bias vectors into the network, by name (like ``state_dict`` gives them).
+
+        Every array is checked before anything changes: with
+        ``strict=True`` (the default) every name of ``named_parameters``
+        must be given and no other; an array must have its parameter's
+        shape, finite numbers, and 0 where a synapse is absent. A refused
+        load raises one ``StateDictError`` that lists every missing,
+        unexpected and unusable array at once, and leaves the network
+        unchanged. With ``strict=False`` missing and unexpected names are
+        allowed and returned.
+
+        Returns
+        -------
+        LoadResult
+            ``(missing, unexpected)``: the names left out and the names ignored.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net, twin = ns.Network.from_shape([2, 3, 1], seed=0), ns.Network.from_shape([2, 3, 1], seed=1)
+        >>> twin.load_state_dict(net.state_dict())
+        LoadResult(missing=[], unexpected=[])
+        >>> twin.synapse("input[1]", "hidden1[2]").weight == net.synapse("input[1]", "hidden1[2]").weight
+        True
+        >>> twin.load_state_dict({"hidden1.bias": [0.0, 0.0]})
+        Traceback (most recent call last):
+        ...
+        neurosim.errors.StateDictError: cannot load the state dict; nothing was changed:
+          missing: input->hidden1.weight, hidden1->output.weight, output.bias
+          hidden1.bias: expected shape (3,), got (2,)
+        """
+        return self.parameter_store.load_state_dict(state, strict=strict)
 
     def __repr__(self) -> str:
         sizes = [layer.size for layer in self._layers]
@@ -455,9 +567,11 @@ class Network:
         >>> net.forward([1.5, 7.0])
         array([3.])
         """
+        from neurosim.engines.object_engine import forward
+
         self._require_layers()
         X, single = as_input_batch(x, self.input_layer.size, name="x", allow_single=True)
-        outputs = object_engine.forward(self, X)
+        outputs = forward(self, X)
         return outputs[0] if single else outputs
 
     def predict(self, X: object) -> np.ndarray:
@@ -470,9 +584,11 @@ class Network:
         >>> net.predict([[0.0, 1.0], [1.0, 1.0], [0.5, 0.5]]).shape
         (3, 2)
         """
+        from neurosim.engines.object_engine import forward
+
         self._require_layers()
         X, _ = as_input_batch(X, self.input_layer.size)
-        return object_engine.forward(self, X)
+        return forward(self, X)
 
     def backward(self, X: object, Y: object, loss: str | Loss = "mse") -> float:
         """Forward and backward pass over a batch; return the mean loss.
@@ -491,8 +607,10 @@ class Network:
         >>> net.synapse("input[0]", "output[0]").grad                  # mean of 2*err*x = (2 + 6) / 2
         4.0
         """
+        from neurosim.engines.object_engine import backward
+
         loss_fn, X, T = self.prepare_batch(X, Y, loss)
-        return object_engine.backward(self, X, T, loss_fn)
+        return backward(self, X, T, loss_fn)
 
     def prepare_batch(self, X: object, Y: object, loss: str | Loss) -> tuple[Loss, np.ndarray, np.ndarray]:
         """Validate a batch for ``loss``; return the loss and ``X``, ``T`` as float arrays."""
@@ -515,7 +633,9 @@ class Network:
         >>> net.synapse("input[0]", "output[0]").weight, net["output[0]"].bias
         (0.2, 0.2)
         """
-        SGD(self, lr).step()
+        lr = positive_number(lr, "lr")
+        for values, grads in self.parameter_store.update_groups():
+            values -= lr * grads
 
     def zero_grad(self) -> None:
         """Set every gradient to zero.
@@ -539,8 +659,10 @@ class Network:
         ``watch("input", "hidden1")`` every synapse between two layers,
         ``watch("hidden1")`` every synapse into a layer and
         ``watch("hidden1[2]")`` every synapse into a neuron. Either engine
-        records; it costs one small gather per weight block and update. Draw
-        the result with ``ns.plot.watched(watch)``; ``watch.stop()`` ends it.
+        records; it costs one small gather per update. The watch is a
+        training callback attached to the network (see ``add_callback``).
+        Draw the result with ``ns.plot.watched(watch)``; ``watch.stop()``
+        ends it.
 
         Examples
         --------
@@ -549,25 +671,75 @@ class Network:
         >>> net.watch("hidden1")
         Watch(6 synapses, 0 records, recording)
         """
+        from neurosim.training.watch import Watch, watched_synapses
+
         watch = Watch(self, watched_synapses(self, source, target))
-        self._watches.append(watch)
+        watch.handle = self.add_callback(watch)
         return watch
 
     @property
     def watches(self) -> list[Watch]:
         """The watches that are recording."""
-        return list(self._watches)
+        from neurosim.training.watch import Watch
 
-    #: Train with stochastic gradient descent: ``net.fit(X, Y, epochs=..., lr=...)``.
-    #: See ``neurosim.training.fit.fit`` for every option.
-    fit = fit
+        return [callback for callback in self._callbacks if isinstance(callback, Watch)]
+
+    def add_callback(self, callback: object) -> CallbackHandle:
+        """Attach a training callback to this network: every later ``fit`` calls it.
+
+        ``callback`` is a ``neurosim.training.Callback`` (an object with
+        any of its hooks); ``fit(callbacks=[...])`` passes one to a single
+        run instead. Returns a handle whose ``remove()`` detaches it.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> class CountEpochs(ns.training.Callback):
+        ...     epochs = 0
+        ...     def on_epoch_end(self, run, epoch):
+        ...         self.epochs += 1
+        >>> net, counter = ns.Network.from_shape([2, 1], seed=0), CountEpochs()
+        >>> handle = net.add_callback(counter)
+        >>> _ = net.fit([[0, 1]], [1], epochs=3, lr=0.1, verbose=0)
+        >>> handle.remove()
+        >>> _ = net.fit([[0, 1]], [1], epochs=3, lr=0.1, verbose=0)
+        >>> counter.epochs
+        3
+        """
+        self._callbacks.append(callback)
+        return CallbackHandle(self._callbacks, callback)
+
+    @property
+    def callbacks(self) -> list[object]:
+        """The training callbacks attached with ``add_callback`` (and ``watch``), in the order added."""
+        return list(self._callbacks)
+
+    def fit(self, X: object, Y: object, **options: Any) -> History:
+        """Train the network on ``X``, ``Y``: ``net.fit(X, Y, epochs=..., lr=..., loss=...)``.
+
+        The options are those of ``neurosim.training.fit.fit``: ``epochs``,
+        ``lr``, ``batch_size``, ``loss``, ``momentum``, ``shuffle``,
+        ``seed``, ``validation_data``, ``verbose``, ``engine`` and
+        ``callbacks``. Returns the ``History`` of the run.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> X, y = ns.datasets.xor()
+        >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
+        >>> net.fit(X, y, epochs=3, lr=0.5, loss="bce", verbose=0).epochs
+        3
+        """
+        from neurosim.training.fit import fit
+
+        return fit(self, X, Y, **options)
 
     # ---------------------------------------------------------------- compiling
 
     @property
     def dtype(self) -> np.dtype:
         """The floating-point type of the weights and biases (float64 unless compiled otherwise)."""
-        return self._dtype
+        return self.parameter_store.dtype
 
     def compile(self, dtype: str | np.dtype | type | None = None) -> CompiledNetwork:
         """Flatten the network into matrices for the fast, vectorized compiled engine.
@@ -602,67 +774,12 @@ class Network:
         >>> net.compile(dtype="float32").dtype, net.synapse("input[0]", "hidden1[0]").weight
         (dtype('float32'), ...)
         """
-        resolved = self._dtype if dtype is None else _storage_dtype(dtype)
-        self._require_layers()
-        check_graph(self)  # before anything changes, so a refused compile changes nothing
-        self._set_dtype(resolved)
-        self._compiled = CompiledNetwork(self)
-        return self._compiled
+        from neurosim.engines.compiled import CompiledNetwork
 
-    def _set_dtype(self, resolved: np.dtype) -> None:
-        if resolved == self._dtype:
-            return
-        for block in self._blocks.values():
-            block.weight, block.grad = block.weight.astype(resolved), block.grad.astype(resolved)
-        for layer in self._layers:
-            if not layer.is_input:
-                layer.bias, layer.bias_grad = layer.bias.astype(resolved), layer.bias_grad.astype(resolved)
-        self._dtype = resolved
-        self._pack_parameters()
-
-    def _pack_parameters(self) -> None:
-        """Move every weight, bias and gradient array into one flat value and one flat gradient vector.
-
-        Each block's ``weight`` and ``grad`` and each layer's ``bias`` and
-        ``bias_grad`` become views into the two vectors, with the same
-        values, so that an optimizer updates them all with one vector
-        operation. This replaces the arrays, so it is only done where nobody
-        can hold the old ones yet or where they are replaced anyway: at the
-        end of ``from_shape`` and of loading, and on a change of dtype.
-        Arrays made later (a new layer or layer pair) stay separate.
-        """
-        owners: list[tuple[object, str, str]] = [(block, "weight", "grad") for block in self.blocks]
-        owners += [(layer, "bias", "bias_grad") for layer in self.layer_order() if not layer.is_input]
-        total = sum(getattr(owner, value).size for owner, value, _ in owners)
-        values, grads = np.empty(total, self._dtype), np.empty(total, self._dtype)
-        offset = 0
-        for owner, value_name, grad_name in owners:
-            for flat, name in ((values, value_name), (grads, grad_name)):
-                old = getattr(owner, name)
-                new = flat[offset : offset + old.size].reshape(old.shape)
-                new[...] = old
-                setattr(owner, name, new)
-            offset += getattr(owner, value_name).size
-        self._packed = (values, grads)
-        self._layout_version += 1
-
-    def _update_groups(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``(values, gradients)`` pairs that cover every parameter once, for an optimizer.
-
-        The flat vectors of ``_pack_parameters`` (when there are any),
-        then each parameter array that does not live in them.
-        """
-        if self._packed is None:
-            return list(self.parameters())
-        flat_values, flat_grads = self._packed
-        separate = [(value, grad) for value, grad in self.parameters() if value.base is not flat_values]
-        return [(flat_values, flat_grads), *separate]
-
-    def _compiled_engine(self) -> CompiledNetwork:
-        """The compiled engine training uses: the last one ``compile`` made, or a new one."""
-        if self._compiled is None:
-            self._compiled = CompiledNetwork(self)
-        return self._compiled
+        resolved = self.dtype if dtype is None else _storage_dtype(dtype)
+        self.check_graph()  # before anything changes, so a refused compile changes nothing
+        self.parameter_store.set_dtype(resolved)
+        return CompiledNetwork(self)
 
     # ------------------------------------------------------------ describing, saving
 
@@ -696,7 +813,7 @@ def _storage_dtype(dtype: object) -> np.dtype:
         resolved = np.dtype(dtype)  # type: ignore[call-overload]
     except TypeError:
         resolved = None
-    if resolved is None or resolved not in (np.dtype(np.float64), np.dtype(np.float32)):
+    if resolved is None or resolved not in STORAGE_DTYPES:
         raise ParameterError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
     return resolved
 

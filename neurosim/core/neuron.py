@@ -29,6 +29,12 @@ class Neuron:
     The bias lives in the layer's bias vector; reading or setting
     ``neuron.bias`` reads or sets that entry.
 
+    ``z_samples``, ``a_samples`` and ``delta_samples`` are the arrays behind
+    ``z``, ``a`` and ``delta``: one entry per sample of the last pass, even
+    for one sample (``None`` before any pass, and ``delta_samples`` after a
+    forward pass). The engines write them; read them where an array is
+    handier than a float, and do not change them.
+
     Examples
     --------
     >>> import neurosim as ns
@@ -41,14 +47,14 @@ class Neuron:
     Neuron('hidden1[2]', sigmoid, bias=0, z=0, a=0.5, in=2, out=1)
     """
 
-    __slots__ = ("__weakref__", "_a", "_delta", "_z", "index", "layer")
+    __slots__ = ("__weakref__", "a_samples", "delta_samples", "index", "layer", "z_samples")
 
     def __init__(self, layer: Layer, index: int) -> None:
         self.layer = layer
         self.index = index
-        self._z: np.ndarray | None = None
-        self._a: np.ndarray | None = None
-        self._delta: np.ndarray | None = None
+        self.z_samples: np.ndarray | None = None
+        self.a_samples: np.ndarray | None = None
+        self.delta_samples: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -83,17 +89,17 @@ class Neuron:
     @property
     def z(self) -> Value:
         """Weighted input ``bias + sum(w * a_source)`` of the last forward pass."""
-        return _public(self._z)
+        return _public(self.z_samples)
 
     @property
     def a(self) -> Value:
         """Output ``activation(z)`` of the last forward pass."""
-        return _public(self._a)
+        return _public(self.a_samples)
 
     @property
     def delta(self) -> Value:
         """``d loss_k / d z`` of the last backward pass, per sample ``k``."""
-        return _public(self._delta)
+        return _public(self.delta_samples)
 
     @property
     def incoming(self) -> tuple[Synapse, ...]:
@@ -120,7 +126,7 @@ class Neuron:
         if self.activation is not None:
             parts.append(self.activation.name)
             parts.append(f"bias={self.bias:.4g}")
-        for label, value in (("z", self._z), ("a", self._a), ("delta", self._delta)):
+        for label, value in (("z", self.z_samples), ("a", self.a_samples), ("delta", self.delta_samples)):
             if value is not None and len(value) == 1:
                 parts.append(f"{label}={float(value[0]):.4g}")
         graph = self.layer.network.graph

@@ -9,7 +9,7 @@ from neurosim.validation import finite_number
 
 if TYPE_CHECKING:
     from neurosim.core.neuron import Neuron
-    from neurosim.core.weights import WeightBlock
+    from neurosim.core.parameters import WeightBlock
 
 
 class Synapse:
@@ -46,6 +46,16 @@ class Synapse:
         return f"{self.source.name} -> {self.target.name}"
 
     @property
+    def block(self) -> WeightBlock:
+        """The weight block that stores this synapse's weight and gradient."""
+        return self._block
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """``(row, column)`` of this synapse in its block: (target's index, source's index)."""
+        return (self._row, self._col)
+
+    @property
     def weight(self) -> float:
         """The weight (settable)."""
         return float(self._block.weight[self._row, self._col])
@@ -53,9 +63,14 @@ class Synapse:
     @weight.setter
     def weight(self, value: float) -> None:
         value = finite_number(value, f"weight of synapse {self.name!r}")
-        if self.source.layer.network.graph.succ[self.source].get(self.target, {}).get("synapse") is not self:
+        if not self.connected:
             raise StructureError(f"synapse {self.name!r} was disconnected; its weight can no longer be set")
         self._block.weight[self._row, self._col] = value
+
+    @property
+    def connected(self) -> bool:
+        """Whether this synapse is still in its network (not disconnected)."""
+        return self.source.layer.network.graph.succ[self.source].get(self.target, {}).get("synapse") is self
 
     @property
     def grad(self) -> float:

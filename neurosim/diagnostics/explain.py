@@ -10,7 +10,7 @@ from neurosim._text import Text, number, plain
 from neurosim.errors import ParameterError
 
 if TYPE_CHECKING:
-    from neurosim.core.neuron import Neuron
+    from neurosim.core import Neuron
 
 MAX_TERMS = 8
 
@@ -35,16 +35,18 @@ def explain_neuron(neuron: Neuron, sample: int | None = None) -> Text:
           weights from input[0], input[1]; bias 0.1
       a = sigmoid(0.1) = 0.525
     """
-    if neuron._z is None:
+    if neuron.z_samples is None:
         return Text(f"{neuron.name} has not computed anything yet: call net.forward(x) or net.backward(X, Y)")
-    n_samples = len(neuron._z)
+    n_samples = len(neuron.z_samples)
     k = _sample_index(sample, n_samples, neuron.name)
     title = "one sample" if n_samples == 1 else f"sample {k} (of {n_samples}, counting from 0)"
     if neuron.layer.is_input:
-        return Text(f"{neuron.name} (input), {title}\n  a = z = x[{neuron.index}] = {plain(neuron._a[k])}")
+        return Text(
+            f"{neuron.name} (input), {title}\n  a = z = x[{neuron.index}] = {plain(neuron.a_samples[k])}"
+        )
     lines = [f"{neuron.name} ({neuron.activation.name}), {title}"]
     lines += _forward_lines(neuron, k)
-    if neuron._delta is not None:
+    if neuron.delta_samples is not None:
         lines += _delta_lines(neuron, k)
         lines += _gradient_lines(neuron, n_samples)
     return Text("\n".join(lines))
@@ -67,31 +69,37 @@ def _sample_index(sample: int | None, n_samples: int, name: str) -> int:
 
 def _forward_lines(neuron: Neuron, k: int) -> list[str]:
     incoming = neuron.incoming
-    terms = [f"{number(s.weight)}*{number(s.source._a[k])}" for s in incoming]
+    terms = [f"{number(s.weight)}*{number(s.source.a_samples[k])}" for s in incoming]
     shown = _elide(terms, "terms")
     z_text = " + ".join([*shown, number(neuron.bias)])
     names = ", ".join(_elide([s.source.name for s in incoming], "more"))
-    lines = [f"  z = {z_text} = {plain(neuron._z[k])}"]
+    lines = [f"  z = {z_text} = {plain(neuron.z_samples[k])}"]
     lines.append(f"      weights from {names or 'no neurons'}; bias {plain(neuron.bias)}")
     if neuron.activation.elementwise:
-        lines.append(f"  a = {neuron.activation.name}({plain(neuron._z[k])}) = {plain(neuron._a[k])}")
+        lines.append(
+            f"  a = {neuron.activation.name}({plain(neuron.z_samples[k])}) = {plain(neuron.a_samples[k])}"
+        )
     else:
-        lines.append(f"  a = exp(z) / sum of exp(z) over layer {neuron.layer.name!r} = {plain(neuron._a[k])}")
+        lines.append(
+            f"  a = exp(z) / sum of exp(z) over layer {neuron.layer.name!r} = {plain(neuron.a_samples[k])}"
+        )
     return lines
 
 
 def _delta_lines(neuron: Neuron, k: int) -> list[str]:
     outgoing = neuron.outgoing
-    delta = plain(neuron._delta[k])
+    delta = plain(neuron.delta_samples[k])
     if neuron.layer is neuron.layer.network.output_layer and not outgoing:
         return [f"  delta = d loss / d z, from the loss on the output layer = {delta}"]
-    terms = [f"{number(s.weight)}*{number(s.target._delta[k])}" for s in outgoing]
+    terms = [f"{number(s.weight)}*{number(s.target.delta_samples[k])}" for s in outgoing]
     incoming_error = " + ".join(_elide(terms, "terms")) or "0"
     if not neuron.activation.elementwise:
         return [
             f"  delta = softmax Jacobian of layer {neuron.layer.name!r} times ({incoming_error}) = {delta}"
         ]
-    slope = float(neuron.activation.backward(neuron._z[k : k + 1], neuron._a[k : k + 1], np.ones(1))[0])
+    slope = float(
+        neuron.activation.backward(neuron.z_samples[k : k + 1], neuron.a_samples[k : k + 1], np.ones(1))[0]
+    )
     name = neuron.activation.name
     return [
         f"  delta = {name}'(z) * (weight*delta summed over outgoing synapses)",

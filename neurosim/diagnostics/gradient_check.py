@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neurosim._text import Text, table
-from neurosim.engines import object_engine
+from neurosim.engines import ObjectEngine
 from neurosim.losses import Loss
 from neurosim.validation import positive_number
 
 if TYPE_CHECKING:
-    from neurosim.core.network import Network
+    from neurosim.core import Network
 
 WORST_SHOWN = 5
 
@@ -129,55 +128,44 @@ def gradient_check(
     step = positive_number(step, "step")
     tolerance = positive_number(tolerance, "tolerance")
     floor = positive_number(floor, "floor")
-    numeric = {
-        name: _central_difference(network, X, T, loss_fn, values, index, step)
-        for name, values, index in _parameters(network)
-    }
-    loss_value = object_engine.backward(network, X, T, loss_fn)
-    smallest = floor * max(1.0, abs(loss_value))
+    engine = ObjectEngine(network)
+    store = network.parameter_store
+    parameters = [(entry, *store.arrays(entry.array)) for entry in store.entries()]
+    numeric = [
+        _central_difference(engine, X, T, loss_fn, values, entry.index, step)
+        for entry, values, _ in parameters
+    ]
+    engine.train_batch(X, T, loss_fn)  # the network holds the backward pass, as after net.backward
+    values = engine.last_pass()
+    smallest = floor * max(1.0, abs(loss_fn.value(values.logits, values.outputs, T)))
     entries = []
-    for name, values, index in _parameters(network, gradients=True):
-        analytic, estimate = float(values[index]), numeric[name]
+    for (entry, _, grads), estimate in zip(parameters, numeric, strict=True):
+        analytic = float(grads[entry.index])
         error = abs(analytic - estimate) / max(abs(analytic), abs(estimate), smallest)
-        entries.append(GradientEntry(name, analytic, estimate, error))
-    return GradientCheckReport(entries, tolerance, _near_kinks(network, kink_margin))
-
-
-def _parameters(network: Network, gradients: bool = False) -> Iterator[tuple[str, np.ndarray, tuple]]:
-    for synapse in network.synapses:
-        block = synapse._block
-        yield synapse.name, block.grad if gradients else block.weight, (synapse._row, synapse._col)
-    for neuron in network.neurons:
-        if not neuron.layer.is_input:
-            layer = neuron.layer
-            yield f"{neuron.name}.bias", layer.bias_grad if gradients else layer.bias, (neuron.index,)
+        entries.append(GradientEntry(entry.name, analytic, estimate, error))
+    return GradientCheckReport(entries, tolerance, _near_kinks(engine, kink_margin))
 
 
 def _central_difference(
-    network: Network, X: np.ndarray, T: np.ndarray, loss: Loss, values: np.ndarray, index: tuple, h: float
+    engine: ObjectEngine, X: np.ndarray, T: np.ndarray, loss: Loss, values: np.ndarray, index: tuple, h: float
 ) -> float:
     original = values[index]
     losses = []
     for offset in (2 * h, h, -h, -2 * h):
         values[index] = original + offset
-        losses.append(_loss(network, X, T, loss))
+        losses.append(engine.evaluate(X, T, loss)[0])
     values[index] = original
     plus2, plus1, minus1, minus2 = losses
     # Differences first: a loss that does not change gives exactly 0.
     return (8 * (plus1 - minus1) - (plus2 - minus2)) / (12 * h)
 
 
-def _loss(network: Network, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
-    outputs = object_engine.forward(network, X)
-    logits = np.column_stack([neuron._z for neuron in network.output_layer])
-    return loss.value(logits, outputs, T)
-
-
-def _near_kinks(network: Network, margin: float) -> list[str]:
-    return [
-        neuron.name
-        for neuron in network.neurons
-        if neuron.activation is not None
-        and not neuron.activation.smooth
-        and np.min(np.abs(neuron._z)) < margin
-    ]
+def _near_kinks(engine: ObjectEngine, margin: float) -> list[str]:
+    values = engine.last_pass()
+    names = []
+    for layer in engine.network.layers:
+        if layer.activation is None or layer.activation.smooth:
+            continue
+        closest = np.min(np.abs(values.z(layer)), axis=0)
+        names += [neuron.name for neuron, distance in zip(layer, closest, strict=True) if distance < margin]
+    return names

@@ -25,8 +25,9 @@ is compiled once per batch size into a list of numpy operations bound to
 those arrays, so that running it costs little more than the numpy calls.
 
 If the network's structure changes (a layer, a synapse or a pruning), the
-compiled network notices at its next call and compiles again, so it never
-computes on an old graph.
+compiled network notices at its next call (the parameter store's
+``version`` changed) and compiles again, so it never computes on an old
+graph.
 """
 
 from __future__ import annotations
@@ -37,18 +38,17 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
+from neurosim.core import Layer
+from neurosim.engines.base import PassValues, StoredPassValues
 from neurosim.engines.kernels import LossKernel, activation_kernels, loss_kernel
-from neurosim.errors import CycleError, StructureError, UnknownNameError
+from neurosim.errors import UnknownNameError
 from neurosim.losses import Loss
 from neurosim.validation import as_input_batch
 
 if TYPE_CHECKING:
-    from neurosim.core.layer import Layer
-    from neurosim.core.network import Network
-    from neurosim.core.weights import WeightBlock
+    from neurosim.core import Network, WeightBlock
 
 #: how many batch sizes keep their preallocated buffers at once
 _BUFFER_SETS = 4
@@ -95,16 +95,20 @@ class _Buffers:
     so running it is a loop of numpy calls with nothing left to look up.
     """
 
-    __slots__ = ("A", "D", "G", "S", "Z", "_backward", "forward")
+    __slots__ = ("A", "D", "G", "S", "Z", "_backward", "forward", "values")
 
-    def __init__(self, plans: list[_LayerPlan], sizes: list[int], n: int, dtype: np.dtype) -> None:
-        self.Z = [np.empty((n, size), dtype) for size in sizes]
-        self.A = [np.empty((n, size), dtype) for size in sizes]
-        self.D = [np.empty((n, size), dtype) for size in sizes]
-        self.G = [np.empty((n, size), dtype) for size in sizes]
-        self.S = [np.empty((n, size), dtype) for size in sizes]
+    def __init__(
+        self, plans: list[_LayerPlan], order: list[Layer], n: int, dtype: np.dtype, network: Network
+    ) -> None:
+        self.Z = [np.empty((n, layer.size), dtype) for layer in order]
+        self.A = [np.empty((n, layer.size), dtype) for layer in order]
+        self.D = [np.empty((n, layer.size), dtype) for layer in order]
+        self.G = [np.empty((n, layer.size), dtype) for layer in order]
+        self.S = [np.empty((n, layer.size), dtype) for layer in order]
         self.forward = self.forward_program(plans)
         self._backward: dict[bool, list[Operation]] = {}
+        #: what the last pass over these buffers computed, as ``PassValues``
+        self.values = BufferPassValues(network, self, order)
 
     def source(self, position: int) -> Callable[[], np.ndarray]:
         """Activations of layer ``position`` at run time (the input batch changes from pass to pass)."""
@@ -189,12 +193,56 @@ def _product(
     return partial(np.matmul, left, right, out)
 
 
+class BufferPassValues(PassValues):
+    """The last pass over one set of buffers, as read-only views (deltas scaled to per-sample values)."""
+
+    def __init__(self, network: Network, buffers: _Buffers, order: list[Layer]) -> None:
+        super().__init__(network, buffers.A[-1].shape[0])
+        self.buffers = buffers
+        self.position = {layer: i for i, layer in enumerate(order)}
+        output = self.position[network.output_layer]
+        #: whether the last pass was a backward pass, so that deltas exist
+        self.with_deltas = False
+        self._views = {"z": [_read_only(z) for z in buffers.Z], "a": [_read_only(a) for a in buffers.A]}
+        self._logits, self._outputs = self._views["z"][output], self._views["a"][output]
+
+    @property
+    def logits(self) -> np.ndarray:
+        """The output layer's weighted inputs ``z``."""
+        return self._logits
+
+    @property
+    def outputs(self) -> np.ndarray:
+        """The output layer's activations."""
+        return self._outputs
+
+    def _values(self, kind: str, layer: Layer) -> np.ndarray | None:
+        position = self.position.get(layer)
+        if position is None:
+            raise UnknownNameError(f"layer {layer.name!r} was added after this pass")
+        if position == 0:  # the input layer: the batch itself
+            return None if kind == "delta" else _read_only(self.buffers.A[0])
+        if kind != "delta":
+            return self._views[kind][position]
+        if not self.with_deltas:
+            return None
+        # the buffers hold d(mean loss)/dz = delta / n
+        return _read_only(self.buffers.D[position] * self.n_samples)
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    view = values.view()
+    view.flags.writeable = False
+    return view
+
+
 class CompiledNetwork:
     """A ``Network`` flattened into matrices for fast, vectorized passes.
 
     Make one with ``Network.compile``. It shares the network's weight
     and bias arrays: training with it changes every ``Synapse``'s weight, and
-    setting ``synapse.weight`` is seen by its next pass.
+    setting ``synapse.weight`` is seen by its next pass. It implements the
+    ``Engine`` interface of ``neurosim.engines.base``.
 
     Examples
     --------
@@ -217,12 +265,15 @@ class CompiledNetwork:
         self.network = network
         self._version: int | None = None
         self._plans: list[_LayerPlan] = []
+        self._order: list[Layer] = []
+        #: buffers of the passes that count (``forward``, ``train_batch``, ``evaluate``), by batch size
         self._buffers: OrderedDict[int, _Buffers] = OrderedDict()
-        self._sizes: list[int] = []
+        #: buffers of ``activations`` passes, which leave the last pass alone
+        self._side_buffers: OrderedDict[int, _Buffers] = OrderedDict()
         self._output = -1
         self._output_plan: _LayerPlan | None = None
         self._loss_kernels: dict[Loss, tuple[LossKernel, bool]] = {}
-        self._last_pass: tuple[_Buffers, bool] | None = None
+        self._last: _Buffers | None = None
         self._last_n = -1
         self._last_buffers: _Buffers | None = None
         self._ensure_current()
@@ -237,10 +288,9 @@ class CompiledNetwork:
     def _ensure_current(self) -> None:
         """Compile (again) if the network's structure changed since the last compile."""
         network = self.network
-        if self._version == network._layout_version:
+        if self._version == network.parameter_store.version:
             return
-        network._require_layers()
-        check_graph(network)
+        network.check_graph()
         order = network.layer_order()
         position = {layer: i for i, layer in enumerate(order)}
         plans = {
@@ -252,29 +302,34 @@ class CompiledNetwork:
             if block.source in plans:
                 plans[block.source].outgoing.append((block, position[block.target]))
         self._plans = [plans[layer] for layer in order[1:]]
-        self._sizes = [layer.size for layer in order]
+        self._order = order
         self._output = position[network.output_layer]
         self._output_plan = plans[network.output_layer]
         self._loss_kernels.clear()
         self._buffers.clear()
+        self._side_buffers.clear()
         self._last_n = -1
-        self._last_pass = None
-        self._version = network._layout_version
+        self._last = None
+        self._version = network.parameter_store.version
 
     def _buffers_for(self, n: int) -> _Buffers:
         if n == self._last_n:
             return self._last_buffers
-        buffers = self._buffers.get(n)
-        if buffers is None:
-            buffers = self._buffers[n] = _Buffers(self._plans, self._sizes, n, self.dtype)
-            if len(self._buffers) > _BUFFER_SETS:
-                self._buffers.popitem(last=False)
-        else:
-            self._buffers.move_to_end(n)
+        buffers = self._pooled(self._buffers, n)
         self._last_n, self._last_buffers = n, buffers
         return buffers
 
-    # ------------------------------------------------------------------ public passes
+    def _pooled(self, pool: OrderedDict[int, _Buffers], n: int) -> _Buffers:
+        buffers = pool.get(n)
+        if buffers is None:
+            buffers = pool[n] = _Buffers(self._plans, self._order, n, self.dtype, self.network)
+            if len(pool) > _BUFFER_SETS:
+                pool.popitem(last=False)
+        else:
+            pool.move_to_end(n)
+        return buffers
+
+    # ------------------------------------------------------------------ checked passes
 
     def forward(self, x: object) -> np.ndarray:
         """The outputs for one sample (1-D) or a batch ``(n_samples, n_inputs)``.
@@ -293,17 +348,22 @@ class CompiledNetwork:
         self._ensure_current()
         X, single = as_input_batch(x, self.network.input_layer.size, name="x", allow_single=True)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            buffers = self._run_forward(X.astype(self.dtype, copy=False))
-        self._publish(buffers, with_deltas=False)
+            buffers = self._run_forward(self._buffers_for(X.shape[0]), self.prepare(X))
+        self._last = buffers
+        self.publish()
         outputs = buffers.A[self._output].copy()
         return outputs[0] if single else outputs
 
     def predict(self, X: object) -> np.ndarray:
-        """The outputs for a batch ``X`` of shape ``(n_samples, n_inputs)``, like ``Network.predict``."""
+        """The outputs for a batch ``X`` of shape ``(n_samples, n_inputs)``, like ``Network.predict``.
+
+        The neurons and the last pass are left as they were.
+        """
         self._ensure_current()
         X, _ = as_input_batch(X, self.network.input_layer.size)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._run_forward(X.astype(self.dtype, copy=False)).A[self._output].copy()
+            buffers = self._run_forward(self._pooled(self._side_buffers, X.shape[0]), self.prepare(X))
+        return buffers.A[self._output].copy()
 
     def backward(self, X: object, Y: object, loss: str | Loss = "mse") -> float:
         """Forward and backward pass over a batch; return the mean loss.
@@ -324,12 +384,12 @@ class CompiledNetwork:
         """
         self._ensure_current()
         loss_fn, X, T = self.network.prepare_batch(X, Y, loss)
-        X, T = X.astype(self.dtype, copy=False), T.astype(self.dtype, copy=False)
+        X, T = self.prepare(X), self.prepare(T)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self._train_batch(X, T, loss_fn)
-            logits, outputs = self._output_values(X.shape[0])
-            value = loss_fn.value(logits, outputs, T)
-        self._publish(self._buffers_for(X.shape[0]), with_deltas=True)
+            self.train_batch(X, T, loss_fn)
+            values = self.last_pass()
+            value = loss_fn.value(values.logits, values.outputs, T)
+        self.publish()
         return value
 
     def matrix(self, source: str, target: str) -> tuple[np.ndarray, list[str], list[str]]:
@@ -344,120 +404,105 @@ class CompiledNetwork:
         """
         self._ensure_current()
         network = self.network
-        source_layer, target_layer = network._layer_named(source), network._layer_named(target)
-        block = network._blocks.get((source_layer, target_layer))
+        source_layer, target_layer = network[source], network[target]
+        if not isinstance(source_layer, Layer) or not isinstance(target_layer, Layer):
+            raise UnknownNameError(f"matrix() takes two layer names; got {source!r} and {target!r}")
+        block = network.parameter_store.block(source_layer, target_layer)
         if block is None:
             pairs = ", ".join(f"{b.source.name!r} -> {b.target.name!r}" for b in network.blocks)
             raise UnknownNameError(
                 f"layers {source!r} and {target!r} are not connected (in that direction); "
                 f"the connected pairs are {pairs or 'none'}"
             )
-        weights = block.weight.view()
-        weights.flags.writeable = False
-        return weights, [n.name for n in target_layer], [n.name for n in source_layer]
+        return _read_only(block.weight), [n.name for n in target_layer], [n.name for n in source_layer]
 
     def __repr__(self) -> str:
-        blocks = len(self.network._blocks)
-        return f"CompiledNetwork({self.network!r}, dtype={self.dtype.name}, blocks={blocks})"
+        return (
+            f"CompiledNetwork({self.network!r}, dtype={self.dtype.name}, blocks={len(self.network.blocks)})"
+        )
 
-    # ------------------------------------------------------------------ the engine
+    # ------------------------------------------------------------------ the engine interface
 
-    def _train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
-        """Forward and backward pass on an already validated batch.
+    def prepare(self, values: np.ndarray) -> np.ndarray:
+        """``values`` in the network's dtype, as the compiled engine computes with them."""
+        return values.astype(self.dtype, copy=False)
 
-        Returns a number that is finite if and only if the batch's loss is
-        (the loss itself when it is not finite); ``_output_values`` gives
-        what the loss is computed from. ``X`` and ``T`` must be ``(n,
-        n_inputs)`` and ``(n, n_outputs)`` arrays of ``dtype`` (see
-        ``Network.prepare_batch``). This is the inner loop of training: it
-        checks nothing, and it expects the caller to silence floating-point
-        warnings (``np.errstate``) once around the whole loop.
+    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> bool:
+        """Forward and backward pass on a validated batch; return whether its loss is finite.
+
+        ``X`` and ``T`` must be ``(n, n_inputs)`` and ``(n, n_outputs)``
+        arrays of ``dtype`` (see ``Network.prepare_batch`` and ``prepare``).
+        This is the inner loop of training: it checks nothing, and it
+        expects the caller to silence floating-point warnings
+        (``np.errstate``) around the whole loop. It does not compute the
+        loss itself, only a number that is finite exactly when the loss is.
         """
-        if self._version != self.network._layout_version:
+        if self._version != self.network.parameter_store.version:
             self._ensure_current()
-        n = X.shape[0]
-        buffers = self._run_forward(X)
+        buffers = self._run_forward(self._buffers_for(X.shape[0]), X)
         kernels = self._loss_kernels.get(loss)
         if kernels is None:
             kernels = self._loss_kernels[loss] = loss_kernel(loss, self._output_plan.layer.activation)
         kernel, loss_gives_dA = kernels
         out = self._output
         Z, A = buffers.Z[out], buffers.A[out]
-        check = kernel(Z, A, T, buffers.D[out], buffers.S[out], 1.0 / n)
+        check = kernel(Z, A, T, buffers.D[out], buffers.S[out], 1.0 / X.shape[0])
         if not math.isfinite(check):
             # a sum of logits can overflow while every logit, and the loss, is finite
             check = loss.value(Z, A, T)
-        self._run_backward(buffers, loss_gives_dA)
-        self._last_pass = (buffers, True)
-        return check
-
-    def _output_values(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The output layer's ``Z`` and ``A`` from the last pass over ``n`` samples (live buffers)."""
-        buffers = self._buffers_for(n)
-        return buffers.Z[self._output], buffers.A[self._output]
-
-    def _evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
-        """Mean loss and outputs on an already validated batch (no gradients)."""
-        self._ensure_current()
-        buffers = self._run_forward(X)
-        self._last_pass = (buffers, False)
-        out = self._output
-        return loss.value(buffers.Z[out], buffers.A[out], T), buffers.A[out].copy()
-
-    def _publish_last_pass(self) -> None:
-        """Copy the last pass's ``z``, ``a`` (and ``delta``) into the neurons."""
-        if self._last_pass is not None and self._version == self.network._layout_version:
-            buffers, with_deltas = self._last_pass
-            self._publish(buffers, with_deltas=with_deltas)
-
-    def _run_forward(self, X: np.ndarray) -> _Buffers:
-        buffers = self._buffers_for(X.shape[0])
-        buffers.Z[0] = buffers.A[0] = X
-        for operation in buffers.forward:
-            operation()
-        return buffers
-
-    def _run_backward(self, buffers: _Buffers, loss_gives_dA: bool) -> None:
-        """Fill every layer's delta (scaled by 1/n) and every gradient."""
         for operation in buffers.backward_program(self._plans, loss_gives_dA):
             operation()
+        buffers.values.with_deltas = True
+        self._last = buffers
+        return math.isfinite(check)
 
-    def _publish(self, buffers: _Buffers, *, with_deltas: bool) -> None:
-        """Copy the last pass's values into the neurons, as the object engine leaves them."""
+    def last_pass(self) -> PassValues:
+        """The last ``train_batch``, ``backward``, ``evaluate`` or ``forward`` pass, as read-only views."""
+        self._ensure_current()
+        if self._last is None:
+            raise UnknownNameError("the compiled engine has made no pass yet")
+        return self._last.values
+
+    def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
+        """Mean loss and outputs on a validated batch; gradients are left as they were."""
+        self._ensure_current()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            buffers = self._run_forward(self._buffers_for(X.shape[0]), X)
+            self._last = buffers
+            out = self._output
+            return loss.value(buffers.Z[out], buffers.A[out], T), buffers.A[out].copy()
+
+    def activations(self, X: np.ndarray) -> PassValues:
+        """Every layer's ``z`` and ``a`` on a validated batch, copied; the neurons and the last pass stay."""
+        self._ensure_current()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            buffers = self._run_forward(self._pooled(self._side_buffers, X.shape[0]), X)
+        stored = {
+            "z": {layer: buffers.Z[i].copy() for i, layer in enumerate(self._order)},
+            "a": {layer: buffers.A[i].copy() for i, layer in enumerate(self._order)},
+            "delta": {},
+        }
+        return StoredPassValues(self.network, stored)
+
+    def publish(self) -> None:
+        """Copy the last pass's ``z``, ``a`` (and ``delta``) into the neurons, as the object engine would."""
+        if self._last is None or self._version != self.network.parameter_store.version:
+            return
+        buffers = self._last
         n = buffers.A[0].shape[0]
-        order = self.network.layer_order()
-        for position, layer in enumerate(order):
+        with_deltas = buffers.values.with_deltas
+        for position, layer in enumerate(self._order):
             z, a, d = buffers.Z[position], buffers.A[position], buffers.D[position]
             deltas = d * n if with_deltas and not layer.is_input else None
             for neuron in layer:
                 i = neuron.index
-                neuron._z = z[:, i].astype(float)
-                neuron._a = a[:, i].astype(float)
-                neuron._delta = None if deltas is None else deltas[:, i].astype(float)
+                neuron.z_samples = z[:, i].astype(float)
+                neuron.a_samples = a[:, i].astype(float)
+                neuron.delta_samples = None if deltas is None else deltas[:, i].astype(float)
 
-
-def check_graph(network: Network) -> None:
-    """Refuse a graph changed behind the network's back (edges added or removed directly)."""
-    graph = network.graph
-    n_synapses = sum(block.n_synapses for block in network._blocks.values())
-    n_neurons = sum(layer.size for layer in network._layers)
-    if graph.number_of_edges() == n_synapses and graph.number_of_nodes() == n_neurons:
-        return
-    for source, target, data in graph.edges(data=True):
-        if "synapse" not in data:
-            names = getattr(source, "name", repr(source)), getattr(target, "name", repr(target))
-            if nx.has_path(graph, target, source):
-                raise CycleError(
-                    f"cannot compile: the graph has an edge {names[0]} -> {names[1]} that was added to "
-                    "net.graph directly and closes a cycle; change the network with connect() and "
-                    "disconnect()"
-                )
-            raise StructureError(
-                f"cannot compile: the graph has an edge {names[0]} -> {names[1]} with no synapse (added to "
-                "net.graph directly); change the network with connect() and disconnect()"
-            )
-    raise StructureError(
-        f"cannot compile: net.graph has {graph.number_of_nodes()} nodes and {graph.number_of_edges()} edges "
-        f"but the network has {n_neurons} neurons and {n_synapses} synapses; nodes or edges were changed in "
-        "net.graph directly. Change the network with add_layer(), connect() and disconnect()"
-    )
+    def _run_forward(self, buffers: _Buffers, X: np.ndarray) -> _Buffers:
+        buffers.Z[0] = buffers.A[0] = X
+        for operation in buffers.forward:
+            operation()
+        buffers.values.with_deltas = False
+        return buffers

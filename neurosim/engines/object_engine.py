@@ -24,13 +24,15 @@ derivatives) are applied to a whole layer once each neuron has its ``z``.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neurosim.engines.base import PassValues, StoredPassValues
+
 if TYPE_CHECKING:
-    from neurosim.core.layer import Layer
-    from neurosim.core.network import Network
+    from neurosim.core import Layer, Network
     from neurosim.losses import Loss
 
 
@@ -40,34 +42,34 @@ def forward(network: Network, X: np.ndarray) -> np.ndarray:
         for layer in network.layer_order():
             if layer.is_input:
                 for neuron in layer:
-                    neuron._z = neuron._a = X[:, neuron.index].copy()
-                    neuron._delta = None
+                    neuron.z_samples = neuron.a_samples = X[:, neuron.index].copy()
+                    neuron.delta_samples = None
                 continue
             for neuron in layer:
                 z = np.full(X.shape[0], neuron.bias)
                 for synapse in neuron.incoming:
-                    z += synapse.weight * synapse.source._a
-                neuron._z = z
-                neuron._delta = None
+                    z += synapse.weight * synapse.source.a_samples
+                neuron.z_samples = z
+                neuron.delta_samples = None
             _activate(layer)
-    return _stack(network.output_layer, "_a")
+    return _stack(network.output_layer, "a_samples")
 
 
 def _activate(layer: Layer) -> None:
     if layer.activation.elementwise:
         for neuron in layer:
-            neuron._a = layer.activation(neuron._z)
+            neuron.a_samples = layer.activation(neuron.z_samples)
         return
-    a = layer.activation(_stack(layer, "_z"))
+    a = layer.activation(_stack(layer, "z_samples"))
     for neuron in layer:
-        neuron._a = a[:, neuron.index]
+        neuron.a_samples = a[:, neuron.index]
 
 
 def backward(network: Network, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
     """Forward then backward pass; sets every gradient and returns the mean loss."""
     forward(network, X)
     output = network.output_layer
-    Z, A = _stack(output, "_z"), _stack(output, "_a")
+    Z, A = _stack(output, "z_samples"), _stack(output, "a_samples")
     with np.errstate(over="ignore", invalid="ignore"):
         value = loss.value(Z, A, T)
         output_delta = loss.output_delta(Z, A, T, output.activation)
@@ -77,7 +79,7 @@ def backward(network: Network, X: np.ndarray, T: np.ndarray, loss: Loss) -> floa
             _backpropagate_into(layer)
             if layer is output:
                 for neuron in layer:
-                    neuron._delta = neuron._delta + output_delta[:, neuron.index]
+                    neuron.delta_samples = neuron.delta_samples + output_delta[:, neuron.index]
             _set_gradients(layer)
     return value
 
@@ -86,28 +88,112 @@ def _backpropagate_into(layer: Layer) -> None:
     """Each neuron's delta from the deltas of the neurons it feeds."""
     grad_a = []
     for neuron in layer:
-        g = np.zeros_like(neuron._z)
+        g = np.zeros_like(neuron.z_samples)
         for synapse in neuron.outgoing:
-            g += synapse.weight * synapse.target._delta
+            g += synapse.weight * synapse.target.delta_samples
         grad_a.append(g)
     if layer.activation.elementwise:
         for neuron, g in zip(layer, grad_a, strict=True):
-            neuron._delta = layer.activation.backward(neuron._z, neuron._a, g)
+            neuron.delta_samples = layer.activation.backward(neuron.z_samples, neuron.a_samples, g)
         return
-    delta = layer.activation.backward(_stack(layer, "_z"), _stack(layer, "_a"), np.column_stack(grad_a))
+    delta = layer.activation.backward(
+        _stack(layer, "z_samples"), _stack(layer, "a_samples"), np.column_stack(grad_a)
+    )
     for neuron in layer:
-        neuron._delta = delta[:, neuron.index]
+        neuron.delta_samples = delta[:, neuron.index]
 
 
 def _set_gradients(layer: Layer) -> None:
     """Each incoming synapse's gradient and each neuron's bias gradient (means over the batch)."""
     for neuron in layer:
-        delta, n = neuron._delta, len(neuron._delta)
+        delta, n = neuron.delta_samples, len(neuron.delta_samples)
         layer.bias_grad[neuron.index] = np.add.reduce(delta) / n
         for synapse in neuron.incoming:
             # the mean over samples of delta * source.a, as one dot product
-            synapse._block.grad[synapse._row, synapse._col] = np.dot(delta, synapse.source._a) / n
+            synapse.block.grad[synapse.position] = np.dot(delta, synapse.source.a_samples) / n
 
 
 def _stack(layer: Layer, attribute: str) -> np.ndarray:
     return np.column_stack([getattr(neuron, attribute) for neuron in layer])
+
+
+class NeuronPassValues(PassValues):
+    """The pass the neurons hold now, gathered into ``(n_samples, size)`` arrays when asked."""
+
+    def _values(self, kind: str, layer: Layer) -> np.ndarray | None:
+        attribute = f"{kind}_samples"
+        if any(getattr(neuron, attribute) is None for neuron in layer):
+            return None
+        values = _stack(layer, attribute)
+        values.flags.writeable = False
+        return values
+
+
+class ObjectEngine:
+    """The object engine behind the ``Engine`` interface: every value lives in the ``Neuron`` objects.
+
+    Its passes leave each neuron's ``z``, ``a`` (and ``delta``) in the
+    neuron, as ``Network.forward`` and ``Network.backward`` do, except
+    ``activations``, which puts them back as they were.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network.from_shape([2, 2, 1], seed=0)
+    >>> loss, X, T = net.prepare_batch([[0.0, 1.0]], [1.0], "mse")
+    >>> engine = ObjectEngine(net)
+    >>> engine.train_batch(X, T, loss)
+    True
+    >>> float(engine.last_pass().delta("output")[0, 0]) == net["output[0]"].delta
+    True
+    """
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The engine computes in float64."""
+        return np.dtype(np.float64)
+
+    def prepare(self, values: np.ndarray) -> np.ndarray:
+        """``values`` as they are: the object engine takes any float array."""
+        return values
+
+    def forward(self, x: object) -> np.ndarray:
+        """The outputs for one sample (1-D) or a batch, as ``Network.forward``."""
+        return self.network.forward(x)
+
+    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> bool:
+        """Forward and backward pass, neuron by neuron; return whether the mean loss is finite."""
+        return math.isfinite(backward(self.network, X, T, loss))
+
+    def last_pass(self) -> PassValues:
+        """The values the neurons hold: those of the last pass."""
+        first = self.network.input_layer[0].a_samples
+        return NeuronPassValues(self.network, 0 if first is None else len(first))
+
+    def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
+        """Mean loss and outputs of a forward pass (the neurons hold it; gradients stay)."""
+        outputs = forward(self.network, X)
+        return loss.value(_stack(self.network.output_layer, "z_samples"), outputs, T), outputs
+
+    def activations(self, X: np.ndarray) -> PassValues:
+        """Every layer's ``z`` and ``a`` on ``X``; the neurons are put back as they were."""
+        neurons = self.network.neurons
+        saved = [(n.z_samples, n.a_samples, n.delta_samples) for n in neurons]
+        try:
+            forward(self.network, X)
+            layers = self.network.layer_order()
+            stored = {kind: {layer: _stack(layer, f"{kind}_samples") for layer in layers} for kind in "za"}
+        finally:
+            for neuron, (z, a, delta) in zip(neurons, saved, strict=True):
+                neuron.z_samples, neuron.a_samples, neuron.delta_samples = z, a, delta
+        stored["delta"] = {}
+        return StoredPassValues(self.network, stored)
+
+    def publish(self) -> None:
+        """Nothing to do: the neurons already hold the last pass."""
+
+    def __repr__(self) -> str:
+        return f"ObjectEngine({self.network!r})"

@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neurosim._files import write_atomically
 from neurosim.activations import ACTIVATIONS, Activation
 from neurosim.errors import DataError, FormatVersionError, ModelFileError, NeurosimError, ParameterError
+from neurosim.io.atomic import write_atomically
 from neurosim.validation import check_finite
 
 if TYPE_CHECKING:
-    from neurosim.core.network import Network
+    from neurosim.core import Network
 
 FORMAT_VERSION = 1
 
@@ -159,7 +159,7 @@ def _reject_constant(name: str) -> None:
 
 def from_dict(data: object, activations: dict[str, Activation]) -> Network:
     """Rebuild a network from ``to_dict``'s description."""
-    from neurosim.core.network import Network
+    from neurosim.core import Network
 
     if not isinstance(data, dict):
         raise ModelFileError("expected a JSON object at the top level")
@@ -189,7 +189,7 @@ def from_dict(data: object, activations: dict[str, Activation]) -> Network:
         raise ModelFileError(f"the file describes an invalid network: {error}") from None
     if len(network.layers) < 2:
         raise ModelFileError(f"a network needs at least 2 layers; the file has {len(network.layers)}")
-    network._pack_parameters()
+    network.parameter_store.pack()
     return network
 
 

@@ -9,11 +9,11 @@ result yourself.
 from neurosim.plot.animation import animate_training
 from neurosim.plot.boundary import decision_boundary, neuron_maps
 from neurosim.plot.classification import confusion_matrix, input_weights
-from neurosim.plot.curves import history
 from neurosim.plot.engines import engines
+from neurosim.plot.history import history
 from neurosim.plot.network import network
 from neurosim.plot.saving import save
-from neurosim.plot.trajectories import watched
+from neurosim.plot.watched import watched
 from neurosim.plot.weights import weights
 
 __all__ = [

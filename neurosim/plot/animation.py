@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation, PillowWriter
 
-from neurosim._files import replace_atomically
 from neurosim.errors import ModelFileError, ParameterError
+from neurosim.io.atomic import replace_atomically
 from neurosim.io.json_format import from_dict, to_dict
 from neurosim.plot.boundary import decision_boundary
 from neurosim.plot.network import network as draw_network

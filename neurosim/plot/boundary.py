@@ -4,15 +4,13 @@ Both functions evaluate the network on a regular grid of points covering
 the data (plus a margin) in batched passes of the compiled engine, so a few
 tens of thousands of points take milliseconds. They only read weights: the
 network, its gradients and its neurons' ``z``, ``a`` and ``delta`` are left
-as they were.
+as they were. ``neurosim.plot.plane`` computes the plane, the grid and the
+network's values on it; this module draws them.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -24,13 +22,22 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from neurosim.core.network import Network
-from neurosim.errors import DataError, ParameterError, ShapeError
+from neurosim.errors import ParameterError, ShapeError
 from neurosim.plot._style import VALUE_CMAP, axes_or_new, require_2d_inputs, require_network
+from neurosim.plot.plane import (
+    MAX_RESOLUTION,
+    activation_maps,
+    check_margin,
+    check_resolution,
+    class_labels,
+    data_ranges,
+    grid,
+    grid_outputs,
+    pixel_extent,
+    plane_ranges,
+)
 from neurosim.training.metrics import predicted_classes
-from neurosim.validation import as_float_array, as_input_batch, check_finite, check_sample_count
-
-if TYPE_CHECKING:
-    from neurosim.core.layer import Layer
+from neurosim.validation import as_input_batch
 
 __all__ = [
     "CLASS_COLOURS",
@@ -47,12 +54,8 @@ CLASS_COLOURS: tuple[str, ...] = tuple(mpl.colors.to_hex(c) for c in mpl.colorma
 MAX_CLASSES = len(CLASS_COLOURS)
 #: how many neurons of one layer ``neuron_maps`` draws at most
 MAX_NEURONS_PER_LAYER = 16
-#: the most grid points along each axis of the plane
-MAX_RESOLUTION = 2000
 #: how far a class region's colour is taken from the class colour towards white
 _REGION_LIGHTNESS = 0.7
-#: grid points per forward pass: bounds the memory the passes take
-_CHUNK = 16384
 #: height of the last row of ``neuron_maps`` (a colour bar only), relative to a neuron's row
 _LAST_ROW = 0.5
 #: colour of data-point edges and of decision lines: dark, so both stay visible on any region
@@ -136,14 +139,14 @@ def decision_boundary(
         )
     n_classes = 2 if n_outputs == 1 else n_outputs
     X, _ = as_input_batch(X, 2, name="X")
-    labels = None if y is None else _class_labels(y, X.shape[0], n_classes)
-    resolution = _resolution(resolution)
-    margin = _margin(margin)
+    labels = None if y is None else class_labels(y, X.shape[0], n_classes)
+    resolution = check_resolution(resolution)
+    margin = check_margin(margin)
     _check_ax(ax)
-    x_range, y_range = _plane(X, margin)
+    x_range, y_range = data_ranges(X, margin)
 
-    xs, ys, grid = _grid(x_range, y_range, resolution)
-    outputs = _outputs(net, grid)
+    xs, ys, points = grid(x_range, y_range, resolution)
+    outputs = grid_outputs(net, points)
     shape = (resolution, resolution)
     classes = predicted_classes(outputs)
 
@@ -155,7 +158,7 @@ def decision_boundary(
     ax.imshow(
         classes.reshape(shape),
         origin="lower",
-        extent=_pixel_extent(xs, ys),
+        extent=pixel_extent(xs, ys),
         cmap=regions,
         norm=BoundaryNorm(np.arange(n_classes + 1) - 0.5, n_classes),
         interpolation="nearest",
@@ -264,21 +267,16 @@ def neuron_maps(
     labels = None
     if y is not None:
         n_outputs = net.output_layer.size
-        labels = _class_labels(y, X.shape[0], 2 if n_outputs == 1 else max(n_outputs, 2))
-    resolution = _resolution(resolution)
-    margin = _margin(margin)
-    if extent is not None:
-        x_range, y_range = _extent(extent)
-    elif X is not None:
-        x_range, y_range = _plane(X, margin)
-    else:
-        x_range, y_range = (-1.0 - margin, 1.0 + margin), (-1.0 - margin, 1.0 + margin)
+        labels = class_labels(y, X.shape[0], 2 if n_outputs == 1 else max(n_outputs, 2))
+    resolution = check_resolution(resolution)
+    margin = check_margin(margin)
+    x_range, y_range = plane_ranges(X, margin, extent)
     if fig is not None and (not isinstance(fig, Figure) or fig.axes or fig.subfigs):
         raise ParameterError(f"fig must be an empty matplotlib Figure; got {_describe(fig)}")
 
-    xs, ys, grid = _grid(x_range, y_range, resolution)
+    xs, ys, points = grid(x_range, y_range, resolution)
     layers = [layer for layer in net.layer_order() if not layer.is_input]
-    maps = _activation_maps(net, grid, layers)
+    maps = activation_maps(net, points, layers)
 
     shown = [min(layer.size, MAX_NEURONS_PER_LAYER) for layer in layers]
     rows = max(shown)
@@ -288,7 +286,7 @@ def neuron_maps(
         fig = plt.figure(figsize=(len(layers) * max(thumb + 0.6, 1.9), rows * (tall + 0.32) + 1.9))
     if fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
-    extent_px = _pixel_extent(xs, ys)
+    extent_px = pixel_extent(xs, ys)
     for subfig, layer, count in zip(
         np.atleast_1d(fig.subfigures(1, len(layers))), layers, shown, strict=True
     ):
@@ -339,156 +337,10 @@ def neuron_maps(
     return fig
 
 
-# ------------------------------------------------------------------------------ computing
-
-
-def _outputs(net: Network, grid: np.ndarray) -> np.ndarray:
-    """The network's outputs at every grid point: batched passes of the compiled engine."""
-    compiled = net.compile()
-    outputs = np.concatenate(
-        [compiled.predict(grid[start : start + _CHUNK]) for start in range(0, len(grid), _CHUNK)]
-    )
-    _check_finite_values(outputs, "outputs")
-    return outputs
-
-
-def _activation_maps(net: Network, grid: np.ndarray, layers: list[Layer]) -> dict[Layer, np.ndarray]:
-    """Every neuron's activation over ``grid`` as ``(n_points, layer size)`` arrays.
-
-    Each batched forward pass of the compiled engine leaves every neuron's
-    ``a`` over its part of the grid; the neurons' previous ``z``, ``a`` and
-    ``delta`` are put back afterwards.
-    """
-    saved = [(neuron, neuron._z, neuron._a, neuron._delta) for neuron in net.neurons]
-    compiled = net.compile()
-    parts: dict[Layer, list[np.ndarray]] = {layer: [] for layer in layers}
-    try:
-        for start in range(0, len(grid), _CHUNK):
-            compiled.forward(grid[start : start + _CHUNK])
-            for layer in layers:
-                parts[layer].append(np.column_stack([np.atleast_1d(neuron.a) for neuron in layer]))
-    finally:
-        for neuron, z, a, delta in saved:
-            neuron._z, neuron._a, neuron._delta = z, a, delta
-    maps = {layer: np.concatenate(chunks) for layer, chunks in parts.items()}
-    for values in maps.values():
-        _check_finite_values(values, "activations")
-    return maps
-
-
-def _check_finite_values(values: np.ndarray, what: str) -> None:
-    if not np.isfinite(values).all():
-        raise DataError(
-            f"net's {what} are not finite at some points of the plane (NaN or infinity): its weights "
-            "have probably overflowed in training; there is nothing meaningful to draw"
-        )
-
-
-def _grid(
-    x_range: tuple[float, float], y_range: tuple[float, float], resolution: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Grid coordinates along each axis and the ``(resolution**2, 2)`` points, row by row from the bottom."""
-    xs = np.linspace(*x_range, resolution)
-    ys = np.linspace(*y_range, resolution)
-    XX, YY = np.meshgrid(xs, ys)
-    return xs, ys, np.column_stack([XX.ravel(), YY.ravel()])
-
-
-def _pixel_extent(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float, float]:
-    """An image extent that puts each pixel's centre on its grid point."""
-    dx, dy = (xs[1] - xs[0]) / 2, (ys[1] - ys[0]) / 2
-    return (xs[0] - dx, xs[-1] + dx, ys[0] - dy, ys[-1] + dy)
-
-
-def _plane(X: np.ndarray, margin: float) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The range of each input of ``X``, widened by ``margin`` (and to a width of at least 1)."""
-    ranges = []
-    for column in X.T:
-        low, high = float(column.min()) - margin, float(column.max()) + margin
-        if high - low < 1.0:
-            middle = (low + high) / 2
-            low, high = middle - 0.5, middle + 0.5
-        ranges.append((low, high))
-    return ranges[0], ranges[1]
-
-
 def _lighter(colour: tuple[float, float, float]) -> tuple[float, float, float]:
     """``colour`` taken most of the way to white: the colour of its class's region."""
     r, g, b = (c + (1.0 - c) * _REGION_LIGHTNESS for c in colour)
     return (r, g, b)
-
-
-# ------------------------------------------------------------------------------ checking
-
-
-def _class_labels(y: object, n_samples: int, n_classes: int) -> np.ndarray:
-    """``y`` as integer class labels in ``0 .. n_classes - 1``: from labels or one-hot rows."""
-    values = as_float_array(y, "y")
-    check_finite(values, "y")
-    if values.ndim == 2 and values.shape[1] == 1:
-        values = values[:, 0]
-    if values.ndim == 1:
-        check_sample_count(values.shape[0], n_samples, "y")
-        bad = (values != np.round(values)) | (values < 0) | (values >= n_classes)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"y must hold class labels 0 .. {n_classes - 1} (whole numbers); "
-                f"got {float(values[i]):g} at index {i}"
-            )
-        return values.astype(int)
-    if values.ndim == 2 and values.shape[1] == n_classes:
-        check_sample_count(values.shape[0], n_samples, "y")
-        bad = ~np.isin(values, (0.0, 1.0)).all(axis=1) | (values.sum(axis=1) != 1)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise DataError(
-                f"y as a 2-D array must be one-hot rows (one 1, the rest 0); row {i} is {values[i].tolist()}"
-            )
-        return values.argmax(axis=1)
-    raise ShapeError(
-        f"y must be class labels of shape ({n_samples},) or one-hot rows of shape "
-        f"({n_samples}, {n_classes}); got shape {values.shape}"
-    )
-
-
-def _resolution(resolution: object) -> int:
-    if (
-        isinstance(resolution, bool)
-        or not isinstance(resolution, numbers.Integral)
-        or not 2 <= resolution <= MAX_RESOLUTION
-    ):
-        raise ParameterError(
-            f"resolution must be a whole number of grid points from 2 to {MAX_RESOLUTION}; got {resolution!r}"
-        )
-    return int(resolution)
-
-
-def _margin(margin: object) -> float:
-    if (
-        isinstance(margin, bool)
-        or not isinstance(margin, numbers.Real)
-        or not math.isfinite(margin)
-        or margin < 0
-    ):
-        raise ParameterError(f"margin must be a finite number >= 0 (in input units); got {margin!r}")
-    return float(margin)
-
-
-def _extent(extent: object) -> tuple[tuple[float, float], tuple[float, float]]:
-    expected = (
-        "extent must be four finite numbers (x_min, x_max, y_min, y_max) with x_min < x_max and y_min < y_max"
-    )
-    try:
-        values = np.asarray(extent, dtype=float)
-    except (TypeError, ValueError):
-        values = None
-    if values is None or values.shape != (4,) or not np.isfinite(values).all():
-        raise ParameterError(f"{expected}; got {extent!r}")
-    x_min, x_max, y_min, y_max = (float(v) for v in values)
-    if not (x_min < x_max and y_min < y_max):
-        raise ParameterError(f"{expected}; got {extent!r}")
-    return (x_min, x_max), (y_min, y_max)
 
 
 def _check_ax(ax: object) -> None:

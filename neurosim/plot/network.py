@@ -1,9 +1,11 @@
-"""Draw a network's graph: neurons by layer, synapses coloured by sign and sized by strength."""
+"""Draw a network's graph: neurons by layer, synapses coloured by sign and sized by strength.
+
+``neurosim.plot.graph_layout`` computes where everything goes; this module draws it.
+"""
 
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import matplotlib as mpl
@@ -17,7 +19,9 @@ from matplotlib.transforms import blended_transform_factory
 
 from neurosim.core.network import Network
 from neurosim.errors import ParameterError, ShapeError
+from neurosim.plot import graph_layout
 from neurosim.plot._style import NEGATIVE, POSITIVE, SIGNED_CMAP, VALUE_CMAP, axes_or_new, require_network
+from neurosim.plot.graph_layout import BLOCK_HALF_WIDTH, Band, Edges, Layout
 from neurosim.validation import as_input_batch
 
 if TYPE_CHECKING:
@@ -39,12 +43,6 @@ SYNAPSE_WIDTHS = (0.3, 4.0)
 BAND_WIDTHS = (2.0, 12.0)
 #: by default neuron names are written only when at most this many neurons are drawn one by one
 MAX_LABELLED_NEURONS = 40
-
-# layout, in data units: columns are 1 apart, the tallest column spans at most 2
-_MAX_SPACING = 0.6
-_BLOCK_HALF_WIDTH = 0.12
-_BLOCK_MIN_HALF_HEIGHT = 0.9
-_CURVE_POINTS = 25
 
 
 def network(
@@ -176,11 +174,11 @@ def network(
         _ = net.output_layer  # a network without input and output layers raises StructureError
 
     word = _SHOWN[show]
-    layout = _Layout(net, max_neurons_per_layer)
-    edges = _synapse_edges(net, layout, show, max_synapses)
-    bands = _bands(net, layout, show)
+    layout = Layout(net, max_neurons_per_layer)
+    edges = graph_layout.synapse_edges(net, layout, show, max_synapses)
+    bands = graph_layout.bands(net, layout, show)
     fill = _Fill(layout, show, with_x=x is not None)
-    notes = _notes(layout, edges, bands, word, max_neurons_per_layer)
+    notes = graph_layout.notes(layout, edges, bands, word, max_neurons_per_layer)
 
     if ax is None:
         ax = axes_or_new(None, figsize=layout.figsize())
@@ -204,131 +202,10 @@ def _positive_int(value: object, name: str) -> int:
 # ---------------------------------------------------------------------- what to draw
 
 
-class _Layout:
-    """Where every column, neuron and block goes, in data units."""
-
-    def __init__(self, net: Network, max_neurons_per_layer: int) -> None:
-        self.order = net.layer_order()
-        self.column = {layer: i for i, layer in enumerate(self.order)}
-        self.position = {layer: i for i, layer in enumerate(net.layers)}
-        self.collapsed = [layer for layer in self.order if layer.size > max_neurons_per_layer]
-        self.is_collapsed = {layer: layer.size > max_neurons_per_layer for layer in self.order}
-        single = [layer.size for layer in self.order if not self.is_collapsed[layer]]
-        self.tallest = max(single, default=1)
-        self.spacing = _MAX_SPACING if self.tallest < 2 else min(_MAX_SPACING, 2.0 / (self.tallest - 1))
-        self.block_half_height = max(_BLOCK_MIN_HALF_HEIGHT, (self.tallest - 1) / 2 * self.spacing)
-        #: the neurons drawn one by one, in ``net.neurons`` order, and their places
-        self.neurons = [n for layer in net.layers if not self.is_collapsed[layer] for n in layer]
-        self.index = {neuron: i for i, neuron in enumerate(self.neurons)}
-        self.xy = np.array([self.neuron_xy(n.layer, n.index) for n in self.neurons]).reshape(-1, 2)
-
-    def neuron_xy(self, layer: Layer, index: int) -> tuple[float, float]:
-        return float(self.column[layer]), ((layer.size - 1) / 2 - index) * self.spacing
-
-    def half_height(self, layer: Layer) -> float:
-        """How far the column reaches above (and below) the middle."""
-        if self.is_collapsed[layer]:
-            return self.block_half_height
-        return (layer.size - 1) / 2 * self.spacing
-
-    def figsize(self) -> tuple[float, float]:
-        columns = len(self.order)
-        rows = max(self.tallest, 8 if self.collapsed else 1)
-        return min(16.0, max(6.4, 1.9 * columns + 1.5)), min(12.0, max(4.8, 0.26 * rows + 2.0))
-
-
-@dataclass
-class _Edges:
-    """The synapses drawn one by one, as arrays in ``net.synapses`` order."""
-
-    source: np.ndarray  # index into layout.neurons
-    target: np.ndarray
-    value: np.ndarray
-    skip: np.ndarray  # whether the synapse jumps over columns (drawn curved)
-    total: int  # synapses between neurons drawn one by one, before keeping the strongest
-    k: int | None = None  # the strongest k incoming synapses per neuron were kept, if set
-
-
-def _synapse_edges(net: Network, layout: _Layout, show: str, max_synapses: int) -> _Edges:
-    parts: list[tuple[np.ndarray, ...]] = []
-    for block in net.blocks:
-        if layout.is_collapsed[block.source] or layout.is_collapsed[block.target]:
-            continue
-        rows, cols = np.nonzero(block.mask)
-        values = (block.weight if show == "weights" else block.grad)[rows, cols].astype(float)
-        first_target = layout.index[block.target.neurons[0]]
-        first_source = layout.index[block.source.neurons[0]]
-        skip = layout.column[block.target] - layout.column[block.source] > 1
-        parts.append(
-            (
-                first_source + cols,
-                first_target + rows,
-                values,
-                np.full(len(rows), skip),
-                np.full(len(rows), layout.position[block.source]),
-            )
-        )
-    if not parts:
-        empty = np.zeros(0, int)
-        return _Edges(empty, empty, np.zeros(0), np.zeros(0, bool), 0)
-    source, target, value, skip, source_layer = (
-        np.concatenate(arrays) for arrays in zip(*parts, strict=True)
-    )
-    # net.synapses order: by target (as in net.neurons), then source layer (order added), then source
-    order = np.lexsort((source, source_layer, target))
-    edges = _Edges(source[order], target[order], value[order], skip[order], total=len(order))
-    if edges.total > max_synapses:
-        _keep_strongest(edges, max_synapses)
-    return edges
-
-
-def _keep_strongest(edges: _Edges, max_synapses: int) -> None:
-    """Keep the ``k`` strongest incoming synapses of each neuron, the largest ``k`` that fits (at least 1)."""
-    n = len(edges.value)
-    incoming = np.bincount(edges.target)
-    incoming = incoming[incoming > 0]
-    k = 1
-    while k < incoming.max() and np.minimum(incoming, k + 1).sum() <= max_synapses:
-        k += 1
-    strength = np.nan_to_num(np.abs(edges.value), nan=-1.0)
-    by_strength = np.lexsort((np.arange(n), -strength, edges.target))
-    sorted_targets = edges.target[by_strength]
-    starts = np.flatnonzero(np.r_[True, sorted_targets[1:] != sorted_targets[:-1]])
-    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
-    keep = np.zeros(n, bool)
-    keep[by_strength[rank < k]] = True
-    edges.source, edges.target = edges.source[keep], edges.target[keep]
-    edges.value, edges.skip = edges.value[keep], edges.skip[keep]
-    edges.k = k
-
-
-@dataclass
-class _Band:
-    """One weight block drawn as a band: the mean of its synapses' values."""
-
-    source: Layer
-    target: Layer
-    mean: float
-    mean_abs: float
-    count: int
-
-
-def _bands(net: Network, layout: _Layout, show: str) -> list[_Band]:
-    bands = []
-    for block in net.blocks:
-        if not (layout.is_collapsed[block.source] or layout.is_collapsed[block.target]):
-            continue
-        values = (block.weight if show == "weights" else block.grad)[block.mask].astype(float)
-        bands.append(
-            _Band(block.source, block.target, float(values.mean()), float(np.abs(values).mean()), len(values))
-        )
-    return bands
-
-
 class _Fill:
     """The neurons' fill: the value of each neuron, its colour map, norm and colour-bar label."""
 
-    def __init__(self, layout: _Layout, show: str, *, with_x: bool) -> None:
+    def __init__(self, layout: Layout, show: str, *, with_x: bool) -> None:
         #: layer -> the values of its neurons, or None where the fill carries no value
         self.values: dict[Layer, np.ndarray | None] = {}
         for layer in layout.order:
@@ -360,24 +237,6 @@ class _Fill:
         return self.cmap(self.norm(values))
 
 
-def _notes(layout: _Layout, edges: _Edges, bands: list[_Band], word: str, max_neurons: int) -> list[str]:
-    notes = []
-    if edges.k is not None:
-        which = (
-            "the strongest incoming synapse" if edges.k == 1 else f"the {edges.k} strongest incoming synapses"
-        )
-        notes.append(f"showing {which} per neuron ({len(edges.value):,} of {edges.total:,})")
-    if layout.collapsed:
-        names = ", ".join(layer.name for layer in layout.collapsed)
-        note = f"showing layers of more than {max_neurons} neurons as blocks ({names})"
-        if bands:
-            count = sum(band.count for band in bands)
-            plural = "" if len(bands) == 1 else "s"
-            note += f", and their {count:,} synapses as {len(bands)} band{plural} of mean {word}"
-        notes.append(note)
-    return notes
-
-
 # ---------------------------------------------------------------------- drawing
 
 
@@ -395,31 +254,11 @@ def _widths(strength: np.ndarray, widths: tuple[float, float]) -> np.ndarray:
     return widths[0] + (widths[1] - widths[0]) * scaled
 
 
-def _curves(start: np.ndarray, end: np.ndarray, peak: np.ndarray) -> np.ndarray:
-    """Quadratic Bezier curves from ``start`` to ``end`` whose middle point is at height ``peak``."""
-    control = (start + end) / 2
-    control[:, 1] = 2 * peak - control[:, 1]
-    t = np.linspace(0.0, 1.0, _CURVE_POINTS)[None, :, None]
-    return (1 - t) ** 2 * start[:, None] + 2 * (1 - t) * t * control[:, None] + t**2 * end[:, None]
-
-
-def _skip_peaks(layout: _Layout, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """How high (or low) each skip curve bows: past the columns it jumps over, away from the middle."""
-    reach = [layout.half_height(layer) for layer in layout.order]
-    peaks = np.empty(len(start))
-    for i, ((x0, y0), (x1, y1)) in enumerate(zip(start, end, strict=True)):
-        first, last = round(x0) + 1, round(x1)
-        between = max((reach[c] for c in range(first, last)), default=0.0)
-        height = max(between + 0.12, abs(y0), abs(y1)) + 0.1 + 0.08 * (last - first - 1)
-        peaks[i] = height if (y0 + y1) / 2 >= 0 else -height
-    return peaks
-
-
 def _draw(
     ax: Axes,
-    layout: _Layout,
-    edges: _Edges,
-    bands: list[_Band],
+    layout: Layout,
+    edges: Edges,
+    bands: list[Band],
     fill: _Fill,
     notes: list[str],
     word: str,
@@ -432,8 +271,8 @@ def _draw(
     straight = ~edges.skip
     segments = np.stack([xy[edges.source[straight]], xy[edges.target[straight]]], axis=1)
     start, end = xy[edges.source[edges.skip]], xy[edges.target[edges.skip]]
-    curves = _curves(start, end, _skip_peaks(layout, start, end))
-    band_lines = _band_lines(layout, bands)
+    curves = graph_layout.curves(start, end, graph_layout.skip_peaks(layout, start, end))
+    band_lines = graph_layout.band_lines(layout, bands)
     for lines, chosen, zorder, gid in (
         (segments, straight, 1, "synapses"),
         (curves, edges.skip, 2, "skip-synapses"),
@@ -548,27 +387,12 @@ def _draw(
         )
 
 
-def _band_lines(layout: _Layout, bands: list[_Band]) -> list[np.ndarray]:
-    """Each band's line: from the right side of its source column to the left side of its target column."""
-    lines = []
-    for band in bands:
-        x0, x1 = layout.column[band.source], layout.column[band.target]
-        x0 += _BLOCK_HALF_WIDTH + 0.02 if layout.is_collapsed[band.source] else 0.2
-        x1 -= _BLOCK_HALF_WIDTH + 0.02 if layout.is_collapsed[band.target] else 0.2
-        start, end = np.array([[x0, 0.0]]), np.array([[x1, 0.0]])
-        if layout.column[band.target] - layout.column[band.source] > 1:
-            lines.append(_curves(start, end, _skip_peaks(layout, start, end))[0])
-        else:
-            lines.append(np.concatenate([start, end]))
-    return lines
-
-
-def _draw_block(ax: Axes, layout: _Layout, fill: _Fill, layer: Layer, frame: _Frame) -> None:
+def _draw_block(ax: Axes, layout: Layout, fill: _Fill, layer: Layer, frame: _Frame) -> None:
     """A layer drawn as a rounded rectangle, with a strip of its neurons' colours when they carry values."""
     x, half = layout.column[layer], layout.block_half_height
     box = FancyBboxPatch(
-        (x - _BLOCK_HALF_WIDTH, -half),
-        2 * _BLOCK_HALF_WIDTH,
+        (x - BLOCK_HALF_WIDTH, -half),
+        2 * BLOCK_HALF_WIDTH,
         2 * half,
         boxstyle="round,pad=0,rounding_size=0.04",
         facecolor="white",
@@ -582,7 +406,7 @@ def _draw_block(ax: Axes, layout: _Layout, fill: _Fill, layer: Layer, frame: _Fr
     values = fill.values[layer]
     label_x = x
     if values is not None:
-        left = x - _BLOCK_HALF_WIDTH + 0.03
+        left = x - BLOCK_HALF_WIDTH + 0.03
         ax.imshow(
             values[:, None],
             cmap=fill.cmap,
@@ -609,7 +433,7 @@ def _draw_block(ax: Axes, layout: _Layout, fill: _Fill, layer: Layer, frame: _Fr
     )
 
 
-def _label_neurons(ax: Axes, layout: _Layout, frame: _Frame) -> None:
+def _label_neurons(ax: Axes, layout: Layout, frame: _Frame) -> None:
     """Each neuron's name: above it where there is room, else beside it (left of inputs, right of others)."""
     radius = frame.diameter / 2
     for neuron, (x, y) in zip(layout.neurons, layout.xy, strict=True):
@@ -648,7 +472,7 @@ class _Frame:
 
     def __init__(
         self,
-        layout: _Layout,
+        layout: Layout,
         y_range: tuple[float, float],
         size_pt: tuple[float, float],
         *,
@@ -664,10 +488,10 @@ class _Frame:
         self.header_size = float(np.clip(0.9 * self.points_per_column / (0.62 * longest_name), 6.0, 10.0))
 
     def _fit(
-        self, layout: _Layout, y_range: tuple[float, float], size_pt: tuple[float, float], footer_pt: float
+        self, layout: Layout, y_range: tuple[float, float], size_pt: tuple[float, float], footer_pt: float
     ) -> None:
         width_pt, height_pt = size_pt
-        x_range = (-_BLOCK_HALF_WIDTH - 0.03, len(layout.order) - 1 + _BLOCK_HALF_WIDTH + 0.03)
+        x_range = (-BLOCK_HALF_WIDTH - 0.03, len(layout.order) - 1 + BLOCK_HALF_WIDTH + 0.03)
         longest = max((len(neuron.name) for neuron in layout.neurons), default=0)
         first, last = layout.order[0], layout.order[-1]
         pads = (0.0, 0.0, 0.0, 0.0)
@@ -688,7 +512,7 @@ class _Frame:
             above = radius + (self.label_size + 4 if self.labels_above else 0.0)
             pads = (left, right, footer_pt + radius, self.header_pt + above)
 
-    def _labels_fit(self, layout: _Layout) -> bool:
+    def _labels_fit(self, layout: Layout) -> bool:
         if len(layout.order) == 1:
             return True
         if self.labels_above:

@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from neurosim._files import write_atomically
 from neurosim.errors import ParameterError
+from neurosim.io.atomic import write_atomically
 
 
 def save(figure: Figure | Axes, path: str | os.PathLike[str], *, dpi: int = 110, close: bool = True) -> Path:

@@ -1,25 +1,34 @@
-"""The training loop: epochs of shuffled mini-batches of stochastic gradient descent."""
+"""The training loop: epochs of shuffled mini-batches of stochastic gradient descent.
+
+``fit`` drives any engine through the ``neurosim.engines.Engine``
+interface, one straight line per batch: forward and backward pass
+(``engine.train_batch``), then the update (``SGD.step``), with the
+callbacks of ``neurosim.training.callbacks`` called between.
+"""
 
 from __future__ import annotations
 
-import math
+import inspect
 import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neurosim import engines
 from neurosim.errors import DivergenceWarning, NeurosimError, ParameterError, ShapeError
 from neurosim.losses import Loss
+from neurosim.training.batches import EpochData
+from neurosim.training.callbacks import Batch, Callback, CallbackList, Run, checked_callbacks
 from neurosim.training.history import History
 from neurosim.training.metrics import CorrectCounter, accuracy, is_classification
 from neurosim.training.optimizer import SGD
-from neurosim.training.progress import Progress
-from neurosim.training.runners import EpochData, Runner, make_runner
-from neurosim.training.watch import Recorder
+from neurosim.training.progress import ProgressCallback
 from neurosim.validation import positive_integer, random_generator
 
 if TYPE_CHECKING:
-    from neurosim.core.network import Network
+    from collections.abc import Sequence
+
+    from neurosim.core import Network
 
 
 def fit(
@@ -36,7 +45,8 @@ def fit(
     seed: int | None = None,
     validation_data: tuple[object, object] | None = None,
     verbose: int = 1,
-    engine: str = "object",
+    engine: str | engines.Engine = "object",
+    callbacks: Sequence[object] = (),
 ) -> History:
     """Train ``network`` on ``X``, ``Y`` with stochastic gradient descent.
 
@@ -70,12 +80,17 @@ def fit(
         Measured after every epoch into ``val_loss`` (and ``val_accuracy``).
     verbose : {0, 1, 2}
         0 silent; 1 a progress bar on a terminal only; 2 a line every tenth of the run.
-    engine : {"object", "compiled"}
+    engine : {"object", "compiled"} or Engine
         ``"object"`` computes neuron by neuron and synapse by synapse;
         ``"compiled"`` computes a layer at a time with matrices (see
         ``Network.compile``), many times faster. Both give the same
         weights, to float rounding, and both leave the trained weights in
-        the network's synapses.
+        the network's synapses. An engine object of this network (see
+        ``neurosim.engines``) is used as it is.
+    callbacks : list of Callback
+        Called as training goes on, after those attached to the network
+        (``Network.add_callback``, ``Network.watch``); see
+        ``neurosim.training.callbacks``.
 
     Returns
     -------
@@ -87,7 +102,9 @@ def fit(
     If the loss stops being finite, training stops before that update, a
     ``DivergenceWarning`` says when and why, and ``history.diverged_at``
     records the epoch. Every argument is checked before training starts; a
-    bad one raises and leaves the network untouched.
+    bad one raises and leaves the network untouched. After training, the
+    neurons hold the last pass: of the last batch, or of the validation
+    data when there is some.
 
     Examples
     --------
@@ -109,56 +126,121 @@ def fit(
         raise ParameterError(f"verbose must be 0, 1 or 2; got {verbose!r}")
     rng = random_generator(seed)
     validation = _validation_batch(network, validation_data, loss)
-    runner = make_runner(network, engine, T.shape)
-    data = EpochData(runner.prepare(X), runner.prepare(T), batch)
-    if validation is not None:
-        validation = runner.prepare(validation[0]), runner.prepare(validation[1])
-    counter = CorrectCounter(T) if is_classification(loss_fn.classification, T) else None
-    updates = epochs * -(-n // batch)  # epochs x batches per epoch
-    recorder = Recorder(network._watches, updates) if network._watches else None
-
+    hooks = CallbackList([*network.callbacks, *checked_callbacks(callbacks), ProgressCallback(verbose)])
+    engine = engines.create(network, engine)
     history = History(loss_name=loss_fn.name)
-    progress = Progress(epochs, verbose)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            diverged = _train_epoch(runner, optimizer, data, order, loss_fn, recorder, epoch)
-            if diverged is not None:
-                _warn_diverged(epoch, *diverged, optimizer.lr)
-                history.diverged_at = epoch
-                break
-            epoch_loss, outputs = runner.epoch_result(data.T_epoch, loss_fn)
-            history.loss.append(epoch_loss)
-            if counter is not None:
-                history.accuracy.append(counter(outputs, order) / n)
-            if validation is not None:
-                _record_validation(runner, history, validation, loss_fn, counter is not None)
-            progress.update(epoch, epoch_loss)
-    progress.close()
-    runner.finish()
-    if recorder is not None:
-        recorder.finish()
+    run = Run(network, engine, loss_fn, optimizer, history, epochs=epochs, batch_size=batch, n_samples=n)
+    loop = _Loop(run, hooks, EpochData(engine.prepare(X), engine.prepare(T), batch))
+    if validation is not None:
+        loop.validation = engine.prepare(validation[0]), engine.prepare(validation[1])
+    hooks.call("on_fit_begin", run)
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(1, epochs + 1):
+                order = rng.permutation(n) if shuffle else np.arange(n)
+                if not loop.epoch(epoch, order):
+                    break
+        engine.publish()
+    finally:
+        hooks.call("on_fit_end", run)
     return history
 
 
-def _train_epoch(
-    runner: Runner,
-    optimizer: SGD,
-    data: EpochData,
-    order: np.ndarray,
-    loss: Loss,
-    recorder: Recorder | None,
-    epoch: int,
-) -> tuple[int, float] | None:
-    """One epoch of updates; return ``(batch number, loss)`` of a batch whose loss is not finite, or None."""
-    for number, (start, stop, X, T) in enumerate(data.batches(order), start=1):
-        check = runner.train_batch(X, T, loss, start, stop)
-        if not math.isfinite(check):
-            return number, check
-        optimizer.step()
-        if recorder is not None:
-            recorder.record(epoch)
-    return None
+class _Loop:
+    """One run's epochs: batches through the engine, the updates, the records and the hooks."""
+
+    def __init__(self, run: Run, hooks: CallbackList, data: EpochData) -> None:
+        self.run, self.hooks, self.data = run, hooks, data
+        self.validation: tuple[np.ndarray, np.ndarray] | None = None
+        T = data.T
+        self.counter = CorrectCounter(T) if is_classification(run.loss.classification, T) else None
+        # every batch's output logits and activations, in epoch order, for the epoch's loss and accuracy
+        self.logits = np.empty(T.shape, T.dtype)
+        self.outputs = np.empty(T.shape, T.dtype)
+        self.batch = Batch(run)
+        self.batch_hooks = hooks.wants("on_backward_end") or hooks.wants("on_batch_end")
+        # called only for a batch whose loss is not finite, so that it costs nothing otherwise
+        self.divergence = DivergenceStop()
+
+    def epoch(self, epoch: int, order: np.ndarray) -> bool:
+        """Train one epoch and record it; return whether training goes on."""
+        run, hooks = self.run, self.hooks
+        run.epoch = epoch
+        hooks.call("on_epoch_begin", run, epoch)
+        if run.stopped or not self.batches(epoch, order):
+            return False
+        self.record(order)
+        hooks.call("on_epoch_end", run, epoch)
+        return not run.stopped
+
+    def batches(self, epoch: int, order: np.ndarray) -> bool:
+        """Every batch of the epoch; return whether all of them were trained on."""
+        run, hooks, batch = self.run, self.hooks, self.batch
+        engine, loss, step = run.engine, run.loss, run.optimizer.step
+        for number, (start, stop, X, T) in enumerate(self.data.batches(order), start=1):
+            finite = engine.train_batch(X, T, loss)
+            values = engine.last_pass()
+            self.logits[start:stop] = values.logits
+            self.outputs[start:stop] = values.outputs
+            if self.batch_hooks or not finite:
+                batch.update(epoch, number, order[start:stop], X, T, finite)
+                if not finite:
+                    self.divergence.on_backward_end(run, batch)
+                hooks.call("on_backward_end", run, batch)
+                if run.stopped:
+                    return False
+            step()
+            if self.batch_hooks:
+                hooks.call("on_batch_end", run, batch)
+                if run.stopped:
+                    return False
+        return True
+
+    def record(self, order: np.ndarray) -> None:
+        """The epoch's loss and accuracy, and the validation data's, into the history."""
+        run, history = self.run, self.run.history
+        history.loss.append(run.loss.value(self.logits, self.outputs, self.data.T_epoch))
+        if self.counter is not None:
+            history.accuracy.append(self.counter(self.outputs, order) / len(order))
+        if self.validation is not None:
+            X_val, T_val = self.validation
+            value, outputs = run.engine.evaluate(X_val, T_val, run.loss)
+            history.val_loss.append(value)
+            if self.counter is not None:
+                history.val_accuracy.append(accuracy(outputs, T_val))
+
+
+class DivergenceStop(Callback):
+    """Stop training before the update of a batch whose loss is not finite, and say so.
+
+    ``fit`` always uses it, before the other callbacks' ``on_backward_end``
+    (and only on such a batch, so that it costs nothing otherwise): it
+    records the epoch in ``history.diverged_at`` and warns with a
+    ``DivergenceWarning`` that names the epoch, the batch, the loss and the
+    learning rate.
+    """
+
+    def on_backward_end(self, run: Run, batch: Batch) -> None:
+        """Stop if the batch's loss is not finite."""
+        if batch.finite:
+            return
+        value = batch.loss
+        message = (
+            f"training stopped at epoch {batch.epoch}, batch {batch.number}: the loss became {value} "
+            f"(weights or outputs overflowed). The learning rate lr={run.optimizer.lr:g} is probably too "
+            "large for this network and data; try a smaller one, or scale the inputs."
+        )
+        run.history.diverged_at = batch.epoch
+        run.stop(message)
+        warnings.warn(message, DivergenceWarning, stacklevel=_caller_outside_neurosim())
+
+
+def _caller_outside_neurosim() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside neurosim."""
+    frame, level = inspect.currentframe().f_back, 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("neurosim."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _validation_batch(
@@ -173,27 +255,3 @@ def _validation_batch(
     except NeurosimError as error:
         raise type(error)(f"validation_data: {error}") from None
     return X_val, T_val
-
-
-def _record_validation(
-    runner: Runner,
-    history: History,
-    validation: tuple[np.ndarray, np.ndarray],
-    loss: Loss,
-    track_accuracy: bool,
-) -> None:
-    X_val, T_val = validation
-    value, outputs = runner.evaluate(X_val, T_val, loss)
-    history.val_loss.append(value)
-    if track_accuracy:
-        history.val_accuracy.append(accuracy(outputs, T_val))
-
-
-def _warn_diverged(epoch: int, batch: int, value: float, lr: float) -> None:
-    warnings.warn(
-        f"training stopped at epoch {epoch}, batch {batch}: the loss became {value} "
-        f"(weights or outputs overflowed). The learning rate lr={lr:g} is probably too large "
-        "for this network and data; try a smaller one, or scale the inputs.",
-        DivergenceWarning,
-        stacklevel=3,
-    )

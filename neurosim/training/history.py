@@ -15,7 +15,9 @@ class History:
     ``bce`` and ``cross_entropy``, or ``mse`` on 0/1 targets). ``val_loss``
     and ``val_accuracy`` are measured on the validation data after each epoch.
     ``diverged_at`` is the epoch (counting from 1) at which the loss stopped
-    being finite and training stopped, or ``None``.
+    being finite and training stopped, or ``None``. ``stopped_at`` and
+    ``stop_reason`` say when and why a callback ended training early
+    (divergence included), or are ``None``.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -25,6 +27,8 @@ class History:
     diverged_at: int | None = None
     #: the name of the loss trained with (``"mse"``, ``"bce"``, ``"cross_entropy"``, ...)
     loss_name: str | None = None
+    stopped_at: int | None = None
+    stop_reason: str | None = None
 
     @property
     def epochs(self) -> int:
@@ -41,4 +45,6 @@ class History:
                 parts.append(f"{name}={values[-1]:.4g}")
         if self.diverged_at is not None:
             parts.append(f"diverged_at={self.diverged_at}")
+        elif self.stopped_at is not None:
+            parts.append(f"stopped_at={self.stopped_at}")
         return f"History({', '.join(parts)})"

@@ -10,7 +10,7 @@ from neurosim.errors import ParameterError
 from neurosim.validation import positive_number
 
 if TYPE_CHECKING:
-    from neurosim.core.network import Network
+    from neurosim.core import Network
 
 
 class SGD:
@@ -41,12 +41,11 @@ class SGD:
 
     def step(self) -> None:
         """Update every parameter in place from its gradient."""
-        network = self.network
-        if self._version != network._layout_version:
+        store = self.network.parameter_store
+        if self._version != store.version:
             # the parameters in as few arrays as they are stored in (one flat vector, usually)
-            groups = network._update_groups()
-            self._parameters = [(value, grad, np.empty_like(value)) for value, grad in groups]
-            self._version = network._layout_version
+            self._parameters = [(value, grad, np.empty_like(value)) for value, grad in store.update_groups()]
+            self._version = store.version
         if self.momentum == 0.0:
             lr = self.lr
             for value, grad, scratch in self._parameters:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+from neurosim.training.callbacks import Callback
+
+if TYPE_CHECKING:
+    from neurosim.training.callbacks import Run
 
 
 class Progress:
@@ -15,6 +20,8 @@ class Progress:
     ``stream`` is not a terminal (a log file, a pipe, a test). ``verbose=2``
     prints one line about every tenth of the run, terminal or not. ``unit``
     names what is counted (epochs of training, frames of an animation).
+    The bar is redrawn at most every ``min_interval`` seconds (and at the
+    last step).
     """
 
     def __init__(
@@ -24,12 +31,14 @@ class Progress:
         stream: TextIO | None = None,
         delay: float = 0.5,
         unit: str = "epoch",
+        min_interval: float = 0.1,
     ) -> None:
         self.total = total
         self.unit = unit
         self.verbose = verbose
         self.stream = stream if stream is not None else sys.stderr
         self.delay = delay
+        self.min_interval = min_interval
         self._start = time.perf_counter()
         self._last_draw = 0.0
         self._drawn = False
@@ -46,7 +55,9 @@ class Progress:
         if self.verbose != 1 or not self._is_terminal:
             return
         now = time.perf_counter()
-        if now - self._start < self.delay or (now - self._last_draw < 0.1 and epoch != self.total):
+        if now - self._start < self.delay or (
+            now - self._last_draw < self.min_interval and epoch != self.total
+        ):
             return
         self._last_draw = now
         done = int(30 * epoch / self.total)
@@ -66,3 +77,28 @@ class Progress:
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class ProgressCallback(Callback):
+    """The training callback that shows a ``Progress`` display of a ``fit`` run's epochs and loss.
+
+    ``fit(verbose=...)`` adds one; ``verbose`` is that of ``Progress``.
+    """
+
+    def __init__(self, verbose: int, stream: TextIO | None = None) -> None:
+        self.verbose = verbose
+        self.stream = stream
+        self.progress: Progress | None = None
+
+    def on_fit_begin(self, run: Run) -> None:
+        """Start the display."""
+        self.progress = Progress(run.epochs, self.verbose, stream=self.stream)
+
+    def on_epoch_end(self, run: Run, epoch: int) -> None:
+        """Show the epoch and its loss."""
+        self.progress.update(epoch, run.history.loss[-1])
+
+    def on_fit_end(self, run: Run) -> None:
+        """End the display's line."""
+        if self.progress is not None:
+            self.progress.close()

@@ -23,15 +23,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neurosim.core import Layer
 from neurosim.errors import StructureError
+from neurosim.training.callbacks import Batch, Callback, Run
 
 if TYPE_CHECKING:
-    from neurosim.core.network import Network
-    from neurosim.core.synapse import Synapse
+    from neurosim.core import CallbackHandle, Network, Synapse
 
 
-class Watch:
+class Watch(Callback):
     """The recorded history of some synapses' weights and gradients during training.
+
+    ``Network.watch`` makes one and attaches it to the network as a training
+    callback, so that every later ``fit`` records into it.
 
     Attributes
     ----------
@@ -51,8 +55,11 @@ class Watch:
         self.network = network
         self.synapses = synapses
         self.names = [synapse.name for synapse in synapses]
+        #: the handle that attaches this watch to its network (set by ``Network.watch``)
+        self.handle: CallbackHandle | None = None
         # one (weights, grads, epochs) part per fit call, joined when read
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._recording: _Recording | None = None
         self.active = True
 
     def _joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -84,121 +91,120 @@ class Watch:
     def stop(self) -> None:
         """Stop recording; what was recorded stays readable."""
         self.active = False
-        if self in self.network._watches:
-            self.network._watches.remove(self)
+        if self.handle is not None:
+            self.handle.remove()
 
     def __repr__(self) -> str:
         state = "recording" if self.active else "stopped"
         return f"Watch({len(self.names)} synapses, {len(self)} records, {state})"
 
-    def _check_connected(self) -> None:
-        graph = self.network.graph
+    # ------------------------------------------------------------------ the callback
+
+    def on_fit_begin(self, run: Run) -> None:
+        """Check the synapses are still there, make room for the whole run, and record the start."""
         for synapse in self.synapses:
-            if graph.succ[synapse.source].get(synapse.target, {}).get("synapse") is not synapse:
+            if not synapse.connected:
                 raise StructureError(
                     f"watched synapse {synapse.name!r} was disconnected; stop that watch with "
                     "watch.stop() or watch the network's synapses again"
                 )
+        self._recording = _Recording(self.network, self.synapses, run.updates)
 
-    def _extend(self, weights: np.ndarray, grads: np.ndarray, epochs: np.ndarray) -> None:
-        self._parts.append((weights, grads, epochs))
+    def on_batch_end(self, run: Run, batch: Batch) -> None:
+        """Record the weights after the update, and the gradients it used."""
+        self._recording.append(batch.epoch)
+
+    def on_fit_end(self, run: Run) -> None:
+        """Keep what this run recorded."""
+        if self._recording is not None:
+            self._parts.append(self._recording.rows())
+            self._recording = None
 
 
-class Recorder:
-    """Records every watch of a network at each update of one ``fit`` call.
+class _Recording:
+    """The records of one ``fit`` call, in arrays sized for the whole run.
 
-    All watched entries are gathered with as few ``np.take`` calls as the
-    arrays they live in: two per update (weights and gradients) when the
-    parameters are packed in one flat vector, as after ``from_shape`` or
-    loading. ``finish`` hands each watch its columns.
+    The watched entries are gathered with as few operations as the arrays
+    they live in: when the parameters are packed in one flat vector (as
+    after ``from_shape`` or loading), one slice copy (or one ``np.take``)
+    for the weights and one for the gradients per update.
     """
 
-    def __init__(self, watches: list[Watch], updates: int) -> None:
-        for watch in watches:
-            watch._check_connected()
-        self.watches = watches
-        synapses = [synapse for watch in watches for synapse in watch.synapses]
-        self._gathers = _gathers(watches[0].network, synapses)
+    def __init__(self, network: Network, synapses: list[Synapse], updates: int) -> None:
+        self._gathers = _gathers(network, synapses)
         # sized for the whole fit (the starting row, then one row per update), so nothing grows
         # while training, and large enough arrays get the kernel's big pages
         self._weights = np.empty((updates + 1, len(synapses)))
         self._grads = np.empty((updates + 1, len(synapses)))
         self._epochs = np.empty(updates + 1, dtype=int)
         self._count = 0
-        self._append(0, with_grads=False)
+        self.append(0, with_grads=False)
 
-    def record(self, epoch: int) -> None:
-        """Append the watched weights and gradients as they are now (after an update)."""
-        self._append(epoch, with_grads=True)
-
-    def _append(self, epoch: int, *, with_grads: bool) -> None:
+    def append(self, epoch: int, *, with_grads: bool = True) -> None:
+        """Append the watched weights (and gradients) as they are now."""
         count = self._count
         weights, grads = self._weights[count], self._grads[count]
-        for values, gradients, indices, places in self._gathers:
+        for values, gradients, source, places in self._gathers:
+            if isinstance(source, slice):
+                weights[places] = values[source]
+                if with_grads:
+                    grads[places] = gradients[source]
+                continue
             # mode="clip" lets take write straight into the row; the indices are all valid
-            values.take(indices, out=weights[places], mode="clip")
+            values.take(source, out=weights[places], mode="clip")
             if with_grads:
-                gradients.take(indices, out=grads[places], mode="clip")
+                gradients.take(source, out=grads[places], mode="clip")
         if not with_grads:
             grads.fill(np.nan)
         self._epochs[count] = epoch
         self._count = count + 1
 
-    def finish(self) -> None:
-        """Give each watch its part of what was recorded."""
-        start, count = 0, self._count
-        for watch in self.watches:
-            stop = start + len(watch.synapses)
-            # views, not copies: the watches share this fit's arrays
-            watch._extend(
-                self._weights[:count, start:stop], self._grads[:count, start:stop], self._epochs[:count]
-            )
-            start = stop
+    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows recorded: views of the run's arrays, not copies."""
+        count = self._count
+        return self._weights[:count], self._grads[:count], self._epochs[:count]
 
 
-def _gathers(
-    network: Network, synapses: list[Synapse]
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, slice]]:
-    """``(values, gradients, flat indices, places in a record)``: what each ``np.take`` reads."""
-    packed = network._packed
-    if packed is not None and all(synapse._block.weight.base is packed[0] for synapse in synapses):
-        values, grads = packed
-        indices = [_flat_offset(synapse._block.weight, values) + _entry(synapse) for synapse in synapses]
-        return [(values, grads, np.array(indices), slice(0, len(synapses)))]
-    # otherwise one gather per weight block, over each run of synapses of the same block
-    gathers = []
+Gather = tuple[np.ndarray, np.ndarray, "np.ndarray | slice", slice]
+
+
+def _gathers(network: Network, synapses: list[Synapse]) -> list[Gather]:
+    """``(flat values, flat gradients, positions, places in a record)``: what each gather reads.
+
+    One gather per run of consecutive synapses that live in the same flat
+    arrays; positions that follow one another become a slice.
+    """
+    store = network.parameter_store
+    located = []
+    for synapse in synapses:
+        values, grads, position = store.locate(f"{synapse.block.name}.weight", synapse.position)
+        located.append((values, grads, position))
+    gathers: list[Gather] = []
     start = 0
-    while start < len(synapses):
-        block = synapses[start]._block
+    while start < len(located):
+        values, grads, _ = located[start]
         stop = start
-        while stop < len(synapses) and synapses[stop]._block is block:
+        while stop < len(located) and located[stop][0] is values:
             stop += 1
-        indices = np.array([_entry(synapse) for synapse in synapses[start:stop]])
-        gathers.append((block.weight.reshape(-1), block.grad.reshape(-1), indices, slice(start, stop)))
+        positions = np.array([position for _, _, position in located[start:stop]])
+        if np.array_equal(positions, np.arange(positions[0], positions[0] + len(positions))):
+            source: np.ndarray | slice = slice(int(positions[0]), int(positions[0]) + len(positions))
+        else:
+            source = positions
+        gathers.append((values, grads, source, slice(start, stop)))
         start = stop
     return gathers
 
 
-def _entry(synapse: Synapse) -> int:
-    """The synapse's position in its block's weight matrix, read row by row."""
-    return synapse._row * synapse._block.weight.shape[1] + synapse._col
-
-
-def _flat_offset(view: np.ndarray, flat: np.ndarray) -> int:
-    return (view.ctypes.data - flat.ctypes.data) // flat.itemsize
-
-
-def watched_synapses(network: Network, source: str, target: str | None) -> list[Synapse]:
+def watched_synapses(network: Network, source: object, target: object | None) -> list[Synapse]:
     """The synapses that ``Network.watch(source, target)`` names."""
-    from neurosim.core.layer import Layer
-
-    first = network._resolve(source)
+    first = network[source]
     if target is None:
         neurons = list(first) if isinstance(first, Layer) else [first]
         synapses = [s for neuron in neurons for s in neuron.incoming]
         what = f"{'layer' if isinstance(first, Layer) else 'neuron'} {first.name!r}"
     else:
-        second = network._resolve(target)
+        second = network[target]
         if isinstance(first, Layer) != isinstance(second, Layer):
             raise StructureError(
                 "watch two layers, two neurons, or one layer or neuron; "

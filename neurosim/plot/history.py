@@ -68,7 +68,7 @@ def history(
     --------
     >>> import matplotlib.pyplot as plt
     >>> import neurosim as ns
-    >>> from neurosim.plot.curves import history
+    >>> from neurosim.plot.history import history
     >>> X, y = ns.datasets.xor()
     >>> net = ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=0)
     >>> hist = net.fit(X, y, epochs=20, lr=0.5, loss="bce", verbose=0, validation_data=(X, y))

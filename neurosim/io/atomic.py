@@ -1,4 +1,20 @@
-"""Writing files whole or not at all."""
+"""Writing files whole or not at all: a failed write leaves the earlier file as it was.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+>>> write_atomically(path, lambda handle: handle.write("first"))
+>>> def fail(handle):
+...     handle.write("half")
+...     raise RuntimeError("the writer failed")
+>>> write_atomically(path, fail)
+Traceback (most recent call last):
+...
+RuntimeError: the writer failed
+>>> path.read_text(), sorted(p.name for p in path.parent.iterdir())
+('first', ['notes.txt'])
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An argument parser whose errors are one line, never a usage block or a traceback."""
+"""The command line's parser: its errors are one line, never a usage block or a traceback."""
 
 from __future__ import annotations
 
@@ -20,5 +20,17 @@ class ArgumentParser(argparse.ArgumentParser):
     """
 
     def error(self, message: str) -> NoReturn:
+        """Print ``message`` as the one line described above, and exit with status 2."""
         print(f"{self.prog}: {message} (see: {self.prog} --help)", file=sys.stderr)
         raise SystemExit(2)
+
+
+def usage_error(prog: str, message: str) -> UsageError:
+    """A bad command line found after parsing, in the parser's one-line format.
+
+    Examples
+    --------
+    >>> print(usage_error("neurosim train", "--target applies to CSV files only"))
+    neurosim train: --target applies to CSV files only (see: neurosim train --help)
+    """
+    return UsageError(f"{prog}: {message} (see: {prog} --help)")

@@ -1,26 +1,29 @@
-"""What the commands share: argument types, usage errors, the output folder and writing pictures."""
+"""Argument types the commands and the demos share, and the check of an ``--input`` sample.
+
+An argument type turns the text of one option into a value, or raises
+``argparse.ArgumentTypeError`` with a message saying what was expected, which
+the parser prints in one line: ``argument --epochs: expected a positive whole
+number; got '0'``.
+
+Examples
+--------
+>>> from neurosim.cli.parser import ArgumentParser
+>>> parser = ArgumentParser(prog="neurosim example")
+>>> _ = parser.add_argument("--epochs", type=positive_int, default=10)
+>>> parser.parse_args(["--epochs", "30"]).epochs
+30
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
-import os
-from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from neurosim.cli._parser import UsageError
+from neurosim.cli.parser import usage_error
 
 if TYPE_CHECKING:
     from neurosim.core.network import Network
-
-#: picture file name and a function that draws it (a Figure or Axes)
-Picture = tuple[str, Callable[[], object]]
-
-
-def usage_error(prog: str, message: str) -> UsageError:
-    """A bad command line found after parsing, in the parser's one-line format."""
-    return UsageError(f"{prog}: {message} (see: {prog} --help)")
 
 
 def positive_int(text: str) -> int:
@@ -90,47 +93,3 @@ def check_input(prog: str, net: Network, values: list[float]) -> None:
         names = [neuron.name for neuron in net.input_layer.neurons[:3]] + (["..."] if size > 3 else [])
         given = f"{len(values)} value{'s' if len(values) != 1 else ''}"
         raise usage_error(prog, f"--input has {given} but the network has {size} inputs ({', '.join(names)})")
-
-
-def check_output_folder(prog: str, folder: Path) -> None:
-    """Raise a usage error unless ``folder`` exists as a writable folder or can be created.
-
-    Nothing is created, so a command that fails later leaves no empty folder behind.
-    """
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        what = "is" if existing == folder else f"cannot hold a folder: {str(existing)!r} is"
-        raise usage_error(prog, f"--output {str(folder)!r} {what} a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise usage_error(
-            prog, f"--output {str(folder)!r}: cannot write in {str(existing)!r} (read-only, or no permission)"
-        )
-
-
-def write_pictures(folder: Path, pictures: list[Picture]) -> list[Path]:
-    """Draw each picture and save it into ``folder`` (which must exist); return the paths.
-
-    A figure whose drawing or saving fails is closed before the error goes on.
-    """
-    import matplotlib.pyplot as plt
-
-    import neurosim as ns
-
-    paths = []
-    for name, draw in pictures:
-        before = set(plt.get_fignums())
-        try:
-            paths.append(ns.plot.save(draw(), folder / name))
-        finally:
-            for number in set(plt.get_fignums()) - before:
-                plt.close(number)
-    return paths
-
-
-def print_written(folder: Path, paths: list[Path]) -> None:
-    """Say which files went into ``folder``."""
-    print(f"\nFiles written to {folder}:")
-    for path in paths:
-        print(f"  {path.name}")

@@ -1,0 +1,87 @@
+"""Whether the engines compute the same thing: their weights after a few epochs beside the reference's."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import neurosim as ns
+from neurosim.benchmarks.engines.neurosim_runs import NeurosimRun, float32_run
+from neurosim.benchmarks.engines.numpy_reference import NumpyMLP
+from neurosim.benchmarks.engines.printing import plural
+from neurosim.benchmarks.engines.torch_reference import TorchMLP
+from neurosim.benchmarks.engines.workloads import ParamSet, Workload
+
+
+def check_agreement(
+    workload: Workload,
+    net: ns.Network,
+    params: ParamSet,
+    X: np.ndarray,
+    y: np.ndarray,
+    have: dict[str, bool],
+) -> dict[str, dict[str, float]]:
+    """Train every engine ``check_epochs`` epochs from the same start; compare with the reference.
+
+    The object engine is compared only where it is timed on whole epochs.
+
+    Parameters
+    ----------
+    workload : Workload
+    net : neurosim.Network
+        The workload's network, shared by the neurosim engines.
+    params : ParamSet
+        Initial weights and biases.
+    X, y : ndarray
+    have : dict
+        Which optional engines are installed.
+
+    Returns
+    -------
+    dict
+        Per engine: ``max_abs_diff`` of all weights and biases from the
+        reference's, and the last epoch's ``loss`` and ``accuracy``.
+    """
+    epochs = workload.check_epochs
+    reference = NumpyMLP(params, workload.activation, workload.loss, workload.lr, X, y, workload.batch_size)
+    trainers: dict[str, NumpyMLP | NeurosimRun | TorchMLP] = {"reference": reference}
+    trainers["compiled"] = NeurosimRun(net, workload, params, X, y, "compiled")
+    if workload.name == "wide":
+        trainers["compiled32"] = float32_run(workload, params, X, y)
+    if workload.object_batches is None:
+        trainers["object"] = NeurosimRun(net, workload, params, X, y, "object")
+    if have["torch"]:
+        trainers["torch"] = TorchMLP(
+            params, workload.activation, workload.loss, workload.lr, X, y, workload.batch_size
+        )
+    results = {}
+    expected: list[np.ndarray] = []
+    for name, trainer in trainers.items():
+        trainer.reset()
+        history = trainer.train(epochs)
+        got = trainer.parameters()
+        expected = expected or got
+        diff = max(float(np.max(np.abs(g - e))) for g, e in zip(got, expected, strict=True))
+        results[name] = {"max_abs_diff": diff, "loss": history[-1][0], "accuracy": history[-1][1]}
+    return results
+
+
+def print_check(epochs: int, check: dict[str, dict[str, float]]) -> None:
+    """Print how far each engine's weights end from the reference's.
+
+    Parameters
+    ----------
+    epochs : int
+    check : dict
+        As :func:`check_agreement` returns.
+    """
+    print(
+        f"  agreement after {plural(epochs, 'epoch')} from the same start "
+        "(max |w - w_reference| over all weights and biases):"
+    )
+    for name, values in check.items():
+        label = "torch (float32)" if name == "torch" else name
+        print(
+            f"    {label:<16} {values['max_abs_diff']:9.2e}   last epoch: loss {values['loss']:.6f}, "
+            f"accuracy {values['accuracy']:.4f}"
+        )
+    print("    sklearn: not compared (its own batch order)")

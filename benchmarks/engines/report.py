@@ -1,0 +1,39 @@
+"""What a run is asked to do, and everything it measured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Settings:
+    """Run-wide options.
+
+    Attributes
+    ----------
+    quick : bool
+        Smoke test: short runs, few repeats, a smaller ``wide``.
+    repeats : int
+        Timed runs per contender.
+    target_s : float
+        Wanted duration of one timed run.
+    """
+
+    quick: bool
+    repeats: int
+    target_s: float
+
+
+@dataclass
+class Report:
+    """Everything measured, for the printed summary and the JSON file."""
+
+    machine: dict[str, Any] = field(default_factory=dict)
+    workloads: dict[str, Any] = field(default_factory=dict)
+    instance: dict[str, Any] = field(default_factory=dict)
+    micrograd: dict[str, Any] = field(default_factory=dict)
+    watch: dict[str, Any] = field(default_factory=dict)
+    build: dict[str, Any] = field(default_factory=dict)
+    plot: dict[str, Any] = field(default_factory=dict)
+    targets: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,388 @@
+"""The benchmark's sections: a table of engines per workload, then instance, watch, micrograd, build, plot."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import neurosim as ns
+from neurosim.benchmarks.engines.agreement import check_agreement, print_check
+from neurosim.benchmarks.engines.gflops import wide_gflops
+from neurosim.benchmarks.engines.micrograd_reference import micrograd_trainer
+from neurosim.benchmarks.engines.neurosim_runs import NeurosimRun, float32_run
+from neurosim.benchmarks.engines.numpy_reference import NumpyMLP
+from neurosim.benchmarks.engines.printing import footnote_marks, plural, print_table
+from neurosim.benchmarks.engines.report import Settings
+from neurosim.benchmarks.engines.sklearn_reference import SklearnMLP
+from neurosim.benchmarks.engines.timing import Contender, time_contenders
+from neurosim.benchmarks.engines.torch_reference import TorchMLP
+from neurosim.benchmarks.engines.workloads import (
+    WORKLOADS,
+    ParamSet,
+    Workload,
+    build_network,
+    load_data,
+    network_parameters,
+)
+
+SECTIONS = ("instance", "watch", "micrograd", "build", "plot")
+
+
+def workload_contenders(
+    workload: Workload,
+    net: ns.Network,
+    params: ParamSet,
+    X: np.ndarray,
+    y: np.ndarray,
+    have: dict[str, bool],
+    quick: bool,
+) -> tuple[list[Contender], list[str]]:
+    """The engines to time on one workload, and lines saying what was skipped.
+
+    Parameters
+    ----------
+    workload : Workload
+    net : neurosim.Network
+        The workload's network, shared by the neurosim engines.
+    params : ParamSet
+        Initial weights and biases.
+    X, y : ndarray
+    have : dict
+    quick : bool
+
+    Returns
+    -------
+    contenders : list of Contender
+    skipped : list of str
+    """
+    n = X.shape[0]
+    reference = NumpyMLP(params, workload.activation, workload.loss, workload.lr, X, y, workload.batch_size)
+    compiled = NeurosimRun(net, workload, params, X, y, "compiled")
+    contenders = [
+        Contender("reference", reference.train, reference.reset),
+        Contender("compiled", compiled.train, compiled.reset),
+    ]
+    if workload.name == "wide":
+        single = float32_run(workload, params, X, y)
+        note = "compiled with dtype='float32': weights and arithmetic in single precision"
+        contenders.append(Contender("compiled32", single.train, single.reset, note=note))
+    skipped = []
+    if workload.object_batches is None:
+        obj = NeurosimRun(net, workload, params, X, y, "object")
+        contenders.append(Contender("object", obj.train, obj.reset))
+    elif quick and workload.name == "wide":
+        skipped.append("object: not timed with --quick (one batch takes seconds)")
+    else:
+        rows = min(n, workload.object_batches * (workload.batch_size or n))
+        subset = NeurosimRun(net, workload, params, X[:rows], y[:rows], "object")
+        batches = rows // (workload.batch_size or n)
+        note = f"timed on {plural(batches, 'batch')} ({rows} samples), scaled to one epoch"
+        contenders.append(
+            Contender("object", subset.train, subset.reset, per_unit=n / rows, note=note, max_seconds=12.0)
+        )
+    if have["torch"]:
+        model = TorchMLP(params, workload.activation, workload.loss, workload.lr, X, y, workload.batch_size)
+        contenders.append(Contender("torch", model.train, model.reset, note="float32"))
+    else:
+        skipped.append("torch: not installed, skipped")
+    if have["sklearn"]:
+        clf = SklearnMLP(params, workload.activation, workload.lr, X, y, workload.batch_size)
+        note = "shuffles with its own random state: its batch order is the only difference"
+        contenders.append(Contender("sklearn", clf.train, clf.reset, note=note))
+    else:
+        skipped.append("sklearn: not installed, skipped")
+    return contenders, skipped
+
+
+def run_workload(workload: Workload, settings: Settings, have: dict[str, bool]) -> dict[str, Any]:
+    """Check agreement, time every engine on one workload, and print its table.
+
+    Parameters
+    ----------
+    workload : Workload
+    settings : Settings
+    have : dict
+
+    Returns
+    -------
+    dict
+        Times per epoch, ratios, notes, the agreement check and (for ``wide``) GFLOP/s.
+    """
+    if settings.quick:
+        workload = replace(
+            workload,
+            check_epochs=min(workload.check_epochs, 10),
+            object_batches=workload.object_batches and 1,
+        )
+    X, y = load_data(workload.name, settings.quick)
+    n = X.shape[0]
+    net = build_network(workload)
+    params = network_parameters(net)
+    print(f"\n== {workload.name}: {workload.describe(n)}")
+    check = check_agreement(workload, net, params, X, y, have)
+    contenders, skipped = workload_contenders(workload, net, params, X, y, have, settings.quick)
+    time_contenders(contenders, settings.target_s, settings.repeats)
+    ref = contenders[0].best
+    engines = {
+        c.name: {
+            "ms_per_epoch": c.best * 1e3,
+            "ratio": c.best / ref,
+            "epochs_per_run": c.count,
+            "note": c.note,
+        }
+        for c in contenders
+    }
+    marks = footnote_marks(contenders)
+    rows = [
+        [
+            c.name + marks.get(c.name, ""),
+            f"{c.best * 1e3:.3f}",
+            f"{c.best / ref:.2f}",
+            f"{c.count} x {c.runs}",
+        ]
+        for c in contenders
+    ]
+    print_table(["engine", "time/epoch (ms)", "ratio to reference", "epochs x runs"], rows)
+    for c in contenders:
+        if c.name in marks:
+            print(f"  {marks[c.name]} {c.name}: {c.note}")
+    for line in skipped:
+        print(f"  {line}")
+    print_check(workload.check_epochs, check)
+    result: dict[str, Any] = {"n_samples": n, "engines": engines, "check": check}
+    if workload.name == "wide":
+        result["gflops"] = wide_gflops(workload, n, ref, engines["compiled"]["ms_per_epoch"] / 1e3, settings)
+    return result
+
+
+def run_instance(settings: Settings) -> dict[str, Any]:
+    """Moons one sample at a time (``batch_size=1``) against batches of 32, compiled and reference.
+
+    Parameters
+    ----------
+    settings : Settings
+
+    Returns
+    -------
+    dict
+        Milliseconds per epoch for each engine and batch size, and the ratios.
+    """
+    workload = WORKLOADS["moons"]
+    X, y = load_data("moons", settings.quick)
+    net = build_network(workload)
+    params = network_parameters(net)
+    contenders = []
+    for batch in (1, 32):
+        ref = NumpyMLP(params, workload.activation, workload.loss, workload.lr, X, y, batch)
+        run = NeurosimRun(net, workload, params, X, y, "compiled", batch_size=batch)
+        contenders.append(Contender(f"reference/{batch}", ref.train, ref.reset))
+        contenders.append(Contender(f"compiled/{batch}", run.train, run.reset))
+    time_contenders(contenders, settings.target_s, settings.repeats)
+    best = {c.name: c.best for c in contenders}
+    print(f"\n== instance-wise vs batch-wise: moons, {X.shape[0]} samples, one epoch")
+    result = {}
+    rows = []
+    for engine in ("reference", "compiled"):
+        one, many = best[f"{engine}/1"], best[f"{engine}/32"]
+        result[engine] = {"batch_1_ms": one * 1e3, "batch_32_ms": many * 1e3, "ratio": one / many}
+        rows.append([engine, f"{one * 1e3:.2f}", f"{many * 1e3:.2f}", f"{one / many:.1f}"])
+    compiled, reference = result["compiled"], result["reference"]
+    print_table(["engine", "batch 1 (ms/epoch)", "batch 32 (ms/epoch)", "batch 1 / batch 32"], rows)
+    print(
+        f"  compiled / reference: {compiled['batch_1_ms'] / reference['batch_1_ms']:.2f} at batch 1, "
+        f"{compiled['batch_32_ms'] / reference['batch_32_ms']:.2f} at batch 32"
+    )
+    return result
+
+
+def run_watch(settings: Settings) -> dict[str, Any]:
+    """Time compiled training on moons with and without ``net.watch`` recording every update.
+
+    The watched network records a whole layer's incoming synapses
+    (``net.watch("hidden2")``, 256 synapses) and one more synapse.
+
+    Parameters
+    ----------
+    settings : Settings
+
+    Returns
+    -------
+    dict
+    """
+    workload = WORKLOADS["moons"]
+    print(f"\n== net.watch: moons, compiled engine, {workload.describe(1000)}")
+    X, y = load_data("moons", settings.quick)
+    plain_net, watched_net = build_network(workload), build_network(workload)
+    params = network_parameters(plain_net)
+    watched_net.watch("hidden2")
+    watched_net.watch("input[0]", "hidden1[3]")
+    plain = NeurosimRun(plain_net, workload, params, X, y, "compiled")
+    watched = NeurosimRun(watched_net, workload, params, X, y, "compiled")
+    contenders = [
+        Contender("compiled", plain.train, plain.reset),
+        Contender("compiled + watch", watched.train, watched.reset),
+    ]
+    time_contenders(contenders, settings.target_s, settings.repeats)
+    plain_s, watched_s = contenders[0].best, contenders[1].best
+    rows = [[c.name, f"{c.best * 1e3:.3f}"] for c in contenders]
+    print_table(["engine", "time/epoch (ms)"], rows)
+    extra = watched_s / plain_s - 1
+    print(f"  recording 257 synapses at each of 32 updates per epoch costs {extra:.1%} extra time")
+    return {"plain_ms_per_epoch": plain_s * 1e3, "watched_ms_per_epoch": watched_s * 1e3, "extra": extra}
+
+
+def run_plot() -> dict[str, Any]:
+    """Time drawing and rendering the 784-256-256-10 network with ``ns.plot.network``.
+
+    Returns
+    -------
+    dict
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    print("\n== drawing ns.Network.from_shape([784, 256, 256, 10]) with ns.plot.network")
+    net = ns.Network.from_shape([784, 256, 256, 10], seed=0)
+    start = time.perf_counter()
+    ax = ns.plot.network(net)
+    ax.figure.canvas.draw()
+    seconds = time.perf_counter() - start
+    plt.close(ax.figure)
+    print(f"  drawn and rendered in {seconds:.2f} s")
+    return {"seconds": seconds}
+
+
+def run_micrograd(settings: Settings, have: dict[str, bool]) -> dict[str, Any]:
+    """Time micrograd against neurosim's object engine, microseconds per training sample on moons.
+
+    Parameters
+    ----------
+    settings : Settings
+    have : dict
+
+    Returns
+    -------
+    dict
+    """
+    print("\n== micrograd vs object engine: moons 2-16-16-1, relu hidden, identity output, mse, batch 32")
+    if not have["micrograd"]:
+        print("  micrograd: not installed, skipped")
+        return {}
+    workload = Workload("moons-mse", (2, 16, 16, 1), "relu", "identity", "mse", 32, 0.1, check_epochs=1)
+    X, y = load_data("moons", settings.quick)
+    net = build_network(workload)
+    params = network_parameters(net)
+    obj = NeurosimRun(net, workload, params, X, y, "object")
+    train, reset = micrograd_trainer(params, X, y, workload.lr)
+    contenders = [
+        Contender("object", obj.train, obj.reset, per_unit=1e6 / X.shape[0]),
+        Contender("micrograd", train, reset, per_unit=1e6 / 32, max_seconds=6.0),
+    ]
+    time_contenders(contenders, settings.target_s, min(settings.repeats, 3))
+    obj_us, micro_us = contenders[0].best, contenders[1].best
+    rows = [
+        [
+            "object",
+            f"{obj_us:.1f}",
+            f"{plural(contenders[0].count, 'epoch')} of {X.shape[0]} samples per run",
+        ],
+        ["micrograd", f"{micro_us:.1f}", f"{plural(contenders[1].count, 'batch')} of 32 per run"],
+    ]
+    print_table(["engine", "us/sample", "timed on"], rows)
+    print(f"  micrograd / object: {micro_us / obj_us:.1f}")
+    return {"object_us_per_sample": obj_us, "micrograd_us_per_sample": micro_us, "ratio": micro_us / obj_us}
+
+
+BUILD_PROBE = """
+import gc, json, sys, time, tracemalloc
+import neurosim as ns
+
+SIZES = [784, 256, 256, 10]
+
+
+def peak_rss_mb():
+    # VmHWM (Linux): this process's own peak resident set size; ru_maxrss would carry the parent's over
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+before = peak_rss_mb()
+start = time.perf_counter()
+net = ns.Network.from_shape(SIZES)
+build_s = time.perf_counter() - start
+after = peak_rss_mb()
+start = time.perf_counter()
+net.compile()
+compile_s = time.perf_counter() - start
+del net
+gc.collect()
+tracemalloc.start()
+net = ns.Network.from_shape(SIZES)
+traced_mb = tracemalloc.get_traced_memory()[1] / 2**20
+rss_mb = None if before is None else after - before
+print(json.dumps({"build_s": build_s, "compile_s": compile_s, "tracemalloc_mb": traced_mb, "rss_mb": rss_mb}))
+"""
+
+
+def run_build(settings: Settings) -> dict[str, Any]:
+    """Time and memory of ``Network.from_shape([784, 256, 256, 10])``, and ``compile()``, in fresh processes.
+
+    Each process imports neurosim, times one build and the network's first
+    ``compile()``, and reads the growth of its peak resident set size across
+    the build (``VmHWM``, where the system reports it). It then builds a second
+    network under ``tracemalloc``, whose peak counts every Python and numpy
+    allocation (the build is timed without it, since tracing slows it down).
+
+    Parameters
+    ----------
+    settings : Settings
+
+    Returns
+    -------
+    dict
+        Fastest build and compile seconds and smallest memory figures (MB) over the processes;
+        ``peak_mb`` is the larger of the two memory figures.
+    """
+    package_root = str(Path(ns.__file__).resolve().parents[1])
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    )
+    runs = []
+    for _ in range(1 if settings.quick else 3):
+        out = subprocess.run(
+            [sys.executable, "-c", BUILD_PROBE], capture_output=True, text=True, check=True, env=env
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    result: dict[str, Any] = {
+        key: min(run[key] for run in runs) for key in ("build_s", "compile_s", "tracemalloc_mb")
+    }
+    rss = [run["rss_mb"] for run in runs if run["rss_mb"] is not None]
+    result["rss_mb"] = min(rss) if rss else None
+    result["peak_mb"] = max(result["tracemalloc_mb"], result["rss_mb"] or 0.0)
+    result["processes"] = len(runs)
+    print(f"\n== building Network.from_shape([784, 256, 256, 10]) (best of {len(runs)} fresh processes)")
+    memory = f"tracemalloc peak {result['tracemalloc_mb']:.0f} MB"
+    if result["rss_mb"] is not None:
+        memory += f", peak RSS growth {result['rss_mb']:.0f} MB (VmHWM)"
+    rows = [
+        ["from_shape", f"{result['build_s']:.3f} s", memory],
+        ["compile()", f"{result['compile_s'] * 1e3:.2f} ms", ""],
+    ]
+    print_table(["step", "time", "memory"], rows)
+    return result

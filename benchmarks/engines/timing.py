@@ -1,0 +1,100 @@
+"""Timing on a noisy machine: the contenders take turns, and each keeps its fastest run."""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass
+class Contender:
+    """One thing to time: ``run(count)`` does ``count`` units of work from a fresh start.
+
+    Attributes
+    ----------
+    name : str
+        Row label.
+    run : callable
+        ``run(count)`` trains ``count`` units (epochs, or batches).
+    reset : callable
+        Restores the starting state; not timed.
+    per_unit : float
+        Factor from seconds per unit to the reported quantity (1 for epochs;
+        epoch size over subset size for a subset; 1 / batch for per-sample times).
+    note : str
+        Footnote text, if any.
+    max_seconds : float
+        The most seconds its timed runs may take together, warm-up included.
+    count : int
+        Units per timed run (set by :func:`time_contenders`).
+    best : float
+        Fastest time per reported unit (set by :func:`time_contenders`).
+    runs : int
+        How many runs were timed.
+    """
+
+    name: str
+    run: Callable[[int], object]
+    reset: Callable[[], None]
+    per_unit: float = 1.0
+    note: str = ""
+    max_seconds: float = math.inf
+    count: int = 1
+    best: float = math.inf
+    runs: int = 0
+
+
+def timed(contender: Contender, count: int) -> float:
+    """Seconds of one run of ``count`` units, garbage collection off (as ``timeit`` does).
+
+    Parameters
+    ----------
+    contender : Contender
+    count : int
+
+    Returns
+    -------
+    float
+    """
+    contender.reset()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        contender.run(count)
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
+
+
+def time_contenders(contenders: Sequence[Contender], target_s: float, repeats: int) -> None:
+    """Time each contender ``repeats`` times, taking turns, and keep each one's fastest.
+
+    A warm-up run of one unit sets each contender's ``count`` so that a timed
+    run lasts about ``target_s``; a contender whose runs would exceed its
+    ``max_seconds`` is timed fewer times (at least once).
+
+    Parameters
+    ----------
+    contenders : sequence of Contender
+    target_s : float
+        Wanted duration of one timed run.
+    repeats : int
+        Timed runs per contender.
+    """
+    plan = {}
+    for contender in contenders:
+        warm = timed(contender, 1)
+        contender.count = max(1, math.ceil(target_s / max(warm, 1e-9)))
+        runs_allowed = (contender.max_seconds - warm) / max(warm * contender.count, 1e-9)
+        plan[contender.name] = max(
+            1, min(repeats, int(runs_allowed) if math.isfinite(runs_allowed) else repeats)
+        )
+    for repeat in range(repeats):
+        for contender in contenders:
+            if repeat < plan[contender.name]:
+                seconds = timed(contender, contender.count)
+                contender.best = min(contender.best, seconds / contender.count * contender.per_unit)
+                contender.runs += 1

@@ -1,0 +1,56 @@
+"""Where a command writes: checking the ``--output`` folder first, then writing pictures into it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from neurosim.cli.parser import usage_error
+
+#: picture file name and a function that draws it (a Figure or Axes)
+Picture = tuple[str, Callable[[], object]]
+
+
+def check_output_folder(prog: str, folder: Path) -> None:
+    """Raise a usage error unless ``folder`` exists as a writable folder or can be created.
+
+    Nothing is created, so a command that fails later leaves no empty folder behind.
+    """
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        what = "is" if existing == folder else f"cannot hold a folder: {str(existing)!r} is"
+        raise usage_error(prog, f"--output {str(folder)!r} {what} a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise usage_error(
+            prog, f"--output {str(folder)!r}: cannot write in {str(existing)!r} (read-only, or no permission)"
+        )
+
+
+def write_pictures(folder: Path, pictures: list[Picture]) -> list[Path]:
+    """Draw each picture and save it into ``folder`` (which must exist); return the paths.
+
+    A figure whose drawing or saving fails is closed before the error goes on.
+    """
+    import matplotlib.pyplot as plt
+
+    import neurosim as ns
+
+    paths = []
+    for name, draw in pictures:
+        before = set(plt.get_fignums())
+        try:
+            paths.append(ns.plot.save(draw(), folder / name))
+        finally:
+            for number in set(plt.get_fignums()) - before:
+                plt.close(number)
+    return paths
+
+
+def print_written(folder: Path, paths: list[Path]) -> None:
+    """Say which files went into ``folder``."""
+    print(f"\nFiles written to {folder}:")
+    for path in paths:
+        print(f"  {path.name}")

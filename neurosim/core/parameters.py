@@ -1,0 +1,347 @@
+"""The parameter store: every weight and bias array of a network, under stable names.
+
+Names
+-----
+Each array has a name that stays the same for as long as the structure it
+belongs to exists:
+
+* ``"S->T.weight"``: the weights from layer ``S`` to layer ``T``, a matrix
+  with one row per neuron of ``T`` and one column per neuron of ``S`` (like
+  ``torch.nn.Linear.weight``), 0 where a synapse is absent;
+* ``"L.bias"``: the biases of layer ``L``, one per neuron.
+
+They are listed layer by layer in ``Network.layer_order``: for each layer,
+the weights into it (by source layer, in that order), then its bias. One
+weight or bias on its own is named after what it belongs to: a synapse
+``"input[0] -> hidden1[2]"``, a bias ``"hidden1[2].bias"``.
+
+Storage
+-------
+A ``WeightBlock`` holds the weights (and their gradients) between two
+layers; a ``Layer`` holds its biases. ``ParameterStore.pack`` can move every
+array into one flat vector of values and one of gradients, each array
+becoming a view of its part, so that an optimizer updates everything with
+one vector operation. ``ParameterStore.version`` changes whenever an array
+is added, removed or replaced (a change of structure, packing, a change of
+dtype): whoever keeps arrays (an engine, an optimizer, a watch) checks it
+and looks them up again when it changed.
+
+Examples
+--------
+>>> import neurosim as ns
+>>> net = ns.Network.from_shape([2, 3, 1], seed=0)
+>>> for name, values in net.named_parameters():
+...     print(name, values.shape)
+input->hidden1.weight (3, 2)
+hidden1.bias (3,)
+hidden1->output.weight (1, 3)
+output.bias (1,)
+>>> entry = next(net.parameter_store.entries())
+>>> entry.name, entry.array, entry.index
+('input[0] -> hidden1[0]', 'input->hidden1.weight', (0, 0))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from neurosim.errors import ParameterError, StateDictError
+
+if TYPE_CHECKING:
+    from neurosim.core.layer import Layer
+    from neurosim.core.network import Network
+
+#: the floating-point types parameters can be stored in
+STORAGE_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+class WeightBlock:
+    """The weights from ``source`` layer to ``target`` layer, as matrices.
+
+    ``weight[i, j]`` is the weight from ``source[j]`` to ``target[i]`` (rows are
+    targets, like ``torch.nn.Linear.weight``). ``mask[i, j]`` says whether that
+    synapse exists; where it does not, ``weight`` and ``grad`` stay exactly 0.
+    Synapse objects read and write these arrays, so they are the one copy of
+    every weight.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> block = ns.Network.from_shape([2, 3, 1], seed=0).blocks[0]
+    >>> block, block.name, block.weight.shape
+    (WeightBlock('input' -> 'hidden1', synapses=6), 'input->hidden1', (3, 2))
+    """
+
+    __slots__ = ("grad", "mask", "source", "target", "weight")
+
+    def __init__(self, source: Layer, target: Layer, dtype: np.dtype) -> None:
+        self.source = source
+        self.target = target
+        shape = (target.size, source.size)
+        self.weight = np.zeros(shape, dtype)
+        self.grad = np.zeros(shape, dtype)
+        self.mask = np.zeros(shape, dtype=bool)
+
+    @property
+    def name(self) -> str:
+        """``"source->target"``; its weights are named ``"source->target.weight"``."""
+        return f"{self.source.name}->{self.target.name}"
+
+    @property
+    def n_synapses(self) -> int:
+        """How many synapses exist in this block."""
+        return int(self.mask.sum())
+
+    def __repr__(self) -> str:
+        return f"WeightBlock({self.source.name!r} -> {self.target.name!r}, synapses={self.n_synapses})"
+
+
+@dataclass(frozen=True)
+class ParameterEntry:
+    """One weight or bias: its own name, the name of its array, and its index in that array."""
+
+    #: ``"input[0] -> hidden1[2]"`` for a synapse's weight, ``"hidden1[2].bias"`` for a bias
+    name: str
+    #: the name of the array it lives in, as ``Network.named_parameters`` gives it
+    array: str
+    #: its index in that array: ``(row, column)`` of a weight, ``(neuron,)`` of a bias
+    index: tuple[int, ...]
+
+
+class LoadResult(NamedTuple):
+    """What ``Network.load_state_dict`` left out: the names it was not given, and those it ignored."""
+
+    missing: list[str]
+    unexpected: list[str]
+
+
+class ParameterStore:
+    """Every weight and bias array of one network, under stable names; reached as ``net.parameter_store``.
+
+    See the module's documentation for the names and the storage.
+    """
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.dtype = np.dtype(np.float64)
+        #: changes whenever any weight, bias or gradient array is added, removed or replaced
+        self.version = 0
+        self._blocks: dict[tuple[Layer, Layer], WeightBlock] = {}
+        self._packed: tuple[np.ndarray, np.ndarray] | None = None
+        self._offsets: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ blocks
+
+    def block(self, source: Layer, target: Layer) -> WeightBlock | None:
+        """The weight block from ``source`` to ``target``, or ``None`` if they are not connected."""
+        return self._blocks.get((source, target))
+
+    def add_block(self, source: Layer, target: Layer) -> WeightBlock:
+        """A new, empty weight block from ``source`` to ``target`` (the network adds synapses to it)."""
+        block = self._blocks[(source, target)] = WeightBlock(source, target, self.dtype)
+        self.changed()
+        return block
+
+    def remove_block(self, block: WeightBlock) -> None:
+        """Forget ``block`` (its last synapse was removed)."""
+        del self._blocks[(block.source, block.target)]
+        self.changed()
+
+    def layer_pairs(self) -> list[tuple[Layer, Layer]]:
+        """``(source, target)`` of every weight block, in the order the blocks were made."""
+        return list(self._blocks)
+
+    def blocks(self) -> list[WeightBlock]:
+        """The weight blocks in ``Network.layer_order``: by target layer, then by source layer."""
+        order = {layer: i for i, layer in enumerate(self.network.layer_order())}
+        return sorted(self._blocks.values(), key=lambda b: (order[b.target], order[b.source]))
+
+    def changed(self) -> None:
+        """Record that arrays were added, removed or replaced: ``version`` changes."""
+        self.version += 1
+
+    # ------------------------------------------------------------------ naming
+
+    def named_arrays(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """``(name, values, gradients)`` for every parameter array, in the documented order."""
+        by_target: dict[Layer, list[WeightBlock]] = {}
+        for block in self.blocks():
+            by_target.setdefault(block.target, []).append(block)
+        for layer in self.network.layer_order():
+            if layer.is_input:
+                continue
+            for block in by_target.get(layer, []):
+                yield f"{block.name}.weight", block.weight, block.grad
+            yield f"{layer.name}.bias", layer.bias, layer.bias_grad
+
+    def entries(self) -> Iterator[ParameterEntry]:
+        """Every weight and bias one by one: each synapse (in ``Network.synapses`` order), then each bias."""
+        for synapse in self.network.synapses:
+            yield ParameterEntry(synapse.name, f"{synapse.block.name}.weight", synapse.position)
+        for layer in self.network.layers:
+            if not layer.is_input:
+                for neuron in layer:
+                    yield ParameterEntry(f"{neuron.name}.bias", f"{layer.name}.bias", (neuron.index,))
+
+    # ------------------------------------------------------------------ storage
+
+    def pack(self) -> None:
+        """Move every weight, bias and gradient array into one flat value and one flat gradient vector.
+
+        Each array becomes a view of its part of the two vectors, with the
+        same values, so that an optimizer updates them all with one vector
+        operation. This replaces the arrays: anyone holding the old ones
+        (``layer.bias`` taken earlier, a ``CompiledNetwork.matrix``) keeps
+        a stale copy, so it is done where nobody can hold them yet: at the
+        end of ``Network.from_shape`` and of loading, and on a change of
+        dtype. Arrays made later (a new layer or layer pair) stay separate.
+        """
+        named = list(self.named_arrays())
+        total = sum(values.size for _, values, _ in named)
+        flat_values, flat_grads = np.empty(total, self.dtype), np.empty(total, self.dtype)
+        self._offsets = {}
+        offset = 0
+        for name, values, grads in named:
+            size = values.size
+            new_values = flat_values[offset : offset + size].reshape(values.shape)
+            new_grads = flat_grads[offset : offset + size].reshape(values.shape)
+            new_values[...], new_grads[...] = values, grads
+            self._replace(name, new_values, new_grads)
+            self._offsets[name] = offset
+            offset += size
+        self._packed = (flat_values, flat_grads)
+        self.changed()
+
+    def set_dtype(self, dtype: np.dtype) -> None:
+        """Store every array in ``dtype`` (float64 or float32) from now on, rounding once, and pack them."""
+        if dtype not in STORAGE_DTYPES:
+            raise ParameterError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
+        if dtype == self.dtype:
+            return
+        for name, values, grads in list(self.named_arrays()):
+            self._replace(name, values.astype(dtype), grads.astype(dtype))
+        self.dtype = dtype
+        self.pack()
+
+    def _replace(self, name: str, values: np.ndarray, grads: np.ndarray) -> None:
+        owner, _, kind = name.rpartition(".")
+        if kind == "bias":
+            layer = self.network[owner]
+            layer.bias, layer.bias_grad = values, grads
+        else:
+            source, _, target = owner.partition("->")
+            block = self._blocks[(self.network[source], self.network[target])]
+            block.weight, block.grad = values, grads
+
+    def update_groups(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(values, gradients)`` array pairs that cover every parameter exactly once, for an optimizer.
+
+        The two flat vectors of ``pack`` (when packed), then each array
+        that does not live in them. Look them up again when ``version``
+        changes.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
+        >>> [values.shape for values, _ in net.parameter_store.update_groups()]
+        [(13,)]
+        """
+        separate = [
+            (values, grads) for _, values, grads in self.named_arrays() if not self._is_packed(values)
+        ]
+        if self._packed is None:
+            return separate
+        return [self._packed, *separate]
+
+    def locate(self, array: str, index: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, int]:
+        """Where one weight or bias lives: ``(flat values, flat gradients, position)``.
+
+        ``array`` and ``index`` are a ``ParameterEntry``'s. The two flat
+        arrays are the packed vectors when the array lives in them, or else
+        the array itself and its gradients, flattened (views, not copies):
+        ``values[position]`` is the parameter.
+        """
+        values, grads = self.arrays(array)
+        position = int(np.ravel_multi_index(index, values.shape))
+        if self._is_packed(values):
+            flat_values, flat_grads = self._packed
+            return flat_values, flat_grads, self._offsets[array] + position
+        return values.reshape(-1), grads.reshape(-1), position
+
+    def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The values and gradients of the parameter array ``name``."""
+        for candidate, values, grads in self.named_arrays():
+            if candidate == name:
+                return values, grads
+        raise StateDictError(f"there is no parameter array named {name!r}; {self._known()}")
+
+    def _is_packed(self, values: np.ndarray) -> bool:
+        return self._packed is not None and values.base is self._packed[0]
+
+    def _known(self) -> str:
+        names = [name for name, _, _ in self.named_arrays()]
+        return f"the names are {', '.join(map(repr, names))}" if names else "the network has none"
+
+    # ------------------------------------------------------------------ state
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter array, by name."""
+        return {name: values.copy() for name, values, _ in self.named_arrays()}
+
+    def load_state_dict(self, state: Mapping[str, object], *, strict: bool = True) -> LoadResult:
+        """Copy the arrays of ``state`` into the parameters; see ``Network.load_state_dict``."""
+        if not isinstance(state, Mapping):
+            raise ParameterError(f"state must be a dict of arrays by name; got {type(state).__name__}")
+        expected = {name: (values, self._block_of(name)) for name, values, _ in self.named_arrays()}
+        missing = [name for name in expected if name not in state]
+        unexpected = [str(name) for name in state if name not in expected]
+        problems, accepted = [], {}
+        for name, (values, block) in expected.items():
+            if name not in state:
+                continue
+            candidate, problem = self._checked(name, state[name], values, block)
+            if problem is None:
+                accepted[name] = candidate
+            else:
+                problems.append(problem)
+        if problems or (strict and (missing or unexpected)):
+            raise StateDictError.collected(missing, unexpected, problems, strict=strict)
+        for name, candidate in accepted.items():
+            expected[name][0][...] = candidate
+        return LoadResult(missing, unexpected)
+
+    def _block_of(self, name: str) -> WeightBlock | None:
+        """The weight block of a ``"S->T.weight"`` name, or ``None`` for a bias."""
+        if not name.endswith(".weight"):
+            return None
+        source, _, target = name.removesuffix(".weight").partition("->")
+        return self._blocks[(self.network[source], self.network[target])]
+
+    def _checked(
+        self, name: str, value: object, current: np.ndarray, block: WeightBlock | None
+    ) -> tuple[np.ndarray | None, str | None]:
+        """``value`` as an array that can replace ``current``, or the reason it cannot."""
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            return None, f"{name}: expected an array of numbers, got {type(value).__name__}"
+        if array.shape != current.shape:
+            return None, f"{name}: expected shape {current.shape}, got {array.shape}"
+        if not np.isfinite(array).all():
+            return None, f"{name}: holds NaN or infinity"
+        if np.abs(array).max(initial=0.0) > np.finfo(self.dtype).max:
+            return None, f"{name}: holds numbers too large for {self.dtype.name}"
+        if block is not None:
+            absent = np.argwhere(~block.mask & (array != 0))
+            if len(absent):
+                row, col = (int(i) for i in absent[0])
+                return None, (
+                    f"{name}: entry ({row}, {col}) is {array[row, col]:g}, but there is no synapse "
+                    f"{block.source[col].name} -> {block.target[row].name} (absent synapses must be 0)"
+                )
+        return array, None
