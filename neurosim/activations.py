@@ -157,14 +157,14 @@ def _checked_kernels(
     z = np.linspace(-3.0, 3.0, 12).reshape(3, 4)
     g = np.linspace(1.0, -1.0, 12).reshape(3, 4)
     a, out, scratch = np.empty_like(z), np.empty_like(z), np.empty_like(z)
-    forward(z, a)
+    _try_kernel(name, "forward", forward, z, a)
     expected = activation(z)
     if not np.allclose(a, expected, rtol=1e-7, atol=1e-12):
         raise ParameterError(
             f"Activation {name!r}: its forward kernel disagrees with its function: at z = {z.ravel()[:4]} "
             f"it wrote {a.ravel()[:4]} instead of {expected.ravel()[:4]}"
         )
-    backward(z, expected, g, out, scratch)
+    _try_kernel(name, "backward", backward, z, expected, g, out, scratch)
     expected = activation.backward(z, expected, g)
     if not np.allclose(out, expected, rtol=1e-7, atol=1e-12):
         raise ParameterError(
@@ -172,6 +172,16 @@ def _checked_kernels(
             f"it wrote {out.ravel()[:4]} instead of {expected.ravel()[:4]}"
         )
     return forward, backward
+
+
+def _try_kernel(name: str, role: str, kernel: Callable[..., None], *arrays: np.ndarray) -> None:
+    try:
+        kernel(*arrays)
+    except Exception as error:
+        raise ParameterError(
+            f"Activation {name!r}: its {role} kernel failed on arrays of shape {arrays[0].shape}: "
+            f"{type(error).__name__}: {error}"
+        ) from error
 
 
 class Softmax(Activation):

@@ -227,3 +227,62 @@ def test_wrong_derivative_at_the_output_corrupts_every_gradient():
     every = {s.name for s in net.synapses} | {f"{n.name}.bias" for layer in net.layers[1:] for n in layer}
     assert {entry.name for entry in report.failures} == every, str(report)
     assert reported_names(report) == every
+
+
+# ------------------------------------------------------------------ in-place kernels for the compiled engine
+
+
+class CountedKernels:
+    """In-place swish kernels, counting their calls."""
+
+    def __init__(self) -> None:
+        self.calls = {"forward": 0, "backward": 0}
+
+    def forward(self, z, out):
+        self.calls["forward"] += 1
+        np.copyto(out, _swish(z))
+
+    def backward(self, z, a, g, out, scratch):
+        self.calls["backward"] += 1
+        np.multiply(g, _swish_derivative(z), out=out)
+
+
+def test_kernels_of_a_custom_activation_run_in_the_compiled_engine():
+    counted = CountedKernels()
+    fast = ns.Activation("swish_fast", _swish, _swish_derivative, kernels=(counted.forward, counted.backward))
+    plain = ns.Activation("swish_plain", _swish, _swish_derivative)
+    X, y = ns.datasets.moons(40, seed=0)
+    nets = []
+    for activation in (fast, plain):
+        net = ns.Network.from_shape([2, 5, 1], activation=activation, output_activation="sigmoid", seed=2)
+        net.fit(X, y, epochs=3, lr=0.5, batch_size=10, loss="bce", engine="compiled", seed=0, verbose=0)
+        nets.append(net)
+    # made once to check the kernels, then once per batch: 3 epochs x 4 batches
+    assert counted.calls == {"forward": 1 + 12, "backward": 1 + 12}
+    for (name, trained), (_, reference) in zip(
+        nets[0].named_parameters(), nets[1].named_parameters(), strict=True
+    ):
+        assert np.allclose(trained, reference, rtol=1e-12, atol=1e-15), name
+
+
+@pytest.mark.parametrize(
+    ("kernels", "match"),
+    [
+        (lambda z, out: None, "kernels must be a pair"),
+        (
+            (lambda z, out: np.copyto(out, z), lambda *arrays: None),
+            "its forward kernel disagrees with its function",
+        ),
+        (
+            (lambda z, out: np.copyto(out, _swish(z)), lambda z, a, g, out, scratch: np.copyto(out, g)),
+            "its backward kernel disagrees with its derivative",
+        ),
+        (
+            (lambda z: z, lambda *arrays: None),
+            "its forward kernel failed on arrays of shape \\(3, 4\\): TypeError",
+        ),
+    ],
+)
+def test_kernels_that_do_not_compute_the_activation_are_refused(kernels, match):
+    with pytest.raises(ns.ParameterError, match=f"Activation 'swish_k': {match}"):
+        ns.Activation("swish_k", _swish, _swish_derivative, kernels=kernels)

@@ -329,7 +329,7 @@ def test_the_strongest_k_keeps_skip_connections_curved():
 
 
 def test_784_256_256_10_is_drawn_as_blocks_and_bands():
-    # how long it takes is measured by benchmarks/engines.py --only plot, not asserted here
+    # how long it takes is measured by neurosim bench --only plot, not asserted here
     net = ns.Network.from_shape([784, 256, 256, 10], seed=0)
     ax = network(net)
     ax.figure.canvas.draw()

@@ -1,4 +1,4 @@
-"""``neurosim bench``: time the engines, as ``benchmarks/engines.py`` does, and print the ratios."""
+"""``neurosim bench``: time the engines with the benchmark of ``benchmarks/engines/``; print the ratios."""
 
 from __future__ import annotations
 

@@ -457,8 +457,10 @@ class CompiledNetwork:
         return math.isfinite(check)
 
     def last_pass(self) -> PassValues:
-        """The last ``train_batch``, ``backward``, ``evaluate`` or ``forward`` pass, as read-only views."""
-        self._ensure_current()
+        """The last ``train_batch``, ``backward``, ``evaluate`` or ``forward`` pass, as read-only views.
+
+        Layers added since that pass are not in it.
+        """
         if self._last is None:
             raise UnknownNameError("the compiled engine has made no pass yet")
         return self._last.values

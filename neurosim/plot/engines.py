@@ -32,7 +32,7 @@ def engines(results: Mapping | str | os.PathLike[str], *, ax: Axes | None = None
     Parameters
     ----------
     results : dict or path
-        What ``python benchmarks/engines.py --json PATH`` wrote (the path, or
+        What ``neurosim bench --json PATH`` wrote (the path, or
         the loaded dict): ``results["workloads"][name]["engines"][engine]``
         holds ``"ms_per_epoch"``.
     ax : matplotlib Axes, optional
@@ -110,9 +110,7 @@ def _workloads(results: Mapping) -> dict[str, dict[str, float]]:
     """``{workload: {engine: ms per epoch}}``, checked."""
     workloads = results.get("workloads") if isinstance(results, Mapping) else None
     if not isinstance(workloads, Mapping) or not workloads:
-        raise DataError(
-            "benchmark results must hold a non-empty 'workloads' mapping (benchmarks/engines.py --json)"
-        )
+        raise DataError("benchmark results must hold a non-empty 'workloads' mapping (neurosim bench --json)")
     times: dict[str, dict[str, float]] = {}
     for name, workload in workloads.items():
         engines_ = workload.get("engines") if isinstance(workload, Mapping) else None

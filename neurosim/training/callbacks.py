@@ -175,8 +175,6 @@ class Batch:
         The epoch (counting from 1).
     number : int
         The batch within its epoch (counting from 1).
-    indices : ndarray
-        Which training samples (rows of ``X``) are in the batch, in order.
     finite : bool
         Whether the batch's loss is a finite number.
     """
@@ -185,24 +183,38 @@ class Batch:
         self.run = run
         self.epoch = 0
         self.number = 0
-        self.indices = np.zeros(0, dtype=int)
         self.finite = True
+        self._order = np.zeros(0, dtype=int)
+        self._start = self._stop = 0
         self._X: np.ndarray | None = None
         self._T: np.ndarray | None = None
         self._gradients: dict[str, np.ndarray] = {}
         self._gradients_version = -1
 
     def update(
-        self, epoch: int, number: int, indices: np.ndarray, X: np.ndarray, T: np.ndarray, finite: bool
+        self,
+        epoch: int,
+        number: int,
+        order: np.ndarray,
+        start: int,
+        stop: int,
+        X: np.ndarray,
+        T: np.ndarray,
+        finite: bool,
     ) -> None:
-        """Point the view at the next batch (``fit`` calls this)."""
-        self.epoch, self.number, self.indices, self.finite = epoch, number, indices, finite
-        self._X, self._T = X, T
+        """Point the view at the next batch: samples ``order[start:stop]`` (``fit`` calls this)."""
+        self.epoch, self.number, self.finite = epoch, number, finite
+        self._order, self._start, self._stop, self._X, self._T = order, start, stop, X, T
+
+    @property
+    def indices(self) -> np.ndarray:
+        """Which training samples (rows of ``X``) are in the batch, in order."""
+        return _read_only(self._order[self._start : self._stop])
 
     @property
     def size(self) -> int:
         """How many samples the batch has."""
-        return len(self.indices)
+        return self._stop - self._start
 
     @property
     def X(self) -> np.ndarray:  # noqa: N802 - the name of the inputs everywhere in neurosim

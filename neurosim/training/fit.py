@@ -158,7 +158,9 @@ class _Loop:
         self.logits = np.empty(T.shape, T.dtype)
         self.outputs = np.empty(T.shape, T.dtype)
         self.batch = Batch(run)
-        self.batch_hooks = hooks.wants("on_backward_end") or hooks.wants("on_batch_end")
+        self.backward_end = hooks.hooks["on_backward_end"]
+        self.batch_end = hooks.hooks["on_batch_end"]
+        self.batch_hooks = bool(self.backward_end or self.batch_end)
         # called only for a batch whose loss is not finite, so that it costs nothing otherwise
         self.divergence = DivergenceStop()
 
@@ -175,23 +177,26 @@ class _Loop:
 
     def batches(self, epoch: int, order: np.ndarray) -> bool:
         """Every batch of the epoch; return whether all of them were trained on."""
-        run, hooks, batch = self.run, self.hooks, self.batch
+        run, batch, batch_hooks = self.run, self.batch, self.batch_hooks
         engine, loss, step = run.engine, run.loss, run.optimizer.step
+        logits, outputs = self.logits, self.outputs
         for number, (start, stop, X, T) in enumerate(self.data.batches(order), start=1):
             finite = engine.train_batch(X, T, loss)
             values = engine.last_pass()
-            self.logits[start:stop] = values.logits
-            self.outputs[start:stop] = values.outputs
-            if self.batch_hooks or not finite:
-                batch.update(epoch, number, order[start:stop], X, T, finite)
+            logits[start:stop] = values.logits
+            outputs[start:stop] = values.outputs
+            if batch_hooks or not finite:
+                batch.update(epoch, number, order, start, stop, X, T, finite)
                 if not finite:
                     self.divergence.on_backward_end(run, batch)
-                hooks.call("on_backward_end", run, batch)
+                for hook in self.backward_end:
+                    hook(run, batch)
                 if run.stopped:
                     return False
             step()
-            if self.batch_hooks:
-                hooks.call("on_batch_end", run, batch)
+            if batch_hooks:
+                for hook in self.batch_end:
+                    hook(run, batch)
                 if run.stopped:
                     return False
         return True

@@ -143,19 +143,19 @@ class _Recording:
     def append(self, epoch: int, *, with_grads: bool = True) -> None:
         """Append the watched weights (and gradients) as they are now."""
         count = self._count
-        weights, grads = self._weights[count], self._grads[count]
         for values, gradients, source, places in self._gathers:
             if isinstance(source, slice):
-                weights[places] = values[source]
+                # values and gradients are views of the live arrays, made once for the run
+                self._weights[count, places] = values
                 if with_grads:
-                    grads[places] = gradients[source]
+                    self._grads[count, places] = gradients
                 continue
             # mode="clip" lets take write straight into the row; the indices are all valid
-            values.take(source, out=weights[places], mode="clip")
+            values.take(source, out=self._weights[count, places], mode="clip")
             if with_grads:
-                gradients.take(source, out=grads[places], mode="clip")
+                gradients.take(source, out=self._grads[count, places], mode="clip")
         if not with_grads:
-            grads.fill(np.nan)
+            self._grads[count].fill(np.nan)
         self._epochs[count] = epoch
         self._count = count + 1
 
@@ -169,10 +169,13 @@ Gather = tuple[np.ndarray, np.ndarray, "np.ndarray | slice", slice]
 
 
 def _gathers(network: Network, synapses: list[Synapse]) -> list[Gather]:
-    """``(flat values, flat gradients, positions, places in a record)``: what each gather reads.
+    """``(values, gradients, positions, places in a record)``: what each gather reads.
 
     One gather per run of consecutive synapses that live in the same flat
-    arrays; positions that follow one another become a slice.
+    arrays. Where their positions follow one another, ``values`` and
+    ``gradients`` are views of just those entries (and ``positions`` the
+    slice they cover); otherwise they are the flat arrays and
+    ``positions`` the indices to take.
     """
     store = network.parameter_store
     located = []
@@ -187,11 +190,12 @@ def _gathers(network: Network, synapses: list[Synapse]) -> list[Gather]:
         while stop < len(located) and located[stop][0] is values:
             stop += 1
         positions = np.array([position for _, _, position in located[start:stop]])
-        if np.array_equal(positions, np.arange(positions[0], positions[0] + len(positions))):
-            source: np.ndarray | slice = slice(int(positions[0]), int(positions[0]) + len(positions))
+        first = int(positions[0])
+        if np.array_equal(positions, np.arange(first, first + len(positions))):
+            run = slice(first, first + len(positions))
+            gathers.append((values[run], grads[run], run, slice(start, stop)))
         else:
-            source = positions
-        gathers.append((values, grads, source, slice(start, stop)))
+            gathers.append((values, grads, positions, slice(start, stop)))
         start = stop
     return gathers
 
