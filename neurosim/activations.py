@@ -164,12 +164,21 @@ def _checked_kernels(
             f"Activation {name!r}: its forward kernel disagrees with its function: at z = {z.ravel()[:4]} "
             f"it wrote {a.ravel()[:4]} instead of {expected.ravel()[:4]}"
         )
-    _try_kernel(name, "backward", backward, z, expected, g, out, scratch)
-    expected = activation.backward(z, expected, g)
+    a = expected
+    _try_kernel(name, "backward", backward, z, a, g, out, scratch)
+    expected = activation.backward(z, a, g)
     if not np.allclose(out, expected, rtol=1e-7, atol=1e-12):
         raise ParameterError(
             f"Activation {name!r}: its backward kernel disagrees with its derivative: at z = {z.ravel()[:4]} "
             f"it wrote {out.ravel()[:4]} instead of {expected.ravel()[:4]}"
+        )
+    in_place = g.copy()  # the engine may pass the same array as g and as out
+    _try_kernel(name, "backward", backward, z, a, in_place, in_place, scratch)
+    if not np.allclose(in_place, expected, rtol=1e-7, atol=1e-12):
+        raise ParameterError(
+            f"Activation {name!r}: its backward kernel goes wrong when out is the same array as g (the "
+            f"engine passes it so): it wrote {in_place.ravel()[:4]} instead of {expected.ravel()[:4]}; "
+            "read g before writing out"
         )
     return forward, backward
 

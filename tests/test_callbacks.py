@@ -272,3 +272,72 @@ def test_a_bad_callbacks_argument_is_refused_before_training(callbacks, match):
     net = moons_net()
     with refused(net, ns.ParameterError, match):
         net.fit(X, y, epochs=1, lr=0.1, loss="bce", verbose=0, callbacks=callbacks)
+
+
+def test_a_stop_before_the_first_epoch_trains_nothing():
+    class StopAtOnce(Log):
+        def on_fit_begin(self, run):
+            super().on_fit_begin(run)
+            run.stop("not today")
+
+    net, log = moons_net(), StopAtOnce()
+    before = net.state_dict()
+    history = net.fit(X, y, epochs=3, lr=0.5, loss="bce", verbose=0, callbacks=[log])
+    assert log.calls == ["fit_begin", "fit_end"]
+    assert (history.epochs, history.stopped_at, history.stop_reason) == (0, 0, "not today")
+    assert all(np.array_equal(values, before[name]) for name, values in net.state_dict().items())
+
+
+def test_a_callback_is_called_once_even_when_given_twice_is_refused():
+    net = moons_net()
+    watch = net.watch("hidden2")
+    with refused(net, ns.ParameterError, r"callbacks\[0\] \(a Watch\) is attached to the network already"):
+        net.fit(X, y, epochs=1, lr=0.1, loss="bce", verbose=0, callbacks=[watch])
+    with refused(net, ns.ParameterError, "is attached to this network already"):
+        net.add_callback(watch)
+    log = Log()
+    with refused(net, ns.ParameterError, r"callbacks\[1\] \(a Log\) is given twice"):
+        net.fit(X, y, epochs=1, lr=0.1, loss="bce", verbose=0, callbacks=[log, log])
+    with refused(net, ns.ParameterError, r"callback is the class Log; pass an instance: Log\(\)"):
+        net.add_callback(Log)
+    with refused(net, ns.ParameterError, r"callback \(a int\) has none of the hooks"):
+        net.add_callback(42)
+    assert net.callbacks == [watch]
+
+
+def test_an_object_with_hook_attributes_is_a_callback():
+    from types import SimpleNamespace
+
+    epochs = []
+    callback = SimpleNamespace(on_epoch_end=lambda run, epoch: epochs.append(epoch))
+    moons_net().fit(X, y, epochs=3, lr=0.1, loss="bce", verbose=0, callbacks=[callback])
+    assert epochs == [1, 2, 3]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_what_a_batch_shows_cannot_be_written(engine):
+    class Vandal(ns.training.Callback):
+        attempts = 0
+
+        def on_backward_end(self, run, batch):
+            for array in (batch.X, batch.T, batch.indices, batch.a("hidden1"), batch.z("output"),
+                          batch.delta("hidden2"), batch.grad("hidden1.bias"), batch.outputs):  # fmt: skip
+                with pytest.raises(ValueError, match=r"read-only|WRITEABLE"):
+                    array[...] = 0
+                with pytest.raises(ValueError, match="WRITEABLE"):
+                    array.flags.writeable = True
+                self.attempts += 1
+
+    vandal = Vandal()
+    train_with(engine, vandal, epochs=1)
+    assert vandal.attempts == 8 * 3
+    with pytest.raises(ns.UnknownNameError, match=r"no parameter array named 'hidden1\.weight'"):
+        train_with(engine, _GradOf("hidden1.weight"), epochs=1)
+
+
+class _GradOf(ns.training.Callback):
+    def __init__(self, name):
+        self.name = name
+
+    def on_batch_end(self, run, batch):
+        batch.grad(self.name)

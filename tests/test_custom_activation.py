@@ -257,8 +257,9 @@ def test_kernels_of_a_custom_activation_run_in_the_compiled_engine():
         net = ns.Network.from_shape([2, 5, 1], activation=activation, output_activation="sigmoid", seed=2)
         net.fit(X, y, epochs=3, lr=0.5, batch_size=10, loss="bce", engine="compiled", seed=0, verbose=0)
         nets.append(net)
-    # made once to check the kernels, then once per batch: 3 epochs x 4 batches
-    assert counted.calls == {"forward": 1 + 12, "backward": 1 + 12}
+    # called to check the kernels (backward twice: out apart from g, then out is g),
+    # then once per batch: 3 epochs x 4 batches
+    assert counted.calls == {"forward": 1 + 12, "backward": 2 + 12}
     for (name, trained), (_, reference) in zip(
         nets[0].named_parameters(), nets[1].named_parameters(), strict=True
     ):
@@ -286,3 +287,17 @@ def test_kernels_of_a_custom_activation_run_in_the_compiled_engine():
 def test_kernels_that_do_not_compute_the_activation_are_refused(kernels, match):
     with pytest.raises(ns.ParameterError, match=f"Activation 'swish_k': {match}"):
         ns.Activation("swish_k", _swish, _swish_derivative, kernels=kernels)
+
+
+def test_a_backward_kernel_that_fails_when_out_is_g_is_refused():
+    def overwrites_g_first(z, a, g, out, scratch):
+        np.copyto(out, _swish_derivative(z))  # when out is g, g is lost here
+        np.multiply(out, g, out=out)
+
+    with pytest.raises(ns.ParameterError, match="goes wrong when out is the same array as g"):
+        ns.Activation(
+            "swish_aliased",
+            _swish,
+            _swish_derivative,
+            kernels=(lambda z, out: np.copyto(out, _swish(z)), overwrites_g_first),
+        )

@@ -184,3 +184,19 @@ def test_an_engine_of_another_network_or_an_unknown_name_is_refused():
         ns.engines.create(net, ns.engines.create(other, "compiled"))
     with pytest.raises(ns.ParameterError, match="engine must be 'object' or 'compiled'; got 'gpu'"):
         ns.engines.create(net, "gpu")
+
+
+def test_the_last_pass_holds_nothing_before_a_pass_and_for_layers_added_since(engine_name):
+    net, loss_name = regression_net()
+    engine = ns.engines.create(net, engine_name)
+    assert engine.last_pass().a("hidden1") is None and engine.last_pass().outputs is None
+    loss, X, T = batch(net, loss_name)
+    engine.train_batch(engine.prepare(X), engine.prepare(T), loss)
+    net.add_layer(2, name="side", activation="tanh")
+    values = engine.last_pass()
+    assert values.z("side") is None and values.a("side") is None and values.delta("side") is None
+    assert values.a("hidden1").shape == (7, 3)
+    with pytest.raises(ns.UnknownNameError, match="pass values are per layer; got neuron 'hidden1\\[0\\]'"):
+        values.a("hidden1[0]")
+    with pytest.raises(ns.UnknownNameError, match="no layer named 'hiden1'"):
+        values.z("hiden1")

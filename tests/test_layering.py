@@ -24,6 +24,7 @@ files with ``ast``; it imports nothing.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,7 @@ LAZY_UPWARD = {
     ("core", "io"),  # Network.save
     ("cli", "demos"),  # neurosim demo NAME
     ("cli", "benchmarks"),  # neurosim bench
+    (FACADE, "plot"),  # ns.plot, loaded on first use because matplotlib takes a while
 }
 
 
@@ -81,58 +83,134 @@ def package_of(module: str) -> str:
     return "foundation" if parts[1] in FOUNDATION else parts[1]
 
 
-def imports(tree: ast.Module, module: str) -> list[tuple[str, list[str], bool, int]]:
-    """``(imported module, names taken from it, whether it runs at import time, line)`` for each import."""
-    found = []
+@dataclass
+class Import:
+    """One import statement (or ``importlib.import_module`` call) in a module."""
+
+    module: str  # the module named, resolved to an absolute name
+    names: list[str]  # the names taken from it (``from module import names``)
+    at_import: bool  # whether it runs when the importing module is imported
+    line: int
+
+
+def imports(source: str, module: str, is_package: bool = False) -> list[Import]:
+    """Every import of a neurosim module in ``source``, the code of ``module``."""
+    found: list[Import] = []
 
     def visit(node: ast.AST, at_import: bool) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
-                visit_body(child.orelse, at_import)
+            if isinstance(child, ast.If) and _is_type_checking(child.test):
+                for statement in child.orelse:  # the body runs only for type checkers
+                    visit(ast.Module(body=[statement], type_ignores=[]), at_import)
                 continue
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 visit(child, False)
                 continue
             if isinstance(child, ast.Import):
-                found.extend((alias.name, [], at_import, child.lineno) for alias in child.names)
+                found.extend(Import(alias.name, [], at_import, child.lineno) for alias in child.names)
             elif isinstance(child, ast.ImportFrom):
-                base = resolve(child, module)
-                found.append((base, [alias.name for alias in child.names], at_import, child.lineno))
+                names = [alias.name for alias in child.names]
+                found.append(Import(resolve(child, module, is_package), names, at_import, child.lineno))
+            elif isinstance(child, ast.Call) and (dynamic := _dynamic_import(child)):
+                found.append(Import(dynamic, [], at_import, child.lineno))
             visit(child, at_import)
 
-    def visit_body(body: list[ast.stmt], at_import: bool) -> None:
-        for statement in body:
-            wrapper = ast.Module(body=[statement], type_ignores=[])
-            visit(wrapper, at_import)
-
-    visit(tree, True)
-    return [item for item in found if item[0] == "neurosim" or item[0].startswith("neurosim.")]
+    visit(ast.parse(source), True)
+    return [item for item in found if item.module == "neurosim" or item.module.startswith("neurosim.")]
 
 
-def resolve(node: ast.ImportFrom, module: str) -> str:
+def _is_type_checking(test: ast.expr) -> bool:
+    """Whether an ``if`` tests exactly ``TYPE_CHECKING`` (or ``typing.TYPE_CHECKING``)."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _dynamic_import(call: ast.Call) -> str | None:
+    """The module that ``importlib.import_module("...")`` or ``__import__("...")`` names, if written out."""
+    function = call.func
+    name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
+    if name not in ("import_module", "__import__") or not call.args:
+        return None
+    argument = call.args[0]
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        return argument.value
+    if (
+        isinstance(argument, ast.JoinedStr)
+        and argument.values
+        and isinstance(argument.values[0], ast.Constant)
+    ):
+        return str(argument.values[0].value).rstrip(".")  # f"neurosim.demos.{name}" reaches neurosim.demos
+    return None
+
+
+def resolve(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    """The absolute name of a ``from ... import`` (relative ones counted from ``module``)."""
     if not node.level:
         return node.module or ""
-    package = module.split(".")[: -node.level]
-    return ".".join([*package, node.module] if node.module else package)
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
 
 
-def targets(imported: str, names: list[str]) -> list[str]:
+def targets(item: Import) -> list[str]:
     """The modules an import reaches: ``from neurosim import io`` reaches ``neurosim.io``."""
-    if imported == "neurosim" and names:
+    if item.module == "neurosim" and item.names:
         reached = []
-        for name in names:
+        for name in item.names:
             candidate = SOURCES["neurosim"] / name
             is_package_or_module = (
                 candidate.with_suffix(".py").exists() or (candidate / "__init__.py").exists()
             )
             reached.append(f"neurosim.{name}" if is_package_or_module else "neurosim")
         return reached
-    return [imported]
+    return [item.module]
 
 
 def layer_of(module: str) -> int:
     package = package_of(module)
     return FACADE_LAYER if package == FACADE else LAYERS[package]
+
+
+def layer_problems(source: str, module: str, is_package: bool = False) -> list[str]:
+    """The imports of ``module`` that break the layering, one line each."""
+    own_package, own_layer = package_of(module), layer_of(module)
+    problems = []
+    for item in imports(source, module, is_package):
+        for target in targets(item):
+            package = package_of(target)
+            if package == own_package:
+                continue
+            layer = layer_of(target)
+            # the facade re-exports the layers up to its own, so it may import them, and only them
+            allowed = layer <= own_layer if own_package == FACADE else layer < own_layer
+            if package == FACADE:
+                allowed = own_layer > FACADE_LAYER
+            if item.at_import and not allowed:
+                problems.append(f"line {item.line}: imports {target} (layer {package}) at import time")
+            elif not item.at_import and layer > own_layer and (own_package, package) not in LAZY_UPWARD:
+                problems.append(f"line {item.line}: imports {target} (layer {package}) inside a function")
+    return problems
+
+
+def private_problems(source: str, module: str, is_package: bool = False) -> list[str]:
+    """The imports of ``module`` that reach another package's private modules or names."""
+    own_package = package_of(module)
+    library = own_package == FACADE or LAYERS[own_package] <= LAYERS["cli"]
+    problems = []
+    for item in imports(source, module, is_package):
+        for target in targets(item):
+            private = any(part.startswith("_") for part in target.split(".")[1:])
+            shared_helper = library and target == "neurosim._text"
+            if private and package_of(target) != own_package and not shared_helper:
+                problems.append(f"line {item.line}: imports the private module {target}")
+        if package_of(item.module) != own_package:
+            problems += [
+                f"line {item.line}: imports the private name {name} from {item.module}"
+                for name in item.names
+                if name.startswith("_") and name != "__version__"
+            ]
+    return problems
 
 
 def all_modules() -> list[tuple[str, Path]]:
@@ -142,59 +220,69 @@ def all_modules() -> list[tuple[str, Path]]:
     return found
 
 
-MODULES = [(name, path) for name, path in all_modules() if name != "neurosim"]
+MODULES = all_modules()
 
 
 def test_every_package_has_a_layer():
-    assert {package_of(name) for name, _ in MODULES} <= set(LAYERS)
+    assert {package_of(name) for name, _ in MODULES} <= {*LAYERS, FACADE}
+    assert "neurosim" in {name for name, _ in MODULES}  # the facade is checked too
 
 
 @pytest.mark.parametrize(("module", "path"), MODULES, ids=[name for name, _ in MODULES])
 def test_imports_follow_the_layers(module, path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    own_package, own_layer = package_of(module), layer_of(module)
-    problems = []
-    for imported, names, at_import, line in imports(tree, module):
-        for target in targets(imported, names):
-            package = package_of(target)
-            if package == own_package:
-                continue
-            layer = layer_of(target)
-            if at_import and layer >= own_layer and not (package == FACADE and own_layer > FACADE_LAYER):
-                problems.append(f"line {line}: imports {target} (layer {package}) at import time")
-            elif not at_import and layer > own_layer and (own_package, package) not in LAZY_UPWARD:
-                problems.append(f"line {line}: imports {target} (layer {package}) inside a function")
+    problems = layer_problems(path.read_text(encoding="utf-8"), module, path.name == "__init__.py")
     assert not problems, f"{module}:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize(("module", "path"), MODULES, ids=[name for name, _ in MODULES])
 def test_no_module_imports_another_packages_private_names(module, path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    own_package = package_of(module)
-    library = LAYERS[own_package] <= LAYERS["cli"]
-    problems = []
-    for imported, names, _, line in imports(tree, module):
-        for target in targets(imported, names):
-            private_parts = [part for part in target.split(".")[1:] if part.startswith("_")]
-            shared_helper = library and target == "neurosim._text"
-            if private_parts and package_of(target) != own_package and not shared_helper:
-                problems.append(f"line {line}: imports the private module {target}")
-        if package_of(imported) != own_package:
-            problems += [
-                f"line {line}: imports the private name {name} from {imported}"
-                for name in names
-                if name.startswith("_") and name != "__version__"
-            ]
+    problems = private_problems(path.read_text(encoding="utf-8"), module, path.name == "__init__.py")
     assert not problems, f"{module}:\n" + "\n".join(problems)
 
 
-def test_the_layer_check_sees_a_violation(tmp_path):
-    """The checks above can fail: an engine importing training at module level is caught."""
-    source = "from neurosim.training.fit import fit\n\ndef f():\n    from neurosim.plot import network\n"
-    found = imports(ast.parse(source), "neurosim.engines.example")
-    assert [(target, at_import) for target, _, at_import, _ in found] == [
-        ("neurosim.training.fit", True),
-        ("neurosim.plot", False),
-    ]
-    assert layer_of("neurosim.training.fit") > layer_of("neurosim.engines.example")
-    assert ("engines", "plot") not in LAZY_UPWARD
+@pytest.mark.parametrize(
+    ("module", "is_package", "source"),
+    [
+        ("neurosim.engines.example", False, "from neurosim.training.fit import fit"),
+        ("neurosim.core.example", False, "import neurosim.engines.compiled"),
+        ("neurosim.core.example", False, "from neurosim import training"),
+        ("neurosim.core.example", False, "if not TYPE_CHECKING:\n    from neurosim.training import fit"),
+        (
+            "neurosim.core.example",
+            False,
+            "if TYPE_CHECKING:\n    pass\nelse:\n    from neurosim.io import save",
+        ),
+        ("neurosim.plot", True, "from ..cli import parser"),
+        ("neurosim.engines.base", False, "import importlib\nimportlib.import_module('neurosim.training')"),
+        ("neurosim.training.fit", False, "def f():\n    from neurosim.plot import network"),
+        ("neurosim.diagnostics.example", False, "from neurosim.io import save"),
+        ("neurosim.engines.example", False, "import neurosim"),
+        ("neurosim", True, "from neurosim import cli"),
+    ],
+)
+def test_the_layer_check_catches(module, is_package, source):
+    assert layer_problems(source, module, is_package)
+
+
+@pytest.mark.parametrize(
+    ("module", "is_package", "source"),
+    [
+        ("neurosim.training.fit", False, "from neurosim.engines import create\nfrom . import history"),
+        ("neurosim.core.network", False, "if TYPE_CHECKING:\n    from neurosim.training import History"),
+        ("neurosim.core.network", False, "def fit():\n    from neurosim.training.fit import fit"),
+        ("neurosim.core", True, "from .network import Network"),
+        ("neurosim.cli.demo", False, "def run(name):\n    importlib.import_module(f'neurosim.demos.{name}')"),
+        ("neurosim.plot.boundary", False, "import neurosim as ns"),
+        ("neurosim", True, "def __getattr__(name):\n    return importlib.import_module('neurosim.plot')"),
+    ],
+)
+def test_the_layer_check_allows(module, is_package, source):
+    assert layer_problems(source, module, is_package) == []
+
+
+def test_the_private_check_catches_and_allows():
+    assert private_problems("from neurosim.cli._data import Data", "neurosim.demos.xor")
+    assert private_problems("from neurosim.core.network import _describe", "neurosim.plot.network")
+    assert private_problems("from neurosim._text import table", "neurosim.demos.xor")
+    assert private_problems("from neurosim.cli._data import Data", "neurosim.cli.train") == []
+    assert private_problems("from neurosim._text import table", "neurosim.diagnostics.summary") == []

@@ -122,13 +122,29 @@ def test_a_loose_load_takes_what_it_is_given():
             ns.ParameterError,
             "state must be a dict of arrays by name; got list",
         ),
-        ({"hidden1.bias": "abc"}, ns.StateDictError, "hidden1.bias: expected an array of numbers, got str"),
+        (
+            {"hidden1.bias": "abc"},
+            ns.StateDictError,
+            "hidden1.bias: expected an array of real numbers, got str",
+        ),
+        (
+            {"hidden1.bias": np.array([1j, 0, 0])},
+            ns.StateDictError,
+            "hidden1.bias: expected an array of real numbers, got ndarray of complex128",
+        ),
+        ({"hidden1.bias": np.zeros(3, dtype=bool)}, ns.StateDictError, "got ndarray of bool"),
     ],
 )
 def test_a_state_that_is_not_arrays_by_name_is_refused(state, error, match):
     net = wired()
     with refused(net, error, match):
         net.load_state_dict(state, strict=False)
+
+
+def test_strict_must_be_true_or_false():
+    net = wired()
+    with refused(net, ns.ParameterError, "strict must be True or False; got 'no'"):
+        net.load_state_dict(net.state_dict(), strict="no")
 
 
 def test_numbers_too_large_for_float32_are_refused():
@@ -181,5 +197,46 @@ def test_locate_gives_the_flat_arrays_and_position_of_each_parameter():
         values[position] = 3.5
         grads[position] = -1.5
         assert (array_values[entry.index], array_grads[entry.index]) == (3.5, -1.5), entry.name
-    with pytest.raises(ns.StateDictError, match=r"no parameter array named 'input->output\.bias'"):
+    with pytest.raises(ns.UnknownNameError, match=r"no parameter array named 'input->output\.bias'"):
         store.arrays("input->output.bias")
+    with pytest.raises(ns.UnknownNameError, match=r"hidden1\.bias has shape \(3,\); it has no entry \(7,\)"):
+        store.locate("hidden1.bias", (7,))
+
+
+def test_assigning_a_bias_or_weight_array_copies_into_the_array_the_engines_compute_with():
+    net = wired()
+    compiled = net.compile()
+    bias, weights = net["hidden1"].bias, net.blocks[0].weight
+    net["hidden1"].bias = [0.5, -0.5, 0.25]
+    net.blocks[0].weight = np.full((3, 2), 0.1) * net.blocks[0].mask
+    assert net["hidden1"].bias is bias and net.blocks[0].weight is weights
+    assert bias.tolist() == [0.5, -0.5, 0.25] and net.synapse("input[1]", "hidden1[2]").weight == 0.1
+    assert np.allclose(compiled.forward(X), net.predict(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("assign", "error", "match"),
+    [
+        (
+            lambda net: setattr(net["hidden1"], "bias", [1.0, 2.0]),
+            ns.ShapeError,
+            r"expected shape \(3,\), got \(2,\)",
+        ),
+        (lambda net: setattr(net["hidden1"], "bias", [1.0, np.nan, 2.0]), ns.DataError, "NaN or infinity"),
+        (lambda net: setattr(net["hidden1"], "bias", [True, False, True]), ns.DataError, "real numbers"),
+        (
+            lambda net: setattr(net["input"], "bias", [1.0, 2.0]),
+            ns.StructureError,
+            "input layer, which has no biases",
+        ),
+        (
+            lambda net: setattr(net.blocks[0], "weight", np.ones((3, 2))),
+            ns.DataError,
+            r"there is no synapse input\[0\] -> hidden1\[2\]",
+        ),
+    ],
+)
+def test_a_bad_bias_or_weight_array_is_refused_and_nothing_changes(assign, error, match):
+    net = wired()
+    with refused(net, error, match):
+        assign(net)

@@ -202,3 +202,26 @@ def test_labels_of_a_value_that_is_not_a_class_are_refused():
 def test_a_regression_task_has_no_labels():
     with pytest.raises(ns.ParameterError, match="this task is regression"):
         infer_task([0.5, 1.5]).labels([0.5])
+
+
+@pytest.mark.parametrize(("argument", "value"), [("loss", "cross_entropy"), ("output_activation", "softmax")])
+def test_a_choice_that_needs_classes_is_refused_for_targets_that_are_not(argument, value):
+    with pytest.raises(
+        TargetError, match=rf"{argument}='{value}' needs class labels, .* has 1.5 at index 1"
+    ) as info:
+        infer_task([0.0, 1.5, 2.5], **{argument: value})
+    assert (info.value.problem, info.value.argument, info.value.sample) == ("not_labels", argument, 1)
+    many = np.arange(30)  # whole numbers, but too many distinct values to be classes by themselves
+    with pytest.raises(
+        TargetError, match=r"y has 30 distinct values, more than the 20 taken as classes"
+    ) as info:
+        infer_task(many, **{argument: value})
+    assert (info.value.problem, info.value.value, info.value.sample) == ("too_many_classes", 30.0, None)
+    assert infer_task(many, task="classification", **{argument: value}).n_outputs == 30
+    with pytest.raises(ns.ParameterError, match=rf"task='regression' cannot go with {argument}='{value}'"):
+        infer_task([0, 1, 2], task="regression", **{argument: value})
+
+
+def test_choices_must_be_names():
+    with pytest.raises(ns.ParameterError, match="loss must be a name such as 'bce', or None; got Loss"):
+        infer_task([0, 1], loss=ns.get_loss("bce"))

@@ -102,3 +102,54 @@ def test_a_disconnected_watched_synapse_stops_fit_before_training():
     net.disconnect("input[0]", "hidden1[2]")
     with refused(net, ns.StructureError, "watched synapse 'input\\[0\\] -> hidden1\\[2\\]' was disconnected"):
         net.fit(X, y, epochs=2, lr=0.5, loss="bce", verbose=0)
+
+
+@pytest.mark.parametrize("engine", ["object", "compiled"])
+def test_a_watch_follows_arrays_replaced_during_a_fit(engine):
+    """Packing the parameters mid-run moves every array; the watch keeps recording the live ones."""
+
+    class PackAfterEpoch1(ns.training.Callback):
+        def on_epoch_end(self, run, epoch):
+            if epoch == 1:
+                run.network.parameter_store.pack()
+
+    net = xor_net()
+    net.connect("input[0]", "output[0]", weight=0.1)  # a block outside the packed vector
+    watch = net.watch("output[0]")
+    net.fit(X, y, epochs=4, lr=0.5, loss="bce", engine=engine, verbose=0, callbacks=[PackAfterEpoch1()])
+    assert np.array_equal(watch.weights[-1], [s.weight for s in net["output[0]"].incoming])
+    assert len(np.unique(watch.weights[:, -1])) == 5  # the skip weight changed at each of the 4 updates
+
+
+@pytest.mark.parametrize("engine", ["object", "compiled"])
+def test_a_hand_built_network_with_a_pruned_synapse_is_watched_right(engine):
+    """Unpacked arrays, and watched entries that do not follow one another in memory."""
+    net = ns.Network(seed=0)
+    net.add_layer(3)
+    net.add_layer(4, activation="tanh")
+    net.add_layer(1, name="output", activation="sigmoid")
+    net.connect("input", "hidden1")
+    net.connect("hidden1", "output")
+    net.disconnect("input[1]", "hidden1[2]")
+    watch = net.watch("hidden1")
+    assert len(watch.names) == 11
+    X3 = np.column_stack([X, X[:, 0] * X[:, 1]])
+    trajectory = []
+
+    class Snapshot(ns.training.Callback):
+        def on_batch_end(self, run, batch):
+            trajectory.append([s.weight for s in watch.synapses])
+
+    net.fit(
+        X3,
+        y,
+        epochs=3,
+        lr=0.5,
+        batch_size=2,
+        loss="bce",
+        engine=engine,
+        seed=1,
+        verbose=0,
+        callbacks=[Snapshot()],
+    )
+    assert np.array_equal(watch.weights[1:], np.array(trajectory))

@@ -220,6 +220,12 @@ def check_loss_fits_output(args: argparse.Namespace) -> None:
     The rule is the library's (``tasks.check_loss_fits_output``). When only
     one of the two is given, the other is chosen to fit it.
     """
+    for option, value in tasks.NEEDS_CLASSES.items():
+        if args.task == "regression" and getattr(args, option) == value:
+            raise usage_error(
+                PROG,
+                f"--task regression cannot go with --{option.replace('_', '-')} {value}, which needs classes",
+            )
     try:
         tasks.check_loss_fits_output(args.loss, args.output_activation)
     except ns.IncompatibleLossError:
@@ -255,18 +261,28 @@ def _refusal(error: tasks.TargetError, data: Data) -> str:
             f"{column} is {error.value:g} in all {len(data.X)} samples, so there is nothing to learn "
             "(--target picks another column)"
         )
-    found = f"{error.value:g} at {data.where(error.sample)}"
+    if error.problem == "outside_0_1":
+        return (
+            f"--loss bce needs targets from 0 to 1, but {column} has {error.value:g} at "
+            f"{data.where(error.sample)}; use --loss mse for regression"
+        )
     if error.argument == "task":
         return (
             f"--task classification needs class labels (whole numbers) in the target {data.target_name!r}; "
-            f"{data.source} has {found}"
+            f"{data.source} has {error.value:g} at {data.where(error.sample)}"
         )
-    if error.problem == "not_labels":
+    # the option that needs classes: --loss cross_entropy or --output-activation softmax
+    option = f"--{error.argument.replace('_', '-')} {tasks.NEEDS_CLASSES[error.argument]}"
+    if error.problem == "too_many_classes":
         return (
-            f"--loss cross_entropy needs class labels, but {column} is not a few distinct whole numbers "
-            f"(it has {found}); use --loss mse for regression"
+            f"{option} needs class labels, but {column} has {error.value:g} distinct values, more than the "
+            f"{tasks.MAX_CLASSES} taken as classes; add --task classification to make each one a class"
         )
-    return f"--loss bce needs targets from 0 to 1, but {column} has {found}; use --loss mse for regression"
+    found = f"{error.value:g} at {data.where(error.sample)}"
+    return (
+        f"{option} needs class labels, but {column} is not a few distinct whole numbers "
+        f"(it has {found}); use --loss mse for regression"
+    )
 
 
 def describe_task(data: Data, task: tasks.Task) -> None:

@@ -1,6 +1,6 @@
 """The object model: neurons, synapses and layers in a ``networkx.DiGraph``, and their parameter store."""
 
-from neurosim.core.callbacks import CallbackHandle
+from neurosim.core.handles import CallbackHandle
 from neurosim.core.layer import Layer
 from neurosim.core.network import Network
 from neurosim.core.neuron import Neuron

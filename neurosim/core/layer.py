@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neurosim.core.neuron import Neuron
-from neurosim.errors import UnknownNameError
+from neurosim.core.parameters import assign_in_place
+from neurosim.errors import StructureError, UnknownNameError
 
 if TYPE_CHECKING:
     from neurosim.activations import Activation
@@ -37,8 +38,33 @@ class Layer:
         self.activation = activation
         self.neurons = [Neuron(self, i) for i in range(size)]
         is_input = activation is None
-        self.bias: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
-        self.bias_grad: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
+        self._bias: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
+        self._bias_grad: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
+
+    @property
+    def bias(self) -> np.ndarray | None:
+        """The biases of the layer's neurons (``None`` for the input layer); assigning copies into them."""
+        return self._bias
+
+    @bias.setter
+    def bias(self, values: object) -> None:
+        if self._bias is None:
+            raise StructureError(f"layer {self.name!r} is the input layer, which has no biases")
+        assign_in_place(self._bias, values, f"bias of layer {self.name!r}")
+
+    @property
+    def bias_grad(self) -> np.ndarray | None:
+        """``d(mean loss)/d(bias)`` of the last backward pass, one per neuron (``None`` for inputs)."""
+        return self._bias_grad
+
+    def replace_arrays(self, bias: np.ndarray, bias_grad: np.ndarray) -> None:
+        """Hold the biases and their gradients in other arrays (the parameter store packs them this way).
+
+        The network's parameter ``version`` changes, so that engines and
+        optimizers look the arrays up again.
+        """
+        self._bias, self._bias_grad = bias, bias_grad
+        self.network.parameter_store.changed()
 
     @property
     def is_input(self) -> bool:

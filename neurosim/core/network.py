@@ -13,10 +13,10 @@ import numpy as np
 
 from neurosim._text import Text
 from neurosim.activations import Activation, get_activation
-from neurosim.core.callbacks import CallbackHandle
+from neurosim.core.handles import CallbackHandle
 from neurosim.core.layer import Layer
 from neurosim.core.neuron import Neuron
-from neurosim.core.parameters import STORAGE_DTYPES, LoadResult, ParameterStore, WeightBlock
+from neurosim.core.parameters import LoadResult, ParameterStore, WeightBlock, storage_dtype
 from neurosim.core.synapse import Synapse
 from neurosim.errors import CycleError, ParameterError, ShapeError, StructureError, UnknownNameError
 from neurosim.initializers import Initializer, get_initializer
@@ -690,6 +690,8 @@ class Network:
         ``callback`` is a ``neurosim.training.Callback`` (an object with
         any of its hooks); ``fit(callbacks=[...])`` passes one to a single
         run instead. Returns a handle whose ``remove()`` detaches it.
+        Something that is not a callback, or one already attached, is
+        refused with a ``ParameterError``.
 
         Examples
         --------
@@ -706,6 +708,13 @@ class Network:
         >>> counter.epochs
         3
         """
+        from neurosim.training.callbacks import check_callback
+
+        check_callback(callback, "callback")
+        if any(callback is attached for attached in self._callbacks):
+            raise ParameterError(
+                f"that callback (a {type(callback).__name__}) is attached to this network already"
+            )
         self._callbacks.append(callback)
         return CallbackHandle(self._callbacks, callback)
 
@@ -776,7 +785,7 @@ class Network:
         """
         from neurosim.engines.compiled import CompiledNetwork
 
-        resolved = self.dtype if dtype is None else _storage_dtype(dtype)
+        resolved = self.dtype if dtype is None else storage_dtype(dtype)
         self.check_graph()  # before anything changes, so a refused compile changes nothing
         self.parameter_store.set_dtype(resolved)
         return CompiledNetwork(self)
@@ -806,16 +815,6 @@ class Network:
         from neurosim.io.json_format import save
 
         save(self, path)
-
-
-def _storage_dtype(dtype: object) -> np.dtype:
-    try:
-        resolved = np.dtype(dtype)  # type: ignore[call-overload]
-    except TypeError:
-        resolved = None
-    if resolved is None or resolved not in STORAGE_DTYPES:
-        raise ParameterError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
-    return resolved
 
 
 def _describe(item: Layer | Neuron) -> str:

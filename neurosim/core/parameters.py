@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from neurosim.errors import ParameterError, StateDictError
+from neurosim.errors import DataError, ParameterError, ShapeError, StateDictError, UnknownNameError
 
 if TYPE_CHECKING:
     from neurosim.core.layer import Layer
@@ -57,6 +57,75 @@ if TYPE_CHECKING:
 
 #: the floating-point types parameters can be stored in
 STORAGE_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def storage_dtype(dtype: object) -> np.dtype:
+    """``dtype`` as a numpy dtype, if it is float64 or float32; else ``ParameterError``.
+
+    Examples
+    --------
+    >>> storage_dtype("float32")
+    dtype('float32')
+    >>> storage_dtype(int)
+    Traceback (most recent call last):
+    ...
+    neurosim.errors.ParameterError: dtype must be 'float64' or 'float32'; got <class 'int'>
+    """
+    try:
+        resolved = np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved not in STORAGE_DTYPES:
+        raise ParameterError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
+    return resolved
+
+
+def checked_values(
+    value: object, current: np.ndarray, what: str, block: WeightBlock | None = None
+) -> tuple[np.ndarray | None, str | None, type[Exception]]:
+    """``value`` as an array that can be copied into ``current``, or why it cannot and the error to raise.
+
+    It must be real numbers (not booleans, strings or complex numbers) of
+    ``current``'s shape, finite and within ``current``'s dtype, and, for the
+    weights of ``block``, 0 where a synapse is absent. Returns ``(array, None, ...)`` or
+    ``(None, reason, error class)``; the reason starts with ``what``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> checked_values([1.0, 2.0], np.zeros(3), "hidden1.bias")[1:]
+    ('hidden1.bias: expected shape (3,), got (2,)', <class 'neurosim.errors.ShapeError'>)
+    """
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        array = None
+    if array is None or array.dtype.kind not in "fiu":
+        kind = type(value).__name__ if array is None else f"{type(value).__name__} of {array.dtype}"
+        return None, f"{what}: expected an array of real numbers, got {kind}", DataError
+    array = array.astype(float)
+    if array.shape != current.shape:
+        return None, f"{what}: expected shape {current.shape}, got {array.shape}", ShapeError
+    if not np.isfinite(array).all():
+        return None, f"{what}: holds NaN or infinity", DataError
+    if np.abs(array).max(initial=0.0) > np.finfo(current.dtype).max:
+        return None, f"{what}: holds numbers too large for {current.dtype.name}", DataError
+    if block is not None:
+        absent = np.argwhere(~block.mask & (array != 0))
+        if len(absent):
+            row, col = (int(i) for i in absent[0])
+            synapse = f"{block.source[col].name} -> {block.target[row].name}"
+            problem = f"entry ({row}, {col}) is {array[row, col]:g}, but there is no synapse {synapse}"
+            return None, f"{what}: {problem} (absent synapses must be 0)", DataError
+    return array, None, DataError
+
+
+def assign_in_place(current: np.ndarray, value: object, what: str, block: WeightBlock | None = None) -> None:
+    """Copy ``value`` into ``current`` after ``checked_values``' checks; raise its error otherwise."""
+    array, problem, error = checked_values(value, current, what, block)
+    if problem is not None:
+        raise error(problem)
+    current[...] = array
 
 
 class WeightBlock:
@@ -76,15 +145,38 @@ class WeightBlock:
     (WeightBlock('input' -> 'hidden1', synapses=6), 'input->hidden1', (3, 2))
     """
 
-    __slots__ = ("grad", "mask", "source", "target", "weight")
+    __slots__ = ("_grad", "_weight", "mask", "source", "target")
 
     def __init__(self, source: Layer, target: Layer, dtype: np.dtype) -> None:
         self.source = source
         self.target = target
         shape = (target.size, source.size)
-        self.weight = np.zeros(shape, dtype)
-        self.grad = np.zeros(shape, dtype)
+        self._weight = np.zeros(shape, dtype)
+        self._grad = np.zeros(shape, dtype)
         self.mask = np.zeros(shape, dtype=bool)
+
+    @property
+    def weight(self) -> np.ndarray:
+        """The weights, ``(target size, source size)``; assigning copies into this array (0 where absent)."""
+        return self._weight
+
+    @weight.setter
+    def weight(self, values: object) -> None:
+        assign_in_place(self._weight, values, f"weights {self.name}", self)
+
+    @property
+    def grad(self) -> np.ndarray:
+        """``d(mean loss)/d(weight)`` of the last backward pass, same shape as ``weight``."""
+        return self._grad
+
+    def replace_arrays(self, weight: np.ndarray, grad: np.ndarray) -> None:
+        """Hold the weights and gradients in other arrays (the parameter store packs them this way).
+
+        The network's parameter ``version`` changes, so that engines and
+        optimizers look the arrays up again.
+        """
+        self._weight, self._grad = weight, grad
+        self.target.network.parameter_store.changed()
 
     @property
     def name(self) -> str:
@@ -216,10 +308,9 @@ class ParameterStore:
         self._packed = (flat_values, flat_grads)
         self.changed()
 
-    def set_dtype(self, dtype: np.dtype) -> None:
+    def set_dtype(self, dtype: str | np.dtype | type) -> None:
         """Store every array in ``dtype`` (float64 or float32) from now on, rounding once, and pack them."""
-        if dtype not in STORAGE_DTYPES:
-            raise ParameterError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
+        dtype = storage_dtype(dtype)
         if dtype == self.dtype:
             return
         for name, values, grads in list(self.named_arrays()):
@@ -228,14 +319,11 @@ class ParameterStore:
         self.pack()
 
     def _replace(self, name: str, values: np.ndarray, grads: np.ndarray) -> None:
-        owner, _, kind = name.rpartition(".")
-        if kind == "bias":
-            layer = self.network[owner]
-            layer.bias, layer.bias_grad = values, grads
+        block = self._block_of(name)
+        if block is None:
+            self.network[name.removesuffix(".bias")].replace_arrays(values, grads)
         else:
-            source, _, target = owner.partition("->")
-            block = self._blocks[(self.network[source], self.network[target])]
-            block.weight, block.grad = values, grads
+            block.replace_arrays(values, grads)
 
     def update_groups(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """``(values, gradients)`` array pairs that cover every parameter exactly once, for an optimizer.
@@ -267,7 +355,10 @@ class ParameterStore:
         ``values[position]`` is the parameter.
         """
         values, grads = self.arrays(array)
-        position = int(np.ravel_multi_index(index, values.shape))
+        try:
+            position = int(np.ravel_multi_index(index, values.shape))
+        except (TypeError, ValueError):
+            raise UnknownNameError(f"{array} has shape {values.shape}; it has no entry {index!r}") from None
         if self._is_packed(values):
             flat_values, flat_grads = self._packed
             return flat_values, flat_grads, self._offsets[array] + position
@@ -278,7 +369,7 @@ class ParameterStore:
         for candidate, values, grads in self.named_arrays():
             if candidate == name:
                 return values, grads
-        raise StateDictError(f"there is no parameter array named {name!r}; {self._known()}")
+        raise UnknownNameError(f"there is no parameter array named {name!r}; {self._known()}")
 
     def _is_packed(self, values: np.ndarray) -> bool:
         return self._packed is not None and values.base is self._packed[0]
@@ -297,14 +388,16 @@ class ParameterStore:
         """Copy the arrays of ``state`` into the parameters; see ``Network.load_state_dict``."""
         if not isinstance(state, Mapping):
             raise ParameterError(f"state must be a dict of arrays by name; got {type(state).__name__}")
+        if not isinstance(strict, bool):
+            raise ParameterError(f"strict must be True or False; got {strict!r}")
         expected = {name: (values, self._block_of(name)) for name, values, _ in self.named_arrays()}
         missing = [name for name in expected if name not in state]
-        unexpected = [str(name) for name in state if name not in expected]
+        unexpected = [name if isinstance(name, str) else repr(name) for name in state if name not in expected]
         problems, accepted = [], {}
         for name, (values, block) in expected.items():
             if name not in state:
                 continue
-            candidate, problem = self._checked(name, state[name], values, block)
+            candidate, problem, _ = checked_values(state[name], values, name, block)
             if problem is None:
                 accepted[name] = candidate
             else:
@@ -321,27 +414,3 @@ class ParameterStore:
             return None
         source, _, target = name.removesuffix(".weight").partition("->")
         return self._blocks[(self.network[source], self.network[target])]
-
-    def _checked(
-        self, name: str, value: object, current: np.ndarray, block: WeightBlock | None
-    ) -> tuple[np.ndarray | None, str | None]:
-        """``value`` as an array that can replace ``current``, or the reason it cannot."""
-        try:
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError, OverflowError):
-            return None, f"{name}: expected an array of numbers, got {type(value).__name__}"
-        if array.shape != current.shape:
-            return None, f"{name}: expected shape {current.shape}, got {array.shape}"
-        if not np.isfinite(array).all():
-            return None, f"{name}: holds NaN or infinity"
-        if np.abs(array).max(initial=0.0) > np.finfo(self.dtype).max:
-            return None, f"{name}: holds numbers too large for {self.dtype.name}"
-        if block is not None:
-            absent = np.argwhere(~block.mask & (array != 0))
-            if len(absent):
-                row, col = (int(i) for i in absent[0])
-                return None, (
-                    f"{name}: entry ({row}, {col}) is {array[row, col]:g}, but there is no synapse "
-                    f"{block.source[col].name} -> {block.target[row].name} (absent synapses must be 0)"
-                )
-        return array, None

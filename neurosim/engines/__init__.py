@@ -6,15 +6,11 @@ Both implement the ``Engine`` interface of ``neurosim.engines.base``;
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from neurosim.core import Network
 from neurosim.engines.base import Engine, PassValues, StoredPassValues
 from neurosim.engines.compiled import CompiledNetwork
 from neurosim.engines.object_engine import ObjectEngine
 from neurosim.errors import ParameterError
-
-if TYPE_CHECKING:
-    from neurosim.core import Network
 
 #: the engines by name
 ENGINES = {"object": ObjectEngine, "compiled": CompiledNetwork}
@@ -25,7 +21,8 @@ __all__ = ["ENGINES", "CompiledNetwork", "Engine", "ObjectEngine", "PassValues",
 def create(network: Network, engine: str | Engine) -> Engine:
     """The engine named ``engine`` ("object" or "compiled") for ``network``, or ``engine`` itself.
 
-    An engine object is accepted as it is if it computes ``network``.
+    An engine object is accepted as it is if it computes ``network``. The
+    network must be able to compute (``Network.check_graph``).
 
     Examples
     --------
@@ -38,6 +35,9 @@ def create(network: Network, engine: str | Engine) -> Engine:
     ...
     neurosim.errors.ParameterError: engine must be 'object' or 'compiled'; got 'matrix'
     """
+    if not isinstance(network, Network):
+        raise ParameterError(f"network must be a neurosim Network; got {type(network).__name__}")
+    network.check_graph()
     if isinstance(engine, str) and engine in ENGINES:
         return ENGINES[engine](network)
     if not isinstance(engine, str) and isinstance(engine, Engine):

@@ -36,13 +36,29 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from neurosim.core import Layer
-from neurosim.errors import StructureError, UnknownNameError
+from neurosim.errors import UnknownNameError
 
 if TYPE_CHECKING:
     from neurosim.core import Network
     from neurosim.losses import Loss
+
+
+def read_only(values: np.ndarray) -> np.ndarray:
+    """A view of ``values`` that cannot be written, nor made writable again (no copy is made).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> view = read_only(np.zeros(3))
+    >>> view.flags.writeable = True
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot set WRITEABLE flag to True of this array
+    """
+    return as_strided(values, writeable=False)
 
 
 class PassValues(ABC):
@@ -52,8 +68,9 @@ class PassValues(ABC):
     shape ``(n_samples, layer size)``; ``layer`` is a name or a ``Layer``.
     ``delta`` is ``d loss_k / d z`` of each sample ``k`` (as
     ``neuron.delta`` shows it), and ``None`` for a forward pass or the input
-    layer. The values of an engine's ``last_pass`` are valid until its next
-    pass; copy what you keep.
+    layer. Each is ``None`` for a layer the pass did not compute (added
+    since, or no pass made yet). The values of an engine's ``last_pass``
+    are valid until its next pass; copy what you keep.
     """
 
     def __init__(self, network: Network, n_samples: int) -> None:
@@ -100,19 +117,20 @@ class StoredPassValues(PassValues):
     """Pass values held in arrays of their own (what ``Engine.activations`` returns)."""
 
     def __init__(self, network: Network, stored: dict[str, dict[Layer, np.ndarray | None]]) -> None:
-        first = next(iter(stored["a"].values()))
-        super().__init__(network, first.shape[0])
-        for arrays in stored.values():
-            for values in arrays.values():
-                if values is not None:
-                    values.flags.writeable = False
-        self._stored = stored
+        first = next(iter(stored["a"].values()), None)
+        super().__init__(network, 0 if first is None else first.shape[0])
+        self._stored = {
+            kind: {layer: None if values is None else read_only(values) for layer, values in arrays.items()}
+            for kind, arrays in stored.items()
+        }
 
     def _values(self, kind: str, layer: Layer) -> np.ndarray | None:
-        try:
-            return self._stored[kind].get(layer)
-        except KeyError:
-            raise StructureError(f"layer {layer.name!r} was added after this pass") from None
+        return self._stored[kind].get(layer)
+
+
+def no_pass(network: Network) -> StoredPassValues:
+    """The pass values of an engine that has made no pass yet: ``None`` for every layer."""
+    return StoredPassValues(network, {"z": {}, "a": {}, "delta": {}})
 
 
 @runtime_checkable
@@ -140,7 +158,7 @@ class Engine(Protocol):
         """
 
     def last_pass(self) -> PassValues:
-        """The values of the last ``train_batch`` (with deltas), ``evaluate`` or ``forward``."""
+        """The values of the last ``train_batch`` (with deltas), ``evaluate`` or ``forward`` pass."""
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         """The mean loss and the outputs on a batch, leaving every gradient as it was."""

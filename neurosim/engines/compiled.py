@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neurosim.core import Layer
-from neurosim.engines.base import PassValues, StoredPassValues
+from neurosim.engines.base import PassValues, StoredPassValues, no_pass, read_only
 from neurosim.engines.kernels import LossKernel, activation_kernels, loss_kernel
 from neurosim.errors import UnknownNameError
 from neurosim.losses import Loss
@@ -203,7 +203,7 @@ class BufferPassValues(PassValues):
         output = self.position[network.output_layer]
         #: whether the last pass was a backward pass, so that deltas exist
         self.with_deltas = False
-        self._views = {"z": [_read_only(z) for z in buffers.Z], "a": [_read_only(a) for a in buffers.A]}
+        self._views = {"z": [read_only(z) for z in buffers.Z], "a": [read_only(a) for a in buffers.A]}
         self._logits, self._outputs = self._views["z"][output], self._views["a"][output]
 
     @property
@@ -218,22 +218,16 @@ class BufferPassValues(PassValues):
 
     def _values(self, kind: str, layer: Layer) -> np.ndarray | None:
         position = self.position.get(layer)
-        if position is None:
-            raise UnknownNameError(f"layer {layer.name!r} was added after this pass")
+        if position is None:  # added after this pass
+            return None
         if position == 0:  # the input layer: the batch itself
-            return None if kind == "delta" else _read_only(self.buffers.A[0])
+            return None if kind == "delta" else read_only(self.buffers.A[0])
         if kind != "delta":
             return self._views[kind][position]
         if not self.with_deltas:
             return None
         # the buffers hold d(mean loss)/dz = delta / n
-        return _read_only(self.buffers.D[position] * self.n_samples)
-
-
-def _read_only(values: np.ndarray) -> np.ndarray:
-    view = values.view()
-    view.flags.writeable = False
-    return view
+        return read_only(self.buffers.D[position] * self.n_samples)
 
 
 class CompiledNetwork:
@@ -273,9 +267,11 @@ class CompiledNetwork:
         self._output = -1
         self._output_plan: _LayerPlan | None = None
         self._loss_kernels: dict[Loss, tuple[LossKernel, bool]] = {}
-        self._last: _Buffers | None = None
-        self._last_n = -1
-        self._last_buffers: _Buffers | None = None
+        #: the buffers of the last pass that counts (kept across recompiling, with their own layer order)
+        self._last_pass: _Buffers | None = None
+        #: the buffers last asked for, by batch size, so that a run of equal batches finds them at once
+        self._cached_n = -1
+        self._cached_buffers: _Buffers | None = None
         self._ensure_current()
 
     # ------------------------------------------------------------------ compiling
@@ -308,15 +304,14 @@ class CompiledNetwork:
         self._loss_kernels.clear()
         self._buffers.clear()
         self._side_buffers.clear()
-        self._last_n = -1
-        self._last = None
+        self._cached_n = -1
         self._version = network.parameter_store.version
 
     def _buffers_for(self, n: int) -> _Buffers:
-        if n == self._last_n:
-            return self._last_buffers
+        if n == self._cached_n:
+            return self._cached_buffers
         buffers = self._pooled(self._buffers, n)
-        self._last_n, self._last_buffers = n, buffers
+        self._cached_n, self._cached_buffers = n, buffers
         return buffers
 
     def _pooled(self, pool: OrderedDict[int, _Buffers], n: int) -> _Buffers:
@@ -349,7 +344,7 @@ class CompiledNetwork:
         X, single = as_input_batch(x, self.network.input_layer.size, name="x", allow_single=True)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             buffers = self._run_forward(self._buffers_for(X.shape[0]), self.prepare(X))
-        self._last = buffers
+        self._last_pass = buffers
         self.publish()
         outputs = buffers.A[self._output].copy()
         return outputs[0] if single else outputs
@@ -414,7 +409,7 @@ class CompiledNetwork:
                 f"layers {source!r} and {target!r} are not connected (in that direction); "
                 f"the connected pairs are {pairs or 'none'}"
             )
-        return _read_only(block.weight), [n.name for n in target_layer], [n.name for n in source_layer]
+        return read_only(block.weight), [n.name for n in target_layer], [n.name for n in source_layer]
 
     def __repr__(self) -> str:
         return (
@@ -453,7 +448,7 @@ class CompiledNetwork:
         for operation in buffers.backward_program(self._plans, loss_gives_dA):
             operation()
         buffers.values.with_deltas = True
-        self._last = buffers
+        self._last_pass = buffers
         return math.isfinite(check)
 
     def last_pass(self) -> PassValues:
@@ -461,16 +456,14 @@ class CompiledNetwork:
 
         Layers added since that pass are not in it.
         """
-        if self._last is None:
-            raise UnknownNameError("the compiled engine has made no pass yet")
-        return self._last.values
+        return no_pass(self.network) if self._last_pass is None else self._last_pass.values
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         """Mean loss and outputs on a validated batch; gradients are left as they were."""
         self._ensure_current()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             buffers = self._run_forward(self._buffers_for(X.shape[0]), X)
-            self._last = buffers
+            self._last_pass = buffers
             out = self._output
             return loss.value(buffers.Z[out], buffers.A[out], T), buffers.A[out].copy()
 
@@ -488,12 +481,13 @@ class CompiledNetwork:
 
     def publish(self) -> None:
         """Copy the last pass's ``z``, ``a`` (and ``delta``) into the neurons, as the object engine would."""
-        if self._last is None or self._version != self.network.parameter_store.version:
+        if self._last_pass is None:
             return
-        buffers = self._last
+        buffers = self._last_pass
         n = buffers.A[0].shape[0]
         with_deltas = buffers.values.with_deltas
-        for position, layer in enumerate(self._order):
+        # the layers of that pass, in its own order (a layer added since keeps its neurons' values)
+        for layer, position in buffers.values.position.items():
             z, a, d = buffers.Z[position], buffers.A[position], buffers.D[position]
             deltas = d * n if with_deltas and not layer.is_input else None
             for neuron in layer:

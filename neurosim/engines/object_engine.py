@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neurosim.engines.base import PassValues, StoredPassValues
+from neurosim.engines.base import PassValues, StoredPassValues, no_pass, read_only
 
 if TYPE_CHECKING:
     from neurosim.core import Layer, Network
@@ -124,9 +124,7 @@ class NeuronPassValues(PassValues):
         attribute = f"{kind}_samples"
         if any(getattr(neuron, attribute) is None for neuron in layer):
             return None
-        values = _stack(layer, attribute)
-        values.flags.writeable = False
-        return values
+        return read_only(_stack(layer, attribute))
 
 
 class ObjectEngine:
@@ -171,7 +169,7 @@ class ObjectEngine:
     def last_pass(self) -> PassValues:
         """The values the neurons hold: those of the last pass."""
         first = self.network.input_layer[0].a_samples
-        return NeuronPassValues(self.network, 0 if first is None else len(first))
+        return no_pass(self.network) if first is None else NeuronPassValues(self.network, len(first))
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         """Mean loss and outputs of a forward pass (the neurons hold it; gradients stay)."""

@@ -11,11 +11,15 @@ and override the ones you need)::
     on_fit_end(run)                once training has begun, when it ends (even by an error)
 
 ``run`` is the ``Run``: the network, the engine, the loss, the optimizer,
-the ``History`` so far, and ``run.stop(reason)``, which ends training as
-soon as the hook returns (from ``on_backward_end``, before that batch's
-update). ``batch`` is a ``Batch``: a read-only view of the batch's inputs,
-targets, outputs, loss, every layer's ``z``, ``a`` and ``delta`` and every
-gradient, valid while the hook runs.
+the ``History`` so far, and ``run.stop(reason)``, which ends training once
+the current hook has been called on every callback: no later batch, no
+later epoch, and from ``on_backward_end`` not even that batch's update.
+An epoch stopped part of the way keeps the updates it made, but is not
+recorded in the history (``history.stopped_at`` is the epoch during which
+training was stopped, 0 before the first). ``batch`` is a ``Batch``: a
+read-only view of the batch's inputs, targets, outputs, loss, every
+layer's ``z``, ``a`` and ``delta`` and every gradient, valid while the
+hook runs.
 
 Pass callbacks to one run with ``fit(..., callbacks=[...])``, or attach
 them to the network for every later run with ``net.add_callback``.
@@ -55,7 +59,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neurosim.errors import ParameterError
+from neurosim.engines.base import read_only
+from neurosim.errors import ParameterError, UnknownNameError
 
 if TYPE_CHECKING:
     from neurosim.core import Layer, Network
@@ -156,7 +161,7 @@ class Run:
         return self.epochs * self.batches_per_epoch
 
     def stop(self, reason: str = "stopped by a callback") -> None:
-        """End training when the current hook returns; ``reason`` goes into ``history.stop_reason``."""
+        """End training once the current hook has run; ``reason`` goes into ``history.stop_reason``."""
         if not self.stopped:
             self.stopped = True
             self.history.stopped_at = self.epoch
@@ -209,7 +214,7 @@ class Batch:
     @property
     def indices(self) -> np.ndarray:
         """Which training samples (rows of ``X``) are in the batch, in order."""
-        return _read_only(self._order[self._start : self._stop])
+        return read_only(self._order[self._start : self._stop])
 
     @property
     def size(self) -> int:
@@ -219,12 +224,12 @@ class Batch:
     @property
     def X(self) -> np.ndarray:  # noqa: N802 - the name of the inputs everywhere in neurosim
         """The batch's inputs, ``(size, n_inputs)``."""
-        return _read_only(self._X)
+        return read_only(self._X)
 
     @property
     def T(self) -> np.ndarray:  # noqa: N802 - the name of the targets everywhere in neurosim
         """The batch's targets as the loss sees them, ``(size, n_outputs)``."""
-        return _read_only(self._T)
+        return read_only(self._T)
 
     @property
     def values(self) -> PassValues:
@@ -258,27 +263,21 @@ class Batch:
     def grad(self, name: str) -> np.ndarray:
         """The gradient of the parameter array ``name`` (see ``Network.named_parameters``), read-only."""
         gradients = self.grads()
-        if name not in gradients:
+        if not isinstance(name, str) or name not in gradients:
             known = ", ".join(map(repr, gradients))
-            raise ParameterError(f"there is no parameter array named {name!r}; the names are {known}")
+            raise UnknownNameError(f"there is no parameter array named {name!r}; the names are {known}")
         return gradients[name]
 
     def grads(self) -> dict[str, np.ndarray]:
         """Every gradient array by name, read-only: ``d(mean loss of the batch)/d(parameter)``."""
         store = self.run.network.parameter_store
         if self._gradients_version != store.version:
-            self._gradients = {name: _read_only(grads) for name, grads in self.run.network.named_gradients()}
+            self._gradients = {name: read_only(grads) for name, grads in self.run.network.named_gradients()}
             self._gradients_version = store.version
         return self._gradients
 
     def __repr__(self) -> str:
         return f"Batch(epoch {self.epoch}, batch {self.number}, {self.size} samples)"
-
-
-def _read_only(values: np.ndarray) -> np.ndarray:
-    view = values.view()
-    view.flags.writeable = False
-    return view
 
 
 class CallbackList:
@@ -290,10 +289,6 @@ class CallbackList:
             name: [getattr(c, name) for c in self.callbacks if _has_hook(c, name)] for name in HOOKS
         }
 
-    def wants(self, hook: str) -> bool:
-        """Whether any callback has ``hook``."""
-        return bool(self.hooks[hook])
-
     def call(self, hook: str, *args: object) -> None:
         """Call ``hook`` of every callback that has it, in order."""
         for method in self.hooks[hook]:
@@ -301,26 +296,52 @@ class CallbackList:
 
 
 def _has_hook(callback: object, name: str) -> bool:
-    method = getattr(type(callback), name, None)
-    return callable(method) and method is not getattr(Callback, name)
+    """Whether ``callback`` has hook ``name``, other than ``Callback``'s, which does nothing."""
+    method = getattr(callback, name, None)
+    return callable(method) and getattr(method, "__func__", None) is not getattr(Callback, name)
 
 
-def checked_callbacks(callbacks: object) -> list[object]:
-    """``callbacks`` as a list, each with at least one hook; else ``ParameterError``.
+def check_callback(callback: object, where: str) -> None:
+    """Raise ``ParameterError`` unless ``callback`` is an object with at least one hook.
 
     Examples
     --------
-    >>> checked_callbacks([Callback()])
+    >>> check_callback(Callback(), "callbacks[0]")
     Traceback (most recent call last):
     ...
     neurosim.errors.ParameterError: callbacks[0] (a Callback) has none of the hooks on_fit_begin, ...
     """
+    if isinstance(callback, type):
+        raise ParameterError(
+            f"{where} is the class {callback.__name__}; pass an instance: {callback.__name__}()"
+        )
+    if not any(_has_hook(callback, name) for name in HOOKS):
+        raise ParameterError(
+            f"{where} (a {type(callback).__name__}) has none of the hooks {', '.join(HOOKS)}; "
+            "subclass neurosim.training.Callback and override the ones you need"
+        )
+
+
+def checked_callbacks(callbacks: object, attached: Sequence[object] = ()) -> list[object]:
+    """``callbacks`` as a list of callbacks for one run, none of them twice nor among ``attached``.
+
+    ``attached`` are the callbacks the network already has, which ``fit``
+    calls by itself (``Network.add_callback``, ``Network.watch``).
+    """
     if isinstance(callbacks, (str, bytes)) or not isinstance(callbacks, Sequence):
         raise ParameterError(f"callbacks must be a list of callbacks; got {callbacks!r}")
+    seen = list(attached)
     for i, callback in enumerate(callbacks):
-        if not any(_has_hook(callback, name) for name in HOOKS):
-            raise ParameterError(
-                f"callbacks[{i}] (a {type(callback).__name__}) has none of the hooks {', '.join(HOOKS)}; "
-                "subclass neurosim.training.Callback and override the ones you need"
+        check_callback(callback, f"callbacks[{i}]")
+        if any(callback is other for other in seen):
+            where = (
+                "is attached to the network already"
+                if any(callback is a for a in attached)
+                else "is given twice"
             )
+            raise ParameterError(
+                f"callbacks[{i}] (a {type(callback).__name__}) {where}; fit calls each callback once, and "
+                "those attached with net.add_callback or net.watch by itself"
+            )
+        seen.append(callback)
     return list(callbacks)

@@ -126,7 +126,8 @@ def fit(
         raise ParameterError(f"verbose must be 0, 1 or 2; got {verbose!r}")
     rng = random_generator(seed)
     validation = _validation_batch(network, validation_data, loss)
-    hooks = CallbackList([*network.callbacks, *checked_callbacks(callbacks), ProgressCallback(verbose)])
+    attached = network.callbacks
+    hooks = CallbackList([*attached, *checked_callbacks(callbacks, attached), ProgressCallback(verbose)])
     engine = engines.create(network, engine)
     history = History(loss_name=loss_fn.name)
     run = Run(network, engine, loss_fn, optimizer, history, epochs=epochs, batch_size=batch, n_samples=n)
@@ -137,11 +138,12 @@ def fit(
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in range(1, epochs + 1):
-                order = rng.permutation(n) if shuffle else np.arange(n)
-                if not loop.epoch(epoch, order):
+                if run.stopped:
                     break
-        engine.publish()
+                order = rng.permutation(n) if shuffle else np.arange(n)
+                loop.epoch(epoch, order)
     finally:
+        engine.publish()
         hooks.call("on_fit_end", run)
     return history
 
@@ -164,16 +166,15 @@ class _Loop:
         # called only for a batch whose loss is not finite, so that it costs nothing otherwise
         self.divergence = DivergenceStop()
 
-    def epoch(self, epoch: int, order: np.ndarray) -> bool:
-        """Train one epoch and record it; return whether training goes on."""
+    def epoch(self, epoch: int, order: np.ndarray) -> None:
+        """Train one epoch and record it, unless a callback stops training first."""
         run, hooks = self.run, self.hooks
         run.epoch = epoch
         hooks.call("on_epoch_begin", run, epoch)
         if run.stopped or not self.batches(epoch, order):
-            return False
+            return
         self.record(order)
         hooks.call("on_epoch_end", run, epoch)
-        return not run.stopped
 
     def batches(self, epoch: int, order: np.ndarray) -> bool:
         """Every batch of the epoch; return whether all of them were trained on."""

@@ -15,9 +15,11 @@ class History:
     ``bce`` and ``cross_entropy``, or ``mse`` on 0/1 targets). ``val_loss``
     and ``val_accuracy`` are measured on the validation data after each epoch.
     ``diverged_at`` is the epoch (counting from 1) at which the loss stopped
-    being finite and training stopped, or ``None``. ``stopped_at`` and
+    being finite and training stopped, or ``None``. ``stopped_at`` (the epoch
+    during which training was stopped, 0 before the first) and
     ``stop_reason`` say when and why a callback ended training early
-    (divergence included), or are ``None``.
+    (divergence included), or are ``None``. An epoch stopped part of the way
+    keeps the updates it made but has no entry in the lists.
     """
 
     loss: list[float] = field(default_factory=list)

@@ -17,7 +17,9 @@ class SGD:
     """Gradient descent on every weight and bias of ``network``.
 
     With ``momentum`` it follows ``torch.optim.SGD``: ``v = momentum * v + grad``
-    then ``w -= lr * v`` (``v`` starts at the first gradient).
+    then ``w -= lr * v`` (``v`` starts at the first gradient, and starts
+    again when the network's arrays are replaced: a change of structure or
+    of dtype).
 
     Examples
     --------
@@ -35,8 +37,9 @@ class SGD:
         if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
             raise ParameterError(f"momentum must be a number in [0, 1); got {momentum!r}")
         self.momentum = float(momentum)
-        self._velocity: dict[int, np.ndarray] = {}
+        #: (values, gradients, scratch) of each array the parameters are stored in, and its velocity
         self._parameters: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._velocities: list[np.ndarray | None] = []
         self._version: int | None = None
 
     def step(self) -> None:
@@ -45,6 +48,7 @@ class SGD:
         if self._version != store.version:
             # the parameters in as few arrays as they are stored in (one flat vector, usually)
             self._parameters = [(value, grad, np.empty_like(value)) for value, grad in store.update_groups()]
+            self._velocities = [None] * len(self._parameters)
             self._version = store.version
         if self.momentum == 0.0:
             lr = self.lr
@@ -52,11 +56,12 @@ class SGD:
                 np.multiply(grad, lr, out=scratch)
                 value -= scratch
             return
-        for value, grad, _ in self._parameters:
-            velocity = self._velocity.get(id(value))
+        for i, (value, grad, scratch) in enumerate(self._parameters):
+            velocity = self._velocities[i]
             if velocity is None:
-                velocity = self._velocity[id(value)] = grad.copy()
+                velocity = self._velocities[i] = grad.copy()
             else:
                 velocity *= self.momentum
                 velocity += grad
-            value -= self.lr * velocity
+            np.multiply(velocity, self.lr, out=scratch)
+            value -= scratch

@@ -106,15 +106,37 @@ def infer_task(
     >>> infer_task([1, 2, 1], task="regression")
     Task(classes=None, output_activation='identity', loss='mse', n_outputs=1)
     """
-    if task is not None and task not in TASKS:
-        raise ParameterError(f"task must be 'classification', 'regression' or None; got {task!r}")
-    check_loss_fits_output(loss, output_activation)
+    _check_choices(task, output_activation, loss)
     targets = _as_targets(y)
     check_learnable(targets)
     classes = _classes(targets, task)
     if classes is None:
         return _regression(targets, output_activation, loss)
     return _classification(classes, output_activation, loss)
+
+
+#: the choices that only classification can make: a softmax output needs one neuron per class
+NEEDS_CLASSES = {"loss": "cross_entropy", "output_activation": "softmax"}
+
+
+def _check_choices(task: object, output_activation: object, loss: object) -> None:
+    """Refuse arguments that are not names, or that contradict one another, before looking at ``y``."""
+    if task is not None and task not in TASKS:
+        raise ParameterError(f"task must be 'classification', 'regression' or None; got {task!r}")
+    for argument, value, example in (
+        ("output_activation", output_activation, "sigmoid"),
+        ("loss", loss, "bce"),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise ParameterError(f"{argument} must be a name such as {example!r}, or None; got {value!r}")
+    check_loss_fits_output(loss, output_activation)
+    chosen = {"loss": loss, "output_activation": output_activation}
+    for argument, value in NEEDS_CLASSES.items():
+        if task == "regression" and chosen[argument] == value:
+            raise ParameterError(
+                f"task='regression' cannot go with {argument}={value!r}, which needs classes; "
+                "leave out either"
+            )
 
 
 class TargetError(DataError):
@@ -128,11 +150,14 @@ class TargetError(DataError):
     ----------
     problem : str
         ``"too_few_samples"`` (fewer than 2), ``"constant"`` (the same
-        target in every sample), ``"not_labels"`` (not class labels) or
-        ``"outside_0_1"`` (a target below 0 or above 1).
+        target in every sample), ``"not_labels"`` (not class labels),
+        ``"too_many_classes"`` (whole numbers, but more distinct values than
+        ``MAX_CLASSES``; ``value`` is how many) or ``"outside_0_1"`` (a
+        target below 0 or above 1).
     argument : str or None
-        The argument whose choice the targets cannot meet, ``"task"`` or
-        ``"loss"``; ``None`` when no choice could learn from them.
+        The argument whose choice the targets cannot meet, ``"task"``,
+        ``"loss"`` or ``"output_activation"``; ``None`` when no choice could
+        learn from them.
     sample : int or None
         The index of the first target concerned.
     value : float or None
@@ -382,17 +407,11 @@ def _classification(classes: np.ndarray, output_activation: str | None, loss: st
 
 
 def _regression(y: np.ndarray, output_activation: str | None, loss: str | None) -> Task:
+    chosen = {"loss": loss, "output_activation": output_activation}
+    for argument, value in NEEDS_CLASSES.items():
+        if chosen[argument] == value:
+            raise _not_classes(y, argument, value)
     loss = loss or "mse"
-    if loss == "cross_entropy":
-        sample = int(np.argmax(y != np.round(y)))
-        raise TargetError(
-            f"loss='cross_entropy' needs class labels, but y is not a few distinct whole numbers "
-            f"(it has {y[sample]:g} at index {sample}); use loss='mse' for regression",
-            problem="not_labels",
-            argument="loss",
-            sample=sample,
-            value=float(y[sample]),
-        )
     outside = (y < 0) | (y > 1)
     if loss == "bce" and outside.any():
         sample = int(np.argmax(outside))
@@ -406,3 +425,26 @@ def _regression(y: np.ndarray, output_activation: str | None, loss: str | None) 
         )
     output = output_activation or ("sigmoid" if loss == "bce" else "identity")
     return Task(None, output, loss, 1)
+
+
+def _not_classes(y: np.ndarray, argument: str, value: str) -> TargetError:
+    """Why ``argument=value``, which needs classes, cannot learn from ``y``."""
+    fractional = y != np.round(y)
+    if not fractional.any():
+        count = len(np.unique(y))
+        return TargetError(
+            f"{argument}={value!r} needs class labels, but y has {count} distinct values, more than the "
+            f"{MAX_CLASSES} taken as classes; pass task='classification' to make each one a class",
+            problem="too_many_classes",
+            argument=argument,
+            value=float(count),
+        )
+    sample = int(np.argmax(fractional))
+    return TargetError(
+        f"{argument}={value!r} needs class labels, but y is not a few distinct whole numbers "
+        f"(it has {y[sample]:g} at index {sample}); use loss='mse' for regression",
+        problem="not_labels",
+        argument=argument,
+        sample=sample,
+        value=float(y[sample]),
+    )

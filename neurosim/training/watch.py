@@ -131,6 +131,9 @@ class _Recording:
     """
 
     def __init__(self, network: Network, synapses: list[Synapse], updates: int) -> None:
+        self._network, self._synapses = network, synapses
+        self._store = network.parameter_store
+        self._version = self._store.version
         self._gathers = _gathers(network, synapses)
         # sized for the whole fit (the starting row, then one row per update), so nothing grows
         # while training, and large enough arrays get the kernel's big pages
@@ -142,6 +145,9 @@ class _Recording:
 
     def append(self, epoch: int, *, with_grads: bool = True) -> None:
         """Append the watched weights (and gradients) as they are now."""
+        if self._store.version != self._version:  # the arrays were replaced: find them again
+            self._gathers = _gathers(self._network, self._synapses)
+            self._version = self._store.version
         count = self._count
         for values, gradients, source, places in self._gathers:
             if isinstance(source, slice):
@@ -187,7 +193,7 @@ def _gathers(network: Network, synapses: list[Synapse]) -> list[Gather]:
     while start < len(located):
         values, grads, _ = located[start]
         stop = start
-        while stop < len(located) and located[stop][0] is values:
+        while stop < len(located) and _owner(located[stop][0]) is _owner(values):
             stop += 1
         positions = np.array([position for _, _, position in located[start:stop]])
         first = int(positions[0])
@@ -198,6 +204,11 @@ def _gathers(network: Network, synapses: list[Synapse]) -> list[Gather]:
             gathers.append((values, grads, positions, slice(start, stop)))
         start = stop
     return gathers
+
+
+def _owner(values: np.ndarray) -> np.ndarray:
+    """The array that owns the memory ``values`` views (``values`` itself if it owns it)."""
+    return values if values.base is None else values.base
 
 
 def watched_synapses(network: Network, source: object, target: object | None) -> list[Synapse]:
