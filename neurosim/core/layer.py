@@ -20,7 +20,10 @@ class Layer:
     """A group of neurons: ``layer[i]`` is its ``i``-th ``Neuron``.
 
     The layer owns its neurons' biases as one vector, ``layer.bias`` (``None``
-    for the input layer, which has no bias and no activation).
+    for the input layer, which has no bias and no activation), and their
+    gradients as ``layer.bias_grad``. Assigning ``layer.bias = values``
+    copies the values into that vector (after checking them), so the engines
+    keep computing with the same array.
 
     Examples
     --------
@@ -38,24 +41,19 @@ class Layer:
         self.activation = activation
         self.neurons = [Neuron(self, i) for i in range(size)]
         is_input = activation is None
-        self._bias: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
-        self._bias_grad: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
+        self.bias: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
+        self.bias_grad: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
 
-    @property
-    def bias(self) -> np.ndarray | None:
-        """The biases of the layer's neurons (``None`` for the input layer); assigning copies into them."""
-        return self._bias
-
-    @bias.setter
-    def bias(self, values: object) -> None:
-        if self._bias is None:
-            raise StructureError(f"layer {self.name!r} is the input layer, which has no biases")
-        assign_in_place(self._bias, values, f"bias of layer {self.name!r}")
-
-    @property
-    def bias_grad(self) -> np.ndarray | None:
-        """``d(mean loss)/d(bias)`` of the last backward pass, one per neuron (``None`` for inputs)."""
-        return self._bias_grad
+    def __setattr__(self, name: str, value: object) -> None:
+        # assigning biases or their gradients copies into the arrays the engines and neurons hold
+        if name in ("bias", "bias_grad") and name in self.__dict__:
+            current = self.__dict__[name]
+            if current is None:
+                raise StructureError(f"layer {self.name!r} is the input layer, which has no biases")
+            what = "bias" if name == "bias" else "bias gradients"
+            assign_in_place(current, value, f"{what} of layer {self.name!r}")
+            return
+        object.__setattr__(self, name, value)
 
     def replace_arrays(self, bias: np.ndarray, bias_grad: np.ndarray) -> None:
         """Hold the biases and their gradients in other arrays (the parameter store packs them this way).
@@ -63,7 +61,7 @@ class Layer:
         The network's parameter ``version`` changes, so that engines and
         optimizers look the arrays up again.
         """
-        self._bias, self._bias_grad = bias, bias_grad
+        self.__dict__["bias"], self.__dict__["bias_grad"] = bias, bias_grad
         self.network.parameter_store.changed()
 
     @property

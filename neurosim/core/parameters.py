@@ -132,10 +132,12 @@ class WeightBlock:
     """The weights from ``source`` layer to ``target`` layer, as matrices.
 
     ``weight[i, j]`` is the weight from ``source[j]`` to ``target[i]`` (rows are
-    targets, like ``torch.nn.Linear.weight``). ``mask[i, j]`` says whether that
-    synapse exists; where it does not, ``weight`` and ``grad`` stay exactly 0.
-    Synapse objects read and write these arrays, so they are the one copy of
-    every weight.
+    targets, like ``torch.nn.Linear.weight``), and ``grad`` its gradient from
+    the last backward pass. ``mask[i, j]`` says whether that synapse exists;
+    where it does not, ``weight`` and ``grad`` stay exactly 0. Synapse
+    objects read and write these arrays, so they are the one copy of every
+    weight; assigning ``block.weight = values`` copies the values into it
+    (after checking them), so the engines keep computing with the same array.
 
     Examples
     --------
@@ -145,29 +147,23 @@ class WeightBlock:
     (WeightBlock('input' -> 'hidden1', synapses=6), 'input->hidden1', (3, 2))
     """
 
-    __slots__ = ("_grad", "_weight", "mask", "source", "target")
+    __slots__ = ("grad", "mask", "source", "target", "weight")
 
     def __init__(self, source: Layer, target: Layer, dtype: np.dtype) -> None:
         self.source = source
         self.target = target
         shape = (target.size, source.size)
-        self._weight = np.zeros(shape, dtype)
-        self._grad = np.zeros(shape, dtype)
+        self.weight = np.zeros(shape, dtype)
+        self.grad = np.zeros(shape, dtype)
         self.mask = np.zeros(shape, dtype=bool)
 
-    @property
-    def weight(self) -> np.ndarray:
-        """The weights, ``(target size, source size)``; assigning copies into this array (0 where absent)."""
-        return self._weight
-
-    @weight.setter
-    def weight(self, values: object) -> None:
-        assign_in_place(self._weight, values, f"weights {self.name}", self)
-
-    @property
-    def grad(self) -> np.ndarray:
-        """``d(mean loss)/d(weight)`` of the last backward pass, same shape as ``weight``."""
-        return self._grad
+    def __setattr__(self, name: str, value: object) -> None:
+        # assigning weights or gradients copies into the arrays the engines and synapses hold
+        if name in ("weight", "grad") and hasattr(self, name):
+            what = "weights" if name == "weight" else "weight gradients"
+            assign_in_place(getattr(self, name), value, f"{what} {self.name}", self)
+            return
+        object.__setattr__(self, name, value)
 
     def replace_arrays(self, weight: np.ndarray, grad: np.ndarray) -> None:
         """Hold the weights and gradients in other arrays (the parameter store packs them this way).
@@ -175,7 +171,8 @@ class WeightBlock:
         The network's parameter ``version`` changes, so that engines and
         optimizers look the arrays up again.
         """
-        self._weight, self._grad = weight, grad
+        object.__setattr__(self, "weight", weight)
+        object.__setattr__(self, "grad", grad)
         self.target.network.parameter_store.changed()
 
     @property

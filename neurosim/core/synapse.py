@@ -31,14 +31,15 @@ class Synapse:
     array([ True])
     """
 
-    __slots__ = ("_block", "_col", "_row", "source", "target")
+    __slots__ = ("block", "position", "source", "target")
 
     def __init__(self, source: Neuron, target: Neuron, block: WeightBlock) -> None:
         self.source = source
         self.target = target
-        self._block = block
-        self._row = target.index
-        self._col = source.index
+        #: the weight block that stores this synapse's weight and gradient
+        self.block = block
+        #: ``(row, column)`` of this synapse in its block: (target's index, source's index)
+        self.position = (target.index, source.index)
 
     @property
     def name(self) -> str:
@@ -46,26 +47,16 @@ class Synapse:
         return f"{self.source.name} -> {self.target.name}"
 
     @property
-    def block(self) -> WeightBlock:
-        """The weight block that stores this synapse's weight and gradient."""
-        return self._block
-
-    @property
-    def position(self) -> tuple[int, int]:
-        """``(row, column)`` of this synapse in its block: (target's index, source's index)."""
-        return (self._row, self._col)
-
-    @property
     def weight(self) -> float:
         """The weight (settable)."""
-        return float(self._block.weight[self._row, self._col])
+        return float(self.block.weight[self.position])
 
     @weight.setter
     def weight(self, value: float) -> None:
         value = finite_number(value, f"weight of synapse {self.name!r}")
         if not self.connected:
             raise StructureError(f"synapse {self.name!r} was disconnected; its weight can no longer be set")
-        self._block.weight[self._row, self._col] = value
+        self.block.weight[self.position] = value
 
     @property
     def connected(self) -> bool:
@@ -75,7 +66,7 @@ class Synapse:
     @property
     def grad(self) -> float:
         """``d(mean loss)/d(weight)`` from the last backward pass."""
-        return float(self._block.grad[self._row, self._col])
+        return float(self.block.grad[self.position])
 
     def __repr__(self) -> str:
         return (

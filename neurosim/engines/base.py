@@ -114,15 +114,19 @@ class PassValues(ABC):
 
 
 class StoredPassValues(PassValues):
-    """Pass values held in arrays of their own (what ``Engine.activations`` returns)."""
+    """Pass values held in arrays of their own (what ``Engine.activations`` returns).
+
+    The arrays are given to it: it makes them read-only and keeps them.
+    """
 
     def __init__(self, network: Network, stored: dict[str, dict[Layer, np.ndarray | None]]) -> None:
         first = next(iter(stored["a"].values()), None)
         super().__init__(network, 0 if first is None else first.shape[0])
-        self._stored = {
-            kind: {layer: None if values is None else read_only(values) for layer, values in arrays.items()}
-            for kind, arrays in stored.items()
-        }
+        for arrays in stored.values():
+            for values in arrays.values():
+                if values is not None:
+                    values.flags.writeable = False
+        self._stored = stored
 
     def _values(self, kind: str, layer: Layer) -> np.ndarray | None:
         return self._stored[kind].get(layer)

@@ -227,7 +227,9 @@ class BufferPassValues(PassValues):
         if not self.with_deltas:
             return None
         # the buffers hold d(mean loss)/dz = delta / n
-        return read_only(self.buffers.D[position] * self.n_samples)
+        deltas = self.buffers.D[position] * self.n_samples
+        deltas.flags.writeable = False  # a copy: nothing to protect but the promise
+        return deltas
 
 
 class CompiledNetwork:

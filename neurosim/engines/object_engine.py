@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neurosim.engines.base import PassValues, StoredPassValues, no_pass, read_only
+from neurosim.engines.base import PassValues, StoredPassValues, no_pass
 
 if TYPE_CHECKING:
     from neurosim.core import Layer, Network
@@ -67,6 +67,13 @@ def _activate(layer: Layer) -> None:
 
 def backward(network: Network, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
     """Forward then backward pass; sets every gradient and returns the mean loss."""
+    return _backward(network, X, T, loss)[0]
+
+
+def _backward(
+    network: Network, X: np.ndarray, T: np.ndarray, loss: Loss
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """``backward``, also returning the output layer's ``z`` and ``a`` it stacked for the loss."""
     forward(network, X)
     output = network.output_layer
     Z, A = _stack(output, "z_samples"), _stack(output, "a_samples")
@@ -81,7 +88,7 @@ def backward(network: Network, X: np.ndarray, T: np.ndarray, loss: Loss) -> floa
                 for neuron in layer:
                     neuron.delta_samples = neuron.delta_samples + output_delta[:, neuron.index]
             _set_gradients(layer)
-    return value
+    return value, Z, A
 
 
 def _backpropagate_into(layer: Layer) -> None:
@@ -114,17 +121,46 @@ def _set_gradients(layer: Layer) -> None:
 
 
 def _stack(layer: Layer, attribute: str) -> np.ndarray:
-    return np.column_stack([getattr(neuron, attribute) for neuron in layer])
+    """The neurons' per-sample arrays side by side: ``(n_samples, layer size)``, a new array."""
+    return np.array([getattr(neuron, attribute) for neuron in layer]).T
 
 
 class NeuronPassValues(PassValues):
-    """The pass the neurons hold now, gathered into ``(n_samples, size)`` arrays when asked."""
+    """The pass the neurons hold now, gathered into ``(n_samples, size)`` arrays (copies) when asked.
+
+    ``stacked`` may hold the output layer's ``z`` and ``a`` of a pass, with
+    the array of the first input neuron it was made from: while that array
+    is still the neuron's (no later pass replaced it), they are the logits
+    and outputs, with no need to gather them again.
+    """
+
+    def __init__(self, network: Network, n_samples: int) -> None:
+        super().__init__(network, n_samples)
+        self.stacked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._first_input = network.input_layer[0]
+
+    @property
+    def logits(self) -> np.ndarray | None:
+        """The output layer's weighted inputs ``z``."""
+        return self._output(0, "z")
+
+    @property
+    def outputs(self) -> np.ndarray | None:
+        """The output layer's activations."""
+        return self._output(1, "a")
+
+    def _output(self, which: int, kind: str) -> np.ndarray | None:
+        if self.stacked is not None and self.stacked[2] is self._first_input.a_samples:
+            return self.stacked[which]
+        return self._values(kind, self.network.output_layer)
 
     def _values(self, kind: str, layer: Layer) -> np.ndarray | None:
-        attribute = f"{kind}_samples"
-        if any(getattr(neuron, attribute) is None for neuron in layer):
+        columns = [getattr(neuron, f"{kind}_samples") for neuron in layer]
+        if any(column is None for column in columns):
             return None
-        return read_only(_stack(layer, attribute))
+        values = np.array(columns).T
+        values.flags.writeable = False  # a copy: nothing to protect but the promise
+        return values
 
 
 class ObjectEngine:
@@ -148,6 +184,9 @@ class ObjectEngine:
 
     def __init__(self, network: Network) -> None:
         self.network = network
+        # the input layer never changes; its first neuron holds one value per sample of the last pass
+        self._first_input = network.input_layer[0]
+        self._values = NeuronPassValues(network, 0)
 
     @property
     def dtype(self) -> np.dtype:
@@ -164,12 +203,18 @@ class ObjectEngine:
 
     def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> bool:
         """Forward and backward pass, neuron by neuron; return whether the mean loss is finite."""
-        return math.isfinite(backward(self.network, X, T, loss))
+        value, Z, A = _backward(self.network, X, T, loss)
+        Z.flags.writeable = A.flags.writeable = False  # copies: nothing to protect but the promise
+        self._values.stacked = (Z, A, self._first_input.a_samples)
+        return math.isfinite(value)
 
     def last_pass(self) -> PassValues:
         """The values the neurons hold: those of the last pass."""
-        first = self.network.input_layer[0].a_samples
-        return no_pass(self.network) if first is None else NeuronPassValues(self.network, len(first))
+        first = self._first_input.a_samples
+        if first is None:
+            return no_pass(self.network)
+        self._values.n_samples = len(first)
+        return self._values
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         """Mean loss and outputs of a forward pass (the neurons hold it; gradients stay)."""

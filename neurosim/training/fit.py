@@ -127,7 +127,8 @@ def fit(
     rng = random_generator(seed)
     validation = _validation_batch(network, validation_data, loss)
     attached = network.callbacks
-    hooks = CallbackList([*attached, *checked_callbacks(callbacks, attached), ProgressCallback(verbose)])
+    progress = [ProgressCallback(verbose)] if verbose else []
+    hooks = CallbackList([*attached, *checked_callbacks(callbacks, attached), *progress])
     engine = engines.create(network, engine)
     history = History(loss_name=loss_fn.name)
     run = Run(network, engine, loss_fn, optimizer, history, epochs=epochs, batch_size=batch, n_samples=n)
@@ -168,13 +169,15 @@ class _Loop:
 
     def epoch(self, epoch: int, order: np.ndarray) -> None:
         """Train one epoch and record it, unless a callback stops training first."""
-        run, hooks = self.run, self.hooks
+        run, hooks = self.run, self.hooks.hooks
         run.epoch = epoch
-        hooks.call("on_epoch_begin", run, epoch)
+        for hook in hooks["on_epoch_begin"]:
+            hook(run, epoch)
         if run.stopped or not self.batches(epoch, order):
             return
         self.record(order)
-        hooks.call("on_epoch_end", run, epoch)
+        for hook in hooks["on_epoch_end"]:
+            hook(run, epoch)
 
     def batches(self, epoch: int, order: np.ndarray) -> bool:
         """Every batch of the epoch; return whether all of them were trained on."""
