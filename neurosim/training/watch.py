@@ -60,6 +60,7 @@ class Watch(Callback):
         # one (weights, grads, epochs) part per fit call, joined when read
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._recording: _Recording | None = None
+        self._members: list[Watch] = []
         self.active = True
 
     def _joined(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,6 +86,14 @@ class Watch(Callback):
         """The epoch of each record (0 for a starting row)."""
         return self._joined()[2]
 
+    def add_records(self, weights: np.ndarray, grads: np.ndarray, epochs: np.ndarray) -> None:
+        """Keep one run's records: ``(n_records, n_synapses)`` weights and gradients, and their epochs.
+
+        The watch that recorded the run calls this (itself, or the first
+        watch of the network, which records for all of them).
+        """
+        self._parts.append((weights, grads, epochs))
+
     def __len__(self) -> int:
         return sum(len(epochs) for _, _, epochs in self._parts)
 
@@ -101,24 +110,43 @@ class Watch(Callback):
     # ------------------------------------------------------------------ the callback
 
     def on_fit_begin(self, run: Run) -> None:
-        """Check the synapses are still there, make room for the whole run, and record the start."""
-        for synapse in self.synapses:
+        """Check the synapses are still there, make room for the whole run, and record the start.
+
+        The first watch attached to the network records for every watch
+        attached to it, all in one gather per update; the others then do
+        nothing until it hands them their part at the end.
+        """
+        attached = run.network.watches
+        if attached and attached[0] is not self and any(watch is self for watch in attached):
+            return
+        members = attached if attached and attached[0] is self else [self]
+        for synapse in (synapse for watch in members for synapse in watch.synapses):
             if not synapse.connected:
                 raise StructureError(
                     f"watched synapse {synapse.name!r} was disconnected; stop that watch with "
                     "watch.stop() or watch the network's synapses again"
                 )
-        self._recording = _Recording(self.network, self.synapses, run.updates)
+        synapses = [synapse for watch in members for synapse in watch.synapses]
+        self._recording = _Recording(self.network, synapses, run.updates)
+        self._members = members
 
     def on_batch_end(self, run: Run, batch: Batch) -> None:
         """Record the weights after the update, and the gradients it used."""
-        self._recording.append(batch.epoch)
+        if self._recording is not None:
+            self._recording.append(batch.epoch)
 
     def on_fit_end(self, run: Run) -> None:
-        """Keep what this run recorded."""
-        if self._recording is not None:
-            self._parts.append(self._recording.rows())
-            self._recording = None
+        """Give each watch recorded with this one its part of what this run recorded."""
+        if self._recording is None:
+            return
+        weights, grads, epochs = self._recording.rows()
+        start = 0
+        for watch in self._members:
+            stop = start + len(watch.synapses)
+            # views, not copies: the watches share this run's arrays
+            watch.add_records(weights[:, start:stop], grads[:, start:stop], epochs)
+            start = stop
+        self._recording, self._members = None, []
 
 
 class _Recording:
