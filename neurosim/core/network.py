@@ -182,7 +182,7 @@ class Network:
         ...
         neurosim.errors.CycleError: ... would close the cycle hidden1 -> output -> hidden1 between layers; ...
         """
-        source_obj, target_obj = self.__getitem__(source), self.__getitem__(target)
+        source_obj, target_obj = self[source], self[target]
         if isinstance(source_obj, Layer) != isinstance(target_obj, Layer):
             raise StructureError(
                 f"connect two layers or two neurons; got {_describe(source_obj)} and {_describe(target_obj)}"
@@ -269,7 +269,7 @@ class Network:
         >>> len(net.synapses)
         5
         """
-        source_obj, target_obj = self.__getitem__(source), self.__getitem__(target)
+        source_obj, target_obj = self[source], self[target]
         if isinstance(source_obj, Layer) and isinstance(target_obj, Layer):
             block = self.parameter_store.block(source_obj, target_obj)
             if block is None:
@@ -347,7 +347,7 @@ class Network:
         >>> net.synapse("input[0]", "output[0]").name
         'input[0] -> output[0]'
         """
-        source_obj, target_obj = self.__getitem__(source), self.__getitem__(target)
+        source_obj, target_obj = self[source], self[target]
         if not isinstance(source_obj, Neuron) or not isinstance(target_obj, Neuron):
             raise UnknownNameError(
                 f"synapse() takes two neurons, like 'input[0]' and 'hidden1[2]'; "

@@ -257,6 +257,11 @@ class ParameterStore:
 
     def named_arrays(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
         """``(name, values, gradients)`` for every parameter array, in the documented order."""
+        for name, _, values, grads in self._owned_arrays():
+            yield name, values, grads
+
+    def _owned_arrays(self) -> Iterator[tuple[str, WeightBlock | Layer, np.ndarray, np.ndarray]]:
+        """``(name, owner, values, gradients)``: the owner is a weight block, or a layer for its biases."""
         by_target: dict[Layer, list[WeightBlock]] = {}
         for block in self.blocks():
             by_target.setdefault(block.target, []).append(block)
@@ -264,8 +269,8 @@ class ParameterStore:
             if layer.is_input:
                 continue
             for block in by_target.get(layer, []):
-                yield f"{block.name}.weight", block.weight, block.grad
-            yield f"{layer.name}.bias", layer.bias, layer.bias_grad
+                yield f"{block.name}.weight", block, block.weight, block.grad
+            yield f"{layer.name}.bias", layer, layer.bias, layer.bias_grad
 
     def entries(self) -> Iterator[ParameterEntry]:
         """Every weight and bias one by one: each synapse (in ``Network.synapses`` order), then each bias."""
@@ -289,17 +294,17 @@ class ParameterStore:
         end of ``Network.from_shape`` and of loading, and on a change of
         dtype. Arrays made later (a new layer or layer pair) stay separate.
         """
-        named = list(self.named_arrays())
-        total = sum(values.size for _, values, _ in named)
+        named = list(self._owned_arrays())
+        total = sum(values.size for _, _, values, _ in named)
         flat_values, flat_grads = np.empty(total, self.dtype), np.empty(total, self.dtype)
         self._offsets = {}
         offset = 0
-        for name, values, grads in named:
+        for name, owner, values, grads in named:
             size = values.size
             new_values = flat_values[offset : offset + size].reshape(values.shape)
             new_grads = flat_grads[offset : offset + size].reshape(values.shape)
             new_values[...], new_grads[...] = values, grads
-            self._replace(name, new_values, new_grads)
+            owner.replace_arrays(new_values, new_grads)
             self._offsets[name] = offset
             offset += size
         self._packed = (flat_values, flat_grads)
@@ -310,17 +315,10 @@ class ParameterStore:
         dtype = storage_dtype(dtype)
         if dtype == self.dtype:
             return
-        for name, values, grads in list(self.named_arrays()):
-            self._replace(name, values.astype(dtype), grads.astype(dtype))
+        for _, owner, values, grads in list(self._owned_arrays()):
+            owner.replace_arrays(values.astype(dtype), grads.astype(dtype))
         self.dtype = dtype
         self.pack()
-
-    def _replace(self, name: str, values: np.ndarray, grads: np.ndarray) -> None:
-        block = self._block_of(name)
-        if block is None:
-            self.network[name.removesuffix(".bias")].replace_arrays(values, grads)
-        else:
-            block.replace_arrays(values, grads)
 
     def update_groups(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """``(values, gradients)`` array pairs that cover every parameter exactly once, for an optimizer.
@@ -387,7 +385,10 @@ class ParameterStore:
             raise ParameterError(f"state must be a dict of arrays by name; got {type(state).__name__}")
         if not isinstance(strict, bool):
             raise ParameterError(f"strict must be True or False; got {strict!r}")
-        expected = {name: (values, self._block_of(name)) for name, values, _ in self.named_arrays()}
+        expected = {
+            name: (values, owner if isinstance(owner, WeightBlock) else None)
+            for name, owner, values, _ in self._owned_arrays()
+        }
         missing = [name for name in expected if name not in state]
         unexpected = [name if isinstance(name, str) else repr(name) for name in state if name not in expected]
         problems, accepted = [], {}
@@ -404,10 +405,3 @@ class ParameterStore:
         for name, candidate in accepted.items():
             expected[name][0][...] = candidate
         return LoadResult(missing, unexpected)
-
-    def _block_of(self, name: str) -> WeightBlock | None:
-        """The weight block of a ``"S->T.weight"`` name, or ``None`` for a bias."""
-        if not name.endswith(".weight"):
-            return None
-        source, _, target = name.removesuffix(".weight").partition("->")
-        return self._blocks[(self.network[source], self.network[target])]

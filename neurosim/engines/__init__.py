@@ -21,8 +21,8 @@ __all__ = ["ENGINES", "CompiledNetwork", "Engine", "ObjectEngine", "PassValues",
 def create(network: Network, engine: str | Engine) -> Engine:
     """The engine named ``engine`` ("object" or "compiled") for ``network``, or ``engine`` itself.
 
-    An engine object is accepted as it is if it computes ``network``. The
-    network must be able to compute (``Network.check_graph``).
+    An engine object is accepted as it is if it computes ``network``. Either
+    engine refuses a network that cannot compute (``Network.check_graph``).
 
     Examples
     --------
@@ -37,7 +37,6 @@ def create(network: Network, engine: str | Engine) -> Engine:
     """
     if not isinstance(network, Network):
         raise ParameterError(f"network must be a neurosim Network; got {type(network).__name__}")
-    network.check_graph()
     if isinstance(engine, str) and engine in ENGINES:
         return ENGINES[engine](network)
     if not isinstance(engine, str) and isinstance(engine, Engine):

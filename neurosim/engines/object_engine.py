@@ -183,6 +183,7 @@ class ObjectEngine:
     """
 
     def __init__(self, network: Network) -> None:
+        network.check_graph()
         self.network = network
         # the input layer never changes; its first neuron holds one value per sample of the last pass
         self._first_input = network.input_layer[0]
