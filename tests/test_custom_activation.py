@@ -106,7 +106,7 @@ def reported_names(report: ns.GradientCheckReport) -> set[str]:
     separator = next(i for i, line in enumerate(lines) if set(line) <= {"-", " "} and "-" in line)
     names = set()
     for line in lines[separator + 1 :]:
-        if line.startswith("note:"):
+        if line.startswith(("note:", "inconclusive:")):
             break
         names.add(re.split(r"\s{2,}", line.strip())[0])
     return names
@@ -164,6 +164,43 @@ def test_wrong_derivative_is_caught_and_the_affected_parameters_named(right, wro
     for name in AFFECTED:
         assert name in text
     assert reported_names(report) == AFFECTED, text
+
+
+@pytest.mark.parametrize(("right", "wrong"), PAIRS, ids=PAIR_IDS)
+def test_a_derivative_that_is_not_a_constant_factor_off_shows_no_common_ratio(right, wrong):
+    report = ns.gradient_check(build(wrong), X, Y, loss="mse")
+    ratios = [entry.analytic / entry.numeric for entry in report.failures]
+    assert max(ratios) - min(ratios) > 0.05 * max(map(abs, ratios))
+    assert report.common_ratio is None
+    assert "same ratio" not in str(report)
+
+
+def scaled(activation: ns.Activation, factor: float) -> ns.Activation:
+    """``activation`` with its derivative ``factor`` times what it should be."""
+    return ns.Activation(
+        f"{activation.name}_times_{factor:g}", activation, lambda z: factor * activation.derivative(z)
+    )
+
+
+@pytest.mark.parametrize(
+    ("factor", "meaning"), [(2.0, "extra factor 2"), (len(X), "the number of samples in X")]
+)
+@pytest.mark.parametrize(("right", "wrong"), PAIRS, ids=PAIR_IDS)
+def test_a_derivative_off_by_a_constant_factor_is_named_by_it(right, wrong, factor, meaning):
+    # Every gradient that passes through hidden2 passes through its derivative exactly once (hidden1[0]
+    # and hidden1[1] feed nothing else), so all of them are off by the factor and none other is.
+    report = ns.gradient_check(build(scaled(right, factor)), X, Y, loss="mse")
+    truth = ns.gradient_check(build(right), X, Y, loss="mse")
+    assert {entry.name for entry in report.failures} == AFFECTED
+    for entry, true in zip(report.entries, truth.entries, strict=True):
+        expected = factor * true.analytic if entry.name in AFFECTED else true.analytic
+        assert entry.analytic == pytest.approx(expected, rel=1e-12, abs=1e-15), entry.name
+        assert entry.numeric == true.numeric
+    assert report.common_ratio == pytest.approx(factor, rel=1e-6)
+    text = str(report)
+    assert f"backprop / finite difference = {factor:g} for all {len(AFFECTED)} failing parameters" in text
+    assert meaning in text
+    assert reported_names(report) == AFFECTED
 
 
 @pytest.mark.parametrize(("right", "wrong"), PAIRS, ids=PAIR_IDS)

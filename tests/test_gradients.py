@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, event, given
+from hypothesis import event, given
 from hypothesis import strategies as st
 from strategies import COMBINATIONS, cases, network_settings
 
@@ -43,9 +43,8 @@ def parameter_names(net: ns.Network) -> set[str]:
 def test_backprop_matches_finite_differences(data, hidden, output, loss):
     net, X, Y, pruned, skips = data.draw(cases(hidden, output, loss), label="case")
     report = ns.gradient_check(net, X, Y, loss=loss)
-    if report.near_kinks:
-        event("filtered: z near a kink")
-    assume(not report.near_kinks)
+    if report.inconclusive:
+        event("some gradients inconclusive: their finite differences cross a kink")
 
     context = (
         f"\nnetwork {net!r}, hidden activations "
@@ -59,9 +58,17 @@ def test_backprop_matches_finite_differences(data, hidden, output, loss):
     assert not {f"{s} -> {t}" for s, t in pruned} & set(names), context
     assert {f"{s} -> {t}" for s, t in skips} - {f"{s} -> {t}" for s, t in pruned} <= set(names), context
 
+    # Near a kink of relu, leaky_relu or step a finite difference may cross it; such a parameter
+    # is inconclusive only because it agrees on the samples that leave the kink alone.
     assert report.ok, context
-    assert report.max_rel_error < TOLERANCE, context
     assert not report.failures, context
+    for entry in report.entries:
+        if entry.verdict == "inconclusive":
+            assert entry.crossings, context
+            assert entry.recheck_error is None or entry.recheck_error < TOLERANCE, context
+        else:
+            assert entry.verdict == "ok", context
+            assert entry.rel_error < TOLERANCE, context
 
 
 # ------------------------------------------------------------------ independent oracle
