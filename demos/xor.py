@@ -15,6 +15,7 @@ Run it with ``neurosim demo xor`` or ``python demos/xor.py``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -105,7 +106,10 @@ def train(
 ) -> tuple[ns.Network, ns.History]:
     """Train a fresh 2-``hidden``-1 network on the four XOR samples with full-batch gradient descent."""
     net = new_network(hidden, seed)
-    history = net.fit(X, Y, epochs=epochs, lr=lr, loss="mse", seed=seed, engine=engine, verbose=verbose)
+    with warnings.catch_warnings():
+        # the doctor's findings are in history.diagnosis: the lesson prints them where a run went wrong
+        warnings.simplefilter("ignore", ns.DiagnosisWarning)
+        history = net.fit(X, Y, epochs=epochs, lr=lr, loss="mse", seed=seed, engine=engine, verbose=verbose)
     return net, history
 
 
@@ -177,6 +181,14 @@ def report_training(net: ns.Network, history: ns.History) -> None:
     print(net["hidden1[0]"].explain(sample=1))
     if not np.all((outputs > 0.5) == (Y > 0.5)):
         print("\n" + not_learned(history))
+        print_diagnosis(history)
+
+
+def print_diagnosis(history: ns.History) -> None:
+    """What the doctor found while the network trained (``history.diagnosis``), if anything."""
+    report = history.diagnosis
+    if report is not None and len(report):
+        print(f"\nWhat the doctor found as it trained (history.diagnosis):\n{report}")
 
 
 def not_learned(history: ns.History) -> str:
@@ -309,6 +321,7 @@ def explain_stuck_run(net: ns.Network, history: ns.History, lr: float) -> None:
         describe_values(net, loss, history, lr)
     else:
         explain_plateau(net, loss, lr, pair)
+    print_diagnosis(history)
 
 
 def plateau_pair(net: ns.Network, loss: float, history: ns.History) -> tuple[int, int, float] | None:

@@ -15,14 +15,16 @@ Network(layers=[2, 3, 1], synapses=9, parameters=13)
 True
 """
 
-from neurosim import datasets, engines, training
+from neurosim import datasets, diagnostics, engines, training
 from neurosim.activations import Activation, get_activation, register_activation
 from neurosim.core import Layer, Network, Neuron, Synapse
+from neurosim.diagnostics import Report, diagnose
 from neurosim.diagnostics.gradient_check import GradientCheckReport, gradient_check
 from neurosim.engines.compiled import CompiledNetwork
 from neurosim.errors import (
     CycleError,
     DataError,
+    DiagnosisWarning,
     DivergenceWarning,
     FormatVersionError,
     IncompatibleLossError,
@@ -48,6 +50,7 @@ __all__ = [
     "CompiledNetwork",
     "CycleError",
     "DataError",
+    "DiagnosisWarning",
     "DivergenceWarning",
     "FormatVersionError",
     "GradientCheckReport",
@@ -62,12 +65,15 @@ __all__ = [
     "Neuron",
     "NeurosimError",
     "ParameterError",
+    "Report",
     "ShapeError",
     "StateDictError",
     "StructureError",
     "Synapse",
     "UnknownNameError",
     "datasets",
+    "diagnose",
+    "diagnostics",
     "engines",
     "get_activation",
     "get_initializer",

@@ -11,6 +11,8 @@ expected, and what was received.
 
 from __future__ import annotations
 
+import inspect
+
 
 class NeurosimError(Exception):
     """Base class of every error neurosim raises on purpose."""
@@ -96,3 +98,15 @@ class MissingDependencyError(NeurosimError, ImportError):
 
 class DivergenceWarning(UserWarning):
     """Training stopped because the loss stopped being a finite number."""
+
+
+class DiagnosisWarning(UserWarning):
+    """The doctor found something wrong with a network while it trained (see ``neurosim.diagnose``)."""
+
+
+def outside_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside neurosim."""
+    frame, level = inspect.currentframe().f_back, 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("neurosim."):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -208,8 +208,8 @@ def test_every_exception_class_in_errors_derives_from_neurosim_error():
         assert getattr(ns, cls.__name__) is cls, f"{cls.__name__} is not exported as neurosim.{cls.__name__}"
     assert issubclass(ns.CycleError, ns.StructureError)
     assert issubclass(ns.FormatVersionError, ns.ModelFileError)
-    # The only other class is the warning, which is issued, never raised.
-    assert [cls for cls in classes if issubclass(cls, Warning)] == [ns.DivergenceWarning]
+    # The only other classes are the warnings, which are issued, never raised.
+    assert [cls for cls in classes if issubclass(cls, Warning)] == [ns.DiagnosisWarning, ns.DivergenceWarning]
 
 
 # --------------------------------------------------------------------------- input shape

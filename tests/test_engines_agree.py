@@ -71,6 +71,8 @@ def assert_same_state(left: ns.Network, right: ns.Network, context: str) -> None
 
 
 @pytest.mark.parametrize(("hidden", "output", "loss"), COMBINATIONS)
+# random networks on random targets: the doctor rightly finds faults in many; it runs, but stays quiet
+@pytest.mark.filterwarnings("ignore::neurosim.errors.DiagnosisWarning")
 @AGREE_SETTINGS
 @given(data=st.data())
 def test_engines_agree(data, hidden, output, loss):

@@ -342,6 +342,7 @@ def train(
     validation = (X[split.test], T[split.test]) if len(split.test) else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ns.DivergenceWarning)  # reported below, in one line
+        warnings.simplefilter("ignore", ns.DiagnosisWarning)  # the findings are in history.diagnosis
         history = net.fit(
             X[split.train],
             T[split.train],

@@ -729,7 +729,12 @@ class Network:
         The options are those of ``neurosim.training.fit.fit``: ``epochs``,
         ``lr``, ``batch_size``, ``loss``, ``momentum``, ``shuffle``,
         ``seed``, ``validation_data``, ``verbose``, ``engine`` and
-        ``callbacks``. Returns the ``History`` of the run.
+        ``callbacks``, and ``diagnose``: ``True`` (the default) runs the
+        doctor as training goes (``neurosim.diagnostics.doctor.Doctor``,
+        which warns with a ``DiagnosisWarning`` once per new finding and
+        leaves its report in ``history.diagnosis``), a dict changes its
+        thresholds, and ``False`` leaves it out. Returns the ``History`` of
+        the run.
 
         Examples
         --------
@@ -739,8 +744,13 @@ class Network:
         >>> net.fit(X, y, epochs=3, lr=0.5, loss="bce", verbose=0).epochs
         3
         """
+        from neurosim.diagnostics.doctor import doctor_for
+        from neurosim.training.callbacks import checked_callbacks
         from neurosim.training.fit import fit
 
+        doctor = doctor_for(options.pop("diagnose", True))
+        if doctor is not None:
+            options["callbacks"] = [*checked_callbacks(options.get("callbacks", ()), self.callbacks), doctor]
         return fit(self, X, Y, **options)
 
     # ---------------------------------------------------------------- compiling

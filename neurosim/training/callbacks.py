@@ -24,7 +24,12 @@ hook runs.
 Pass callbacks to one run with ``fit(..., callbacks=[...])``, or attach
 them to the network for every later run with ``net.add_callback``.
 ``net.watch``, the progress display and the check that stops a diverging
-run are callbacks too.
+run are callbacks too. A callback may also offer
+``divergence_cause(run, batch)``: when a batch's loss is not finite, the
+first such answer that is not ``None`` (a sentence or two) replaces the
+learning-rate guess in the ``DivergenceWarning``; the doctor
+(``neurosim.diagnostics.doctor``) names the neuron or synapse where the
+numbers first stopped being finite.
 
 Examples
 --------
@@ -128,6 +133,9 @@ class Run:
         Updates per epoch.
     n_samples : int
         Training samples.
+    X, T : ndarray
+        The training inputs and targets as the engine computes with them,
+        ``(n_samples, n_inputs)`` and ``(n_samples, n_outputs)``, read-only.
     """
 
     def __init__(
@@ -141,6 +149,8 @@ class Run:
         epochs: int,
         batch_size: int,
         n_samples: int,
+        X: np.ndarray | None = None,
+        T: np.ndarray | None = None,
     ) -> None:
         self.network = network
         self.engine = engine
@@ -150,6 +160,8 @@ class Run:
         self.epochs = epochs
         self.batch_size = batch_size
         self.n_samples = n_samples
+        self.X = None if X is None else read_only(X)
+        self.T = None if T is None else read_only(T)
         self.batches_per_epoch = -(-n_samples // batch_size)
         #: the epoch being trained (0 before the first)
         self.epoch = 0

@@ -8,14 +8,13 @@ callbacks of ``neurosim.training.callbacks`` called between.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neurosim import engines
-from neurosim.errors import DivergenceWarning, NeurosimError, ParameterError, ShapeError
+from neurosim.errors import DivergenceWarning, NeurosimError, ParameterError, ShapeError, outside_stacklevel
 from neurosim.losses import Loss
 from neurosim.training.batches import EpochData
 from neurosim.training.callbacks import Batch, Callback, CallbackList, Run, checked_callbacks
@@ -26,7 +25,7 @@ from neurosim.training.progress import ProgressCallback
 from neurosim.validation import positive_integer, random_generator
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from neurosim.core import Network
 
@@ -131,7 +130,9 @@ def fit(
     hooks = CallbackList([*attached, *checked_callbacks(callbacks, attached), *progress])
     engine = engines.create(network, engine)
     history = History(loss_name=loss_fn.name)
-    run = Run(network, engine, loss_fn, optimizer, history, epochs=epochs, batch_size=batch, n_samples=n)
+    run = Run(
+        network, engine, loss_fn, optimizer, history, epochs=epochs, batch_size=batch, n_samples=n, X=X, T=T
+    )
     loop = _Loop(run, hooks, EpochData(engine.prepare(X), engine.prepare(T), batch))
     if validation is not None:
         loop.validation = engine.prepare(validation[0]), engine.prepare(validation[1])
@@ -165,7 +166,10 @@ class _Loop:
         self.batch_end = hooks.hooks["on_batch_end"]
         self.batch_hooks = bool(self.backward_end or self.batch_end)
         # called only for a batch whose loss is not finite, so that it costs nothing otherwise
-        self.divergence = DivergenceStop()
+        causes = [
+            c.divergence_cause for c in hooks.callbacks if callable(getattr(c, "divergence_cause", None))
+        ]
+        self.divergence = DivergenceStop(causes)
 
     def epoch(self, epoch: int, order: np.ndarray) -> None:
         """Train one epoch and record it, unless a callback stops training first."""
@@ -225,31 +229,31 @@ class DivergenceStop(Callback):
     ``fit`` always uses it, before the other callbacks' ``on_backward_end``
     (and only on such a batch, so that it costs nothing otherwise): it
     records the epoch in ``history.diverged_at`` and warns with a
-    ``DivergenceWarning`` that names the epoch, the batch, the loss and the
-    learning rate.
+    ``DivergenceWarning`` that names the epoch, the batch and the loss, and
+    why: the first answer of ``causes`` (the callbacks' ``divergence_cause``
+    methods) that is not ``None``, or else the learning rate.
     """
+
+    def __init__(self, causes: Sequence[Callable[[Run, Batch], str | None]] = ()) -> None:
+        self.causes = list(causes)
 
     def on_backward_end(self, run: Run, batch: Batch) -> None:
         """Stop if the batch's loss is not finite."""
         if batch.finite:
             return
         value = batch.loss
+        cause = next((text for text in (c(run, batch) for c in self.causes) if text is not None), None)
+        if cause is None:
+            cause = (
+                f"The weights or outputs overflowed. The learning rate lr={run.optimizer.lr:g} is probably "
+                "too large for this network and data; try a smaller one, or scale the inputs."
+            )
         message = (
-            f"training stopped at epoch {batch.epoch}, batch {batch.number}: the loss became {value} "
-            f"(weights or outputs overflowed). The learning rate lr={run.optimizer.lr:g} is probably too "
-            "large for this network and data; try a smaller one, or scale the inputs."
+            f"training stopped at epoch {batch.epoch}, batch {batch.number}: the loss became {value}. {cause}"
         )
         run.history.diverged_at = batch.epoch
         run.stop(message)
-        warnings.warn(message, DivergenceWarning, stacklevel=_caller_outside_neurosim())
-
-
-def _caller_outside_neurosim() -> int:
-    """The ``stacklevel`` that points a warning at the first caller outside neurosim."""
-    frame, level = inspect.currentframe().f_back, 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("neurosim."):
-        frame, level = frame.f_back, level + 1
-    return level
+        warnings.warn(message, DivergenceWarning, stacklevel=outside_stacklevel())
 
 
 def _validation_batch(

@@ -18,7 +18,8 @@ class History:
     being finite and training stopped, or ``None``. ``stopped_at`` (the epoch
     during which training was stopped, 0 before the first) and
     ``stop_reason`` say when and why a callback ended training early
-    (divergence included), or are ``None``. An epoch stopped part of the way
+    (divergence included), or are ``None``. ``diagnosis`` is the doctor's
+    ``Report`` when ``fit`` ran it (``diagnose=True``, the default). An epoch stopped part of the way
     keeps the updates it made but has no entry in the lists.
     """
 
@@ -31,6 +32,8 @@ class History:
     loss_name: str | None = None
     stopped_at: int | None = None
     stop_reason: str | None = None
+    #: what the doctor found (a ``neurosim.diagnostics.Report``), when ``fit`` ran with ``diagnose=True``
+    diagnosis: object | None = field(default=None, repr=False, compare=False)
 
     @property
     def epochs(self) -> int:

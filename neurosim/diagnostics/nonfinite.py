@@ -1,0 +1,207 @@
+"""``non-finite``: the first quantity of a pass that is not a finite number, in the order it was computed.
+
+The forward pass computes, layer by layer, each neuron's ``z`` from the
+weights, biases and the previous layer's ``a``, then ``a``; then the loss;
+then the backward pass each ``delta`` from the output back, and the
+gradients. The first non-finite value in that order is where the trouble
+starts: everything after it inherits it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from neurosim._text import plain
+from neurosim.diagnostics.report import Finding
+
+if TYPE_CHECKING:
+    from neurosim.core import Layer, Network
+    from neurosim.engines import PassValues
+    from neurosim.losses import Loss
+
+
+def first_non_finite(
+    network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray
+) -> Finding | None:
+    """The ``non-finite`` finding for the first non-finite value of a pass; ``None`` when all are finite."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for check in (_inputs, _forward, _loss, _backward):
+            finding = check(network, X, values, loss, T)
+            if finding is not None:
+                return finding
+    return None
+
+
+def _finding(where: str, what: str, evidence: dict, cause: str, advice: str) -> Finding:
+    message = f"the first value that is not a finite number is {what}: {cause}"
+    return Finding("non-finite", "error", (where,), {where: evidence}, message, advice)
+
+
+def _first_bad(values: np.ndarray) -> tuple[int, int] | None:
+    bad = np.argwhere(~np.isfinite(values))
+    return None if bad.size == 0 else (int(bad[0][0]), int(bad[0][1]))
+
+
+def _inputs(network: Network, X: np.ndarray, *_: object) -> Finding | None:
+    spot = _first_bad(X)
+    if spot is None:
+        return None
+    sample, column = spot
+    name = network.input_layer[int(column)].name
+    return _finding(
+        name,
+        f"{name} on sample {sample} ({X[sample, column]})",
+        {"sample": sample, "value": float(X[sample, column])},
+        "the data itself holds it.",
+        "remove or fill in the missing values of the data",
+    )
+
+
+def _forward(network: Network, X: np.ndarray, values: PassValues, *_: object) -> Finding | None:
+    for layer in network.layers[1:]:
+        finding = _parameters(network, layer) or _weighted_input(network, layer, values)
+        if finding is None:
+            finding = _activation(layer, values)
+        if finding is not None:
+            return finding
+    return None
+
+
+def _parameters(network: Network, layer: Layer) -> Finding | None:
+    for block in network.blocks:
+        if block.target is layer and (spot := _first_bad(block.weight)) is not None:
+            target, source = spot
+            name = f"{block.source[source].name} -> {layer[target].name}"
+            value = float(block.weight[target, source])
+            return _finding(
+                name,
+                f"the weight of synapse {name} ({value})",
+                {"weight": value},
+                "an update overflowed it: each update was larger than the last until the numbers ran out.",
+                "a smaller learning rate; scale the inputs to unit size",
+            )
+    spot = np.flatnonzero(~np.isfinite(layer.bias))
+    if spot.size:
+        neuron = layer[int(spot[0])]
+        return _finding(
+            neuron.name,
+            f"the bias of {neuron.name} ({neuron.bias})",
+            {"bias": float(neuron.bias)},
+            "an update overflowed it: each update was larger than the last until the numbers ran out.",
+            "a smaller learning rate; scale the inputs to unit size",
+        )
+    return None
+
+
+def _weighted_input(network: Network, layer: Layer, values: PassValues) -> Finding | None:
+    z = values.z(layer)
+    spot = None if z is None else _first_bad(z)
+    if spot is None:
+        return None
+    sample, index = spot
+    neuron = layer[index]
+    incoming = neuron.incoming
+    largest = max(incoming, key=lambda s: abs(s.weight), default=None)
+    terms = (
+        [abs(float(s.weight) * float(s.source.a_samples[sample])) for s in incoming]
+        if _published(incoming, sample)
+        else []
+    )
+    evidence = {"sample": sample, "z": float(z[sample, index])}
+    cause = f"the weighted sum overflowed float{8 * z.dtype.itemsize}"
+    if largest is not None:
+        evidence["largest_weight"] = {"synapse": largest.name, "weight": float(largest.weight)}
+        cause += f"; its largest incoming weight is {plain(float(largest.weight), 3)} ({largest.name})"
+    if terms:
+        evidence["largest_term"] = max(terms)
+    cause += (
+        ". Weights this large come from updates that overshoot: each larger than the last."
+        if largest is not None and abs(largest.weight) > 1e6
+        else ". The values reaching it are too large."
+    )
+    return _finding(
+        neuron.name,
+        f"{neuron.name}.z on sample {sample} ({z[sample, index]})",
+        evidence,
+        cause,
+        "a smaller learning rate; scale the inputs to unit size",
+    )
+
+
+def _published(incoming: tuple, sample: int) -> bool:
+    return all(s.source.a_samples is not None and len(s.source.a_samples) > sample for s in incoming)
+
+
+def _activation(layer: Layer, values: PassValues) -> Finding | None:
+    a = values.a(layer)
+    spot = None if a is None else _first_bad(a)
+    if spot is None:
+        return None
+    sample, index = spot
+    neuron = layer[index]
+    z = float(values.z(layer)[sample, index])
+    return _finding(
+        neuron.name,
+        f"{neuron.name}.a on sample {sample} ({a[sample, index]})",
+        {"sample": sample, "z": z, "a": float(a[sample, index])},
+        f"{layer.activation.name}({plain(z)}) is not finite: the activation function overflows for this z.",
+        f"check the activation {layer.activation.name!r} for large inputs (write it so that it stays finite)",
+    )
+
+
+def _loss(network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray) -> Finding | None:
+    value = loss.value(values.logits, values.outputs, T)
+    if np.isfinite(value):
+        return None
+    outputs = values.outputs
+    sample, index = np.unravel_index(int(np.argmax(np.abs(outputs))), outputs.shape)
+    neuron = network.output_layer[int(index)]
+    a, t = float(outputs[sample, index]), float(T[sample, index])
+    return _finding(
+        neuron.name,
+        f"the {loss.name} loss ({value})",
+        {"loss": float(value), "sample": int(sample), "a": a, "t": t},
+        f"the outputs are finite but so large that the loss overflows: {neuron.name}.a is {plain(a, 3)} on "
+        f"sample {sample} (target {plain(t)}).",
+        "scale the targets to about unit size; a smaller learning rate",
+    )
+
+
+def _backward(
+    network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray
+) -> Finding | None:
+    for layer in reversed(network.layers[1:]):
+        delta = values.delta(layer)
+        spot = None if delta is None else _first_bad(delta)
+        if spot is None:
+            continue
+        sample, index = spot
+        neuron = layer[index]
+        z, a = float(values.z(layer)[sample, index]), float(values.a(layer)[sample, index])
+        if layer is network.output_layer:
+            t = float(T[sample, index])
+            cause = (
+                f"the derivative of the {loss.name} loss at {neuron.name} is not finite for a = {plain(a)}, "
+                f"target {plain(t)}"
+                + (
+                    " (a is exactly at the limit of its activation, where the derivative divides by 0)."
+                    if a in (0.0, 1.0)
+                    else "."
+                )
+            )
+        else:
+            cause = (
+                f"{layer.activation.name}'(z) at z = {plain(z)} times the error coming back from the next "
+                "layer is not finite."
+            )
+        return _finding(
+            neuron.name,
+            f"{neuron.name}.delta on sample {sample} ({delta[sample, index]})",
+            {"sample": sample, "z": z, "a": a, "delta": float(delta[sample, index])},
+            cause,
+            "compute the loss from z (loss='bce' with a sigmoid output does), "
+            "or clip the outputs away from 0 and 1",
+        )
+    return None

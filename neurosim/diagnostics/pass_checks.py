@@ -1,0 +1,286 @@
+"""The doctor's checks on one pass: every neuron's values and every gradient."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from neurosim._text import plain
+from neurosim.diagnostics.report import Finding
+
+if TYPE_CHECKING:
+    from neurosim.core import Network, WeightBlock
+    from neurosim.diagnostics.settings import Settings
+    from neurosim.engines import PassValues
+    from neurosim.losses import Loss
+
+#: activations that are 0 with a zero (or leak-sized) slope for every z <= 0
+RECTIFIERS = ("relu", "leaky_relu")
+#: activations that flatten out at both ends, with their largest slope
+SQUASHERS = {"sigmoid": 0.25, "tanh": 1.0}
+#: losses computed from the output's z: the output activation's slope does not reach the gradient
+LOGIT_LOSSES = ("bce", "cross_entropy")
+
+
+def neuron_findings(
+    network: Network, values: PassValues, loss: Loss, T: np.ndarray, settings: Settings
+) -> list[Finding]:
+    """``dead-neurons``, ``saturated-neurons`` and ``constant-output`` on one pass's values."""
+    found = [
+        dead_neurons(network, values, settings),
+        saturated_neurons(network, values, loss, settings),
+        constant_output(network, values, T, settings),
+    ]
+    return [finding for finding in found if finding is not None]
+
+
+def dead_neuron_names(network: Network, values: PassValues) -> dict[str, float]:
+    """Every relu-like neuron whose ``z`` is <= 0 on every sample, with its largest ``z``."""
+    dead = {}
+    for layer in network.layers[1:]:
+        if layer.activation.name not in RECTIFIERS or values.z(layer) is None:
+            continue
+        z_max = values.z(layer).max(axis=0)
+        dead.update({layer[int(i)].name: float(z_max[i]) for i in np.flatnonzero(z_max <= 0)})
+    return dead
+
+
+def dead_neurons(
+    network: Network, values: PassValues, settings: Settings, since: dict | None = None
+) -> Finding | None:
+    """Relu neurons that output 0 on every sample: no gradient flows through them."""
+    dead = dead_neuron_names(network, values)
+    if not dead:
+        return None
+    n = values.n_samples
+    evidence = {name: {"z_max": z_max, "samples": n} for name, z_max in dead.items()}
+    if since:
+        for name in evidence:
+            if name in since:
+                evidence[name]["since_epoch"] = since[name]
+    severity, layers = _layer_severity(network, list(dead), settings.dead_fraction)
+    worst = max(layers, key=lambda item: item[1] / item[2])
+    name, count, size = worst
+    first = next(n for n in dead if n.startswith(f"{name}["))
+    whole = "every neuron" if count == size else f"{count} of {size} neurons"
+    message = (
+        f"{len(dead)} relu neuron{'s are' if len(dead) > 1 else ' is'} dead: z <= 0 on all {n} samples, so "
+        f"a = 0 and no gradient reaches {'their' if len(dead) > 1 else 'its'} incoming synapses "
+        f"({whole} of layer {name!r}; {first}'s largest z is {plain(dead[first])})."
+    )
+    if severity == "error":
+        message += f" Nothing passes through layer {name!r}: the output cannot depend on the input."
+    advice = (
+        "a smaller learning rate, inputs scaled to unit size, He initialisation (init='he'), "
+        "or leaky_relu, which keeps a small slope below 0"
+    )
+    return Finding("dead-neurons", severity, tuple(dead), evidence, message, advice)
+
+
+def saturated_neuron_names(network: Network, values: PassValues, loss: Loss, settings: Settings) -> dict:
+    """Sigmoid and tanh neurons whose slope is tiny on almost every sample, with their numbers."""
+    saturated = {}
+    for layer in network.layers[1:]:
+        largest = SQUASHERS.get(layer.activation.name)
+        z = values.z(layer)
+        if largest is None or z is None or (layer is network.output_layer and loss.name in LOGIT_LOSSES):
+            continue
+        slope = layer.activation.derivative(z) / largest
+        fraction = np.mean(slope < settings.saturation_slope, axis=0)
+        for i in np.flatnonzero(fraction >= settings.saturation_samples):
+            saturated[layer[int(i)].name] = {
+                "fraction": float(fraction[i]),
+                "z_min": float(z[:, i].min()),
+                "z_max": float(z[:, i].max()),
+                "slope_max": float(slope[:, i].max() * largest),
+            }
+    return saturated
+
+
+def saturated_neurons(network: Network, values: PassValues, loss: Loss, settings: Settings) -> Finding | None:
+    """Sigmoid and tanh neurons stuck at their limits, where the slope, and so the gradient, is ~0."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        saturated = saturated_neuron_names(network, values, loss, settings)
+    if not saturated:
+        return None
+    severity, layers = _layer_severity(network, list(saturated), settings.saturated_fraction)
+    first, numbers = next(iter(saturated.items()))
+    name, count, size = layers[0]
+    message = (
+        f"{len(saturated)} neuron{'s are' if len(saturated) > 1 else ' is'} saturated ({count} of {size} in "
+        f"layer {name!r}): on {numbers['fraction']:.0%} of {values.n_samples} samples {first}'s z lies in "
+        f"[{plain(numbers['z_min'])}, {plain(numbers['z_max'])}], where its slope is at most "
+        f"{plain(numbers['slope_max'], 2)}, so almost no gradient passes through it."
+    )
+    advice = (
+        "scale the inputs to unit size, initialise with init='xavier', lower the learning rate; "
+        "with a sigmoid output, train with loss='bce', whose gradient does not vanish"
+    )
+    return Finding("saturated-neurons", severity, tuple(saturated), saturated, message, advice)
+
+
+def _layer_severity(network: Network, names: list[str], fraction: float) -> tuple[str, list]:
+    """The severity of neurons ``names`` by how much of their layers they are, and per layer the counts."""
+    layers = []
+    severity = "info"
+    for layer in network.layers[1:]:
+        count = sum(name.startswith(f"{layer.name}[") for name in names)
+        if not count:
+            continue
+        layers.append((layer.name, count, layer.size))
+        if count == layer.size:
+            severity = "error"
+        elif count >= fraction * layer.size and severity == "info":
+            severity = "warning"
+    return severity, layers
+
+
+def constant_output(
+    network: Network, values: PassValues, T: np.ndarray, settings: Settings
+) -> Finding | None:
+    """Outputs that are the same for every input."""
+    outputs, inputs = values.outputs, values.a(network.input_layer)
+    if outputs is None or len(outputs) < 2 or _all_rows_alike(T) or _all_rows_alike(inputs):
+        return None  # nothing to tell apart: the same targets, or the same inputs, for every sample
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = outputs.max(axis=0) - outputs.min(axis=0)
+    if not np.all(spread < settings.constant_spread):
+        return None
+    layer = network.output_layer
+    evidence = {
+        neuron.name: {
+            "value": float(outputs[:, j].mean()),
+            "spread": float(spread[j]),
+            "target_mean": float(T[:, j].mean()),
+        }
+        for j, neuron in enumerate(layer)
+    }
+    first, numbers = next(iter(evidence.items()))
+    value, mean = numbers["value"], numbers["target_mean"]
+    scale = max(1.0, float(np.abs(T).max()))
+    average = (
+        "the mean target: the network has learned only the average"
+        if abs(value - mean) < 0.05 * scale
+        else f"not even the mean target ({plain(mean)})"
+    )
+    message = (
+        f"the network gives the same output for every input: over {len(outputs)} samples {first} stays at "
+        f"{plain(value)} (range {plain(numbers['spread'], 2)}), {average}. Its hidden neurons pass "
+        "nothing of the input on."
+    )
+    advice = (
+        "look for dead or saturated hidden neurons, a learning rate far too large, or unscaled inputs; "
+        "check that each sample's inputs reach the network (not the same row every time)"
+    )
+    return Finding("constant-output", "warning", tuple(evidence), evidence, message, advice)
+
+
+def _all_rows_alike(values: np.ndarray) -> bool:
+    return bool(np.all(values == values[0]))
+
+
+def layer_gradient_sizes(network: Network, grads: dict[WeightBlock, np.ndarray]) -> dict[str, float]:
+    """The root mean square of the gradients ``grads`` of the weights into each layer, by layer name."""
+    sizes = {}
+    for layer in network.layers[1:]:
+        blocks = [block for block in network.blocks if block.target is layer]
+        count = sum(int(block.mask.sum()) for block in blocks)
+        if count:
+            total = sum(float(np.sum(np.square(grads[block]))) for block in blocks)
+            sizes[layer.name] = float(np.sqrt(total / count))
+    return sizes
+
+
+def gradient_findings(
+    network: Network,
+    values: PassValues,
+    grads: dict[WeightBlock, np.ndarray],
+    loss_value: float,
+    settings: Settings,
+) -> list[Finding]:
+    """``zero-gradients``, ``vanishing-gradients`` and ``exploding-gradients``.
+
+    ``grads`` are the weight gradients on the samples of ``values``
+    (``neurosim.diagnostics.backprop.pass_gradients``); the values say why
+    a gradient is 0.
+    """
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        sizes = layer_gradient_sizes(network, grads)
+    if not sizes or not all(np.isfinite(list(sizes.values()))):
+        return []
+    found = [zero_gradients(network, values, sizes, loss_value), gradient_flow(sizes, settings)]
+    return [finding for finding in found if finding is not None]
+
+
+def zero_gradients(
+    network: Network, values: PassValues, sizes: dict[str, float], loss_value: float
+) -> Finding | None:
+    """Layers whose incoming weights get exactly zero gradient while the loss is not zero."""
+    zero = [name for name, size in sizes.items() if size == 0.0]
+    if not zero or not loss_value > 0:
+        return None
+    evidence = {name: {"grad_rms": 0.0, "activation": network[name].activation.name} for name in zero}
+    layers = "s" if len(zero) > 1 else ""
+    if len(zero) == len(sizes):
+        message = (
+            f"every weight's gradient is exactly 0 while the loss is {plain(loss_value)}: training can "
+            "change no weight, only the output biases."
+        )
+        severity = "error"
+    else:
+        message = (
+            f"the weights into layer{layers} {', '.join(map(repr, zero))} get exactly 0 gradient while the "
+            f"loss is {plain(loss_value)}: no error signal reaches them."
+        )
+        severity = "warning"
+    reason = _why_zero(network, values, zero)
+    if reason:
+        message += f" {reason}"
+    advice = (
+        "use a differentiable activation (sigmoid, tanh, relu) instead of step; initialise the weights "
+        "randomly, not to one constant; if relu neurons are dead, see dead-neurons"
+    )
+    return Finding("zero-gradients", severity, tuple(zero), evidence, message, advice)
+
+
+def _why_zero(network: Network, values: PassValues, zero: list[str]) -> str:
+    """What makes a layer's weight gradients 0: steps, silent sources, or no error coming back."""
+    for name in zero:
+        layer = network[name]
+        if layer.activation.name == "step":
+            return f"Layer {name!r} uses step, whose slope is 0 everywhere, so backpropagation stops there."
+        sources = [block.source for block in network.blocks if block.target is layer]
+        silent = [s.name for s in sources if values.a(s) is not None and not np.any(values.a(s))]
+        if silent:
+            return (
+                f"The neurons of {silent[0]!r} output exactly 0 on every sample, so the weights out of "
+                "them get no gradient."
+            )
+        outgoing = [block for block in network.blocks if block.source is layer]
+        if outgoing and not any(np.any(block.weight) for block in outgoing):
+            return f"Every weight out of {name!r} is 0, so no error comes back to it."
+    return ""
+
+
+def gradient_flow(sizes: dict[str, float], settings: Settings) -> Finding | None:
+    """Gradients that shrink or grow by orders of magnitude from the last layer back to the first."""
+    names = list(sizes)
+    if len(names) < 2 or sizes[names[-1]] == 0.0 or sizes[names[0]] == 0.0:
+        return None
+    ratio = sizes[names[0]] / sizes[names[-1]]
+    evidence = {name: {"grad_rms": size} for name, size in sizes.items()}
+    evidence["ratio"] = ratio
+    text = (
+        f"the gradients of the weights into {names[0]!r} are {plain(ratio, 2)} times those into "
+        f"{names[-1]!r} (root mean squares {plain(sizes[names[0]], 3)} and {plain(sizes[names[-1]], 3)})"
+    )
+    if ratio < settings.vanishing_ratio:
+        message = f"{text}: the gradient vanishes on its way back, so the first layers hardly learn."
+        advice = "relu hidden layers with init='he', fewer layers, or inputs scaled to unit size"
+        return Finding("vanishing-gradients", "warning", tuple(names), evidence, message, advice)
+    if ratio > settings.exploding_ratio:
+        message = f"{text}: the gradient grows on its way back, so the first layers' updates overshoot."
+        advice = "smaller initial weights (init='xavier'), a smaller learning rate, or fewer layers"
+        return Finding("exploding-gradients", "warning", tuple(names), evidence, message, advice)
+    return None
