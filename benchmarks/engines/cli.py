@@ -14,6 +14,7 @@ from neurosim.benchmarks.engines.report import Report, Settings
 from neurosim.benchmarks.engines.sections import (
     SECTIONS,
     run_build,
+    run_doctor,
     run_instance,
     run_micrograd,
     run_plot,
@@ -145,6 +146,8 @@ def main(
         report.instance = run_instance(settings)
     if "watch" in args.only:
         report.watch = run_watch(settings)
+    if "doctor" in args.only:
+        report.doctor = run_doctor(settings)
     if "micrograd" in args.only:
         report.micrograd = run_micrograd(settings, have)
     if "build" in args.only:
@@ -162,6 +165,7 @@ def main(
             "instance_vs_batch": report.instance,
             "micrograd_vs_object": report.micrograd,
             "watch": report.watch,
+            "doctor": report.doctor,
             "build": report.build,
             "plot": report.plot,
             "targets": report.targets,

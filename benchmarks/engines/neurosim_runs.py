@@ -33,6 +33,10 @@ class NeurosimRun:
     engine : {"compiled", "object"}
     batch_size : int or None, optional
         Overrides the workload's.
+    diagnose : bool, default False
+        Whether the doctor runs as the network trains (``fit``'s own default
+        is ``True``; the engines are timed without it, and the doctor's cost
+        is measured on its own).
     """
 
     def __init__(
@@ -44,6 +48,8 @@ class NeurosimRun:
         y: np.ndarray,
         engine: str,
         batch_size: int | str | None = "workload",
+        *,
+        diagnose: bool = False,
     ) -> None:
         self.net = net
         self.workload = workload
@@ -51,6 +57,7 @@ class NeurosimRun:
         self.X, self.y = X, y
         self.engine = engine
         self.batch_size = workload.batch_size if batch_size == "workload" else batch_size
+        self.diagnose = diagnose
         self.reset()
 
     def reset(self) -> None:
@@ -89,6 +96,7 @@ class NeurosimRun:
             engine=self.engine,
             seed=SHUFFLE_SEED,
             verbose=0,
+            diagnose=self.diagnose,
         )
         if history.diverged_at is not None:
             raise RuntimeError(

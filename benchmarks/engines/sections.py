@@ -33,7 +33,7 @@ from neurosim.benchmarks.engines.workloads import (
     network_parameters,
 )
 
-SECTIONS = ("instance", "watch", "micrograd", "build", "plot")
+SECTIONS = ("instance", "watch", "doctor", "micrograd", "build", "plot")
 
 
 def workload_contenders(
@@ -237,6 +237,43 @@ def run_watch(settings: Settings) -> dict[str, Any]:
     extra = watched_s / plain_s - 1
     print(f"  recording 257 synapses at each of 32 updates per epoch costs {extra:.1%} extra time")
     return {"plain_ms_per_epoch": plain_s * 1e3, "watched_ms_per_epoch": watched_s * 1e3, "extra": extra}
+
+
+def run_doctor(settings: Settings) -> dict[str, Any]:
+    """Time compiled training on moons with and without the doctor (``fit``'s ``diagnose=True``).
+
+    Parameters
+    ----------
+    settings : Settings
+
+    Returns
+    -------
+    dict
+    """
+    workload = WORKLOADS["moons"]
+    print(f"\n== the doctor: moons, compiled engine, {workload.describe(1000)}")
+    X, y = load_data("moons", settings.quick)
+    plain_net, examined_net = build_network(workload), build_network(workload)
+    params = network_parameters(plain_net)
+    plain = NeurosimRun(plain_net, workload, params, X, y, "compiled")
+    examined = NeurosimRun(examined_net, workload, params, X, y, "compiled", diagnose=True)
+    contenders = [
+        Contender("compiled", plain.train, plain.reset),
+        Contender("compiled + doctor", examined.train, examined.reset),
+    ]
+    time_contenders(contenders, settings.target_s, settings.repeats)
+    plain_s, examined_s = contenders[0].best, contenders[1].best
+    rows = [[c.name, f"{c.best * 1e3:.3f}"] for c in contenders]
+    print_table(["engine", "time/epoch (ms)"], rows)
+    extra = examined_s / plain_s - 1
+    epochs = contenders[1].count
+    print(f"  the doctor's checks over fits of {epochs} epochs cost {extra:.1%} extra time")
+    return {
+        "plain_ms_per_epoch": plain_s * 1e3,
+        "doctor_ms_per_epoch": examined_s * 1e3,
+        "epochs_per_fit": epochs,
+        "extra": extra,
+    }
 
 
 def run_plot() -> dict[str, Any]:

@@ -59,6 +59,9 @@ def evaluate_targets(report: Report, quick: bool = False) -> list[dict[str, Any]
     if report.watch:
         extra = report.watch["extra"]
         add("moons: net.watch costs <= 10% extra training time (compiled)", extra, extra <= 0.10, "{:.1%}")
+    if report.doctor:
+        extra = report.doctor["extra"]
+        add("moons: the doctor costs <= 10% extra training time (compiled)", extra, extra <= 0.10, "{:.1%}")
     if report.plot:
         seconds = report.plot["seconds"]
         add("ns.plot.network(784-256-256-10) drawn and rendered < 10 s", seconds, seconds < 10, "{:.2f} s")

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neurosim._text import Text, number, plain
+from neurosim.diagnostics.pass_checks import RECTIFIERS, SQUASHERS
+from neurosim.diagnostics.settings import Settings
 from neurosim.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -46,10 +48,57 @@ def explain_neuron(neuron: Neuron, sample: int | None = None) -> Text:
         )
     lines = [f"{neuron.name} ({neuron.activation.name}), {title}"]
     lines += _forward_lines(neuron, k)
+    condition = neuron_condition(neuron)
+    if condition:
+        lines.append(f"  {condition}")
     if neuron.delta_samples is not None:
         lines += _delta_lines(neuron, k)
         lines += _gradient_lines(neuron, n_samples)
     return Text("\n".join(lines))
+
+
+def neuron_condition(neuron: Neuron, settings: Settings | None = None) -> str | None:
+    """The doctor's words for a neuron that is dead or saturated on the whole last pass, or ``None``.
+
+    Dead: a relu-like neuron whose ``z`` is <= 0 on every sample of the pass.
+    Saturated: a sigmoid or tanh neuron whose slope is below
+    ``settings.saturation_slope`` of its largest on ``saturation_samples``
+    of them (see ``neurosim.diagnostics.settings.Settings``).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network.from_shape([1, 1, 1], activation="relu", seed=0)
+    >>> net["hidden1[0]"].bias = -5.0
+    >>> net.synapse("input[0]", "hidden1[0]").weight = 1.0
+    >>> _ = net.forward([[0.5], [2.0]])
+    >>> neuron_condition(net["hidden1[0]"])
+    'dead on this pass: z <= 0 on all 2 samples (largest -3), so a = 0 and no gradient flows back through it'
+    """
+    settings = settings or Settings()
+    z = neuron.z_samples
+    if z is None or neuron.activation is None:
+        return None
+    name = neuron.activation.name
+    n = len(z)
+    if name in RECTIFIERS and np.all(z <= 0):
+        return (
+            f"dead on this pass: z <= 0 on all {n} samples (largest {plain(float(z.max()))}), so a = 0 and "
+            "no gradient flows back through it"
+        )
+    largest = SQUASHERS.get(name)
+    if largest is None or neuron.layer is neuron.layer.network.output_layer:
+        return None
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        slope = neuron.activation.derivative(z) / largest
+    flat = float(np.mean(slope < settings.saturation_slope))
+    if flat >= settings.saturation_samples:
+        return (
+            f"saturated on this pass: on {flat:.0%} of {n} samples z is so far from 0 (from "
+            f"{plain(float(z.min()))} to {plain(float(z.max()))}) that the slope of {name} is below "
+            f"{settings.saturation_slope:g} of its largest, so almost no gradient flows back through it"
+        )
+    return None
 
 
 def _sample_index(sample: int | None, n_samples: int, name: str) -> int:
