@@ -20,9 +20,15 @@ if TYPE_CHECKING:
 
 
 def pass_gradients(
-    network: Network, values: PassValues, loss: Loss, T: np.ndarray
+    network: Network,
+    values: PassValues,
+    loss: Loss,
+    T: np.ndarray,
+    deltas: dict[Layer, np.ndarray] | None = None,
 ) -> dict[WeightBlock, np.ndarray]:
     """Each weight block's gradient of the mean loss over the samples of ``values``.
+
+    ``deltas`` are ``layer_deltas`` of the same pass, when already computed.
 
     Examples
     --------
@@ -36,7 +42,8 @@ def pass_gradients(
     >>> all(np.allclose(grads[block], block.grad, rtol=1e-12, atol=0) for block in net.blocks)
     True
     """
-    deltas = layer_deltas(network, values, loss, T)
+    if deltas is None:
+        deltas = layer_deltas(network, values, loss, T)
     n = max(values.n_samples, 1)
     return {
         block: (deltas[block.target].T @ values.a(block.source)) * block.mask / n for block in network.blocks

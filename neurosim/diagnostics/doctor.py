@@ -54,7 +54,7 @@ import numpy as np
 
 from neurosim import engines
 from neurosim._text import plain
-from neurosim.diagnostics.backprop import pass_gradients
+from neurosim.diagnostics.backprop import layer_deltas, pass_gradients
 from neurosim.diagnostics.data_checks import data_findings
 from neurosim.diagnostics.history_checks import (
     flat_loss,
@@ -146,8 +146,9 @@ def diagnose(
         elif finite:
             loss_value = loss_fn.value(values.logits, values.outputs, T)
             grads = {block: block.grad for block in network.blocks}
-            findings += neuron_findings(network, values, loss_fn, T, settings)
-            findings += gradient_findings(network, values, grads, loss_value, settings)
+            deltas = {layer: values.delta(layer) for layer in network.layers[1:]}
+            findings += neuron_findings(network, values, loss_fn, T, settings, trained=history is not None)
+            findings += gradient_findings(network, values, grads, deltas, loss_value, settings)
     engine.publish()
     if history is not None:
         findings += _course_findings(history, settings)
@@ -287,13 +288,14 @@ class Doctor(Callback):
             values = run.engine.activations(run.engine.prepare(self.X))
             dead = dead_neuron_names(network, values)
             self.dead_since = {name: self.dead_since.get(name, epoch) for name in dead}
-            found = neuron_findings(network, values, run.loss, self.T, settings)
+            trained = epoch >= settings.patience or epoch == run.history.epochs == run.epochs
+            found = neuron_findings(network, values, run.loss, self.T, settings, trained=trained)
             found = [_with_since(f, self.dead_since) if f.code == "dead-neurons" else f for f in found]
             losses = run.history.loss
-            grads = pass_gradients(network, values, run.loss, self.T)
-            found += gradient_findings(
-                network, values, grads, run.loss.value(values.logits, values.outputs, self.T), settings
-            )
+            deltas = layer_deltas(network, values, run.loss, self.T)
+            grads = pass_gradients(network, values, run.loss, self.T, deltas)
+            loss_value = run.loss.value(values.logits, values.outputs, self.T)
+            found += gradient_findings(network, values, grads, deltas, loss_value, settings)
             ratios = update_ratios(network, grads, lr)
             course = [
                 rising_loss(losses, lr, settings),

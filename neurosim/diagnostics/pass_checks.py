@@ -10,13 +10,13 @@ from neurosim._text import plain
 from neurosim.diagnostics.report import Finding
 
 if TYPE_CHECKING:
-    from neurosim.core import Network, WeightBlock
+    from neurosim.core import Layer, Network, WeightBlock
     from neurosim.diagnostics.settings import Settings
     from neurosim.engines import PassValues
     from neurosim.losses import Loss
 
-#: activations that are 0 with a zero (or leak-sized) slope for every z <= 0
-RECTIFIERS = ("relu", "leaky_relu")
+#: activations that are 0 with a zero slope for every z <= 0 (leaky_relu keeps a slope there: it cannot die)
+RECTIFIERS = ("relu",)
 #: activations that flatten out at both ends, with their largest slope
 SQUASHERS = {"sigmoid": 0.25, "tanh": 1.0}
 #: losses computed from the output's z: the output activation's slope does not reach the gradient
@@ -24,13 +24,24 @@ LOGIT_LOSSES = ("bce", "cross_entropy")
 
 
 def neuron_findings(
-    network: Network, values: PassValues, loss: Loss, T: np.ndarray, settings: Settings
+    network: Network,
+    values: PassValues,
+    loss: Loss,
+    T: np.ndarray,
+    settings: Settings,
+    *,
+    trained: bool = False,
 ) -> list[Finding]:
-    """``dead-neurons``, ``saturated-neurons`` and ``constant-output`` on one pass's values."""
+    """``dead-neurons``, ``saturated-neurons`` and ``constant-output`` on one pass's values.
+
+    ``trained`` says the network has been trained a while: a classifier that
+    still predicts one class for every input is then a warning (before
+    training it is common, and only information).
+    """
     found = [
         dead_neurons(network, values, settings),
         saturated_neurons(network, values, loss, settings),
-        constant_output(network, values, T, settings),
+        constant_output(network, values, T, settings) or one_class(network, values, loss, T, trained=trained),
     ]
     return [finding for finding in found if finding is not None]
 
@@ -87,13 +98,17 @@ def saturated_neuron_names(network: Network, values: PassValues, loss: Loss, set
         if largest is None or z is None or (layer is network.output_layer and loss.name in LOGIT_LOSSES):
             continue
         slope = layer.activation.derivative(z) / largest
-        fraction = np.mean(slope < settings.saturation_slope, axis=0)
+        flat = slope < settings.saturation_slope
+        fraction = np.mean(flat, axis=0)
         for i in np.flatnonzero(fraction >= settings.saturation_samples):
+            stuck = flat[:, i]
             saturated[layer[int(i)].name] = {
                 "fraction": float(fraction[i]),
                 "z_min": float(z[:, i].min()),
                 "z_max": float(z[:, i].max()),
-                "slope_max": float(slope[:, i].max() * largest),
+                # on the saturated samples: how close z comes to 0, and the steepest slope there
+                "abs_z_min": float(np.abs(z[stuck, i]).min()),
+                "slope_max": float(slope[stuck, i].max() * largest),
             }
     return saturated
 
@@ -107,10 +122,13 @@ def saturated_neurons(network: Network, values: PassValues, loss: Loss, settings
     severity, layers = _layer_severity(network, list(saturated), settings.saturated_fraction)
     first, numbers = next(iter(saturated.items()))
     name, count, size = layers[0]
+    n = values.n_samples
+    stuck = round(numbers["fraction"] * n)
     message = (
         f"{len(saturated)} neuron{'s are' if len(saturated) > 1 else ' is'} saturated ({count} of {size} in "
-        f"layer {name!r}): on {numbers['fraction']:.0%} of {values.n_samples} samples {first}'s z lies in "
-        f"[{plain(numbers['z_min'])}, {plain(numbers['z_max'])}], where its slope is at most "
+        f"layer {name!r}): on {'all' if stuck == n else f'{stuck} of'} {n} samples {first}'s z is at least "
+        f"{plain(numbers['abs_z_min'])} away from 0 (it ranges from {plain(numbers['z_min'])} to "
+        f"{plain(numbers['z_max'])}), where the slope of {network[name].activation.name} is at most "
         f"{plain(numbers['slope_max'], 2)}, so almost no gradient passes through it."
     )
     advice = (
@@ -145,7 +163,10 @@ def constant_output(
         return None  # nothing to tell apart: the same targets, or the same inputs, for every sample
     with np.errstate(over="ignore", invalid="ignore"):
         spread = outputs.max(axis=0) - outputs.min(axis=0)
-    if not np.all(spread < settings.constant_spread):
+    # small next to how much the targets vary: targets of range 1e-4 are met by outputs of range 1e-4
+    target_spread = T.max(axis=0) - T.min(axis=0)
+    varying = target_spread > 0
+    if not np.all(spread[varying] < settings.constant_spread * target_spread[varying]):
         return None
     layer = network.output_layer
     evidence = {
@@ -166,14 +187,58 @@ def constant_output(
     )
     message = (
         f"the network gives the same output for every input: over {len(outputs)} samples {first} stays at "
-        f"{plain(value)} (range {plain(numbers['spread'], 2)}), {average}. Its hidden neurons pass "
-        "nothing of the input on."
+        f"{plain(value)} (range {plain(numbers['spread'], 2)}), {average}. "
+        + (
+            "Its hidden neurons pass nothing of the input on."
+            if len(network.layers) > 2
+            else "Its weights pass nothing of the input on."
+        )
     )
     advice = (
         "look for dead or saturated hidden neurons, a learning rate far too large, or unscaled inputs; "
         "check that each sample's inputs reach the network (not the same row every time)"
     )
     return Finding("constant-output", "warning", tuple(evidence), evidence, message, advice)
+
+
+def one_class(
+    network: Network, values: PassValues, loss: Loss, T: np.ndarray, *, trained: bool
+) -> Finding | None:
+    """A classifier that predicts the same class for every input while the targets hold several."""
+    outputs = values.outputs
+    if not loss.classification or outputs is None or len(outputs) < 2:
+        return None
+    if outputs.shape[1] == 1:
+        predicted, labels = (outputs[:, 0] >= 0.5).astype(int), (T[:, 0] >= 0.5).astype(int)
+    else:
+        predicted, labels = outputs.argmax(axis=1), T.argmax(axis=1)
+    present = np.unique(labels)
+    if present.size < 2 or np.any(predicted != predicted[0]):
+        return None
+    chosen = int(predicted[0])
+    shares = {int(c): float(np.mean(labels == c)) for c in present}
+    layer = network.output_layer
+    evidence = {
+        neuron.name: {"min": float(outputs[:, j].min()), "max": float(outputs[:, j].max())}
+        for j, neuron in enumerate(layer)
+    }
+    evidence["predicted_class"] = chosen
+    evidence["target_shares"] = shares
+    share_text = ", ".join(f"class {c} {share:.0%}" for c, share in shares.items())
+    first = layer[0].name
+    message = (
+        f"the network predicts class {chosen} for all {len(outputs)} inputs, while the targets are "
+        f"{share_text}; {first} ranges only from {plain(evidence[first]['min'])} to "
+        f"{plain(evidence[first]['max'])}."
+    )
+    if not trained:
+        message += " Before training this is common; after training it means nothing was learned."
+    advice = (
+        "look for dead or saturated hidden neurons, a learning rate far too large, unscaled inputs, "
+        "or classes so unbalanced that the majority wins: check each class's share"
+    )
+    severity = "warning" if trained else "info"
+    return Finding("constant-output", severity, tuple(n.name for n in layer), evidence, message, advice)
 
 
 def _all_rows_alike(values: np.ndarray) -> bool:
@@ -196,20 +261,26 @@ def gradient_findings(
     network: Network,
     values: PassValues,
     grads: dict[WeightBlock, np.ndarray],
+    deltas: dict[Layer, np.ndarray],
     loss_value: float,
     settings: Settings,
 ) -> list[Finding]:
     """``zero-gradients``, ``vanishing-gradients`` and ``exploding-gradients``.
 
-    ``grads`` are the weight gradients on the samples of ``values``
-    (``neurosim.diagnostics.backprop.pass_gradients``); the values say why
-    a gradient is 0.
+    ``grads`` are the weight gradients and ``deltas`` each layer's
+    ``d loss / d z`` on the samples of ``values``
+    (``neurosim.diagnostics.backprop``); the values say why a gradient is 0.
     """
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         sizes = layer_gradient_sizes(network, grads)
-    if not sizes or not all(np.isfinite(list(sizes.values()))):
+        signals = {
+            layer.name: float(np.sqrt(np.mean(np.square(deltas[layer]))))
+            for layer in network.layer_order()
+            if layer in deltas
+        }
+    if not sizes or not all(np.isfinite([*sizes.values(), *signals.values()])):
         return []
-    found = [zero_gradients(network, values, sizes, loss_value), gradient_flow(sizes, settings)]
+    found = [zero_gradients(network, values, sizes, loss_value), gradient_flow(signals, settings)]
     return [finding for finding in found if finding is not None]
 
 
@@ -234,9 +305,8 @@ def zero_gradients(
             f"loss is {plain(loss_value)}: no error signal reaches them."
         )
         severity = "warning"
-    reason = _why_zero(network, values, zero)
-    if reason:
-        message += f" {reason}"
+    reasons = [_why_zero(network, values, name) for name in zero]
+    message += "".join(f" {reason}" for reason in dict.fromkeys(reasons) if reason)
     advice = (
         "use a differentiable activation (sigmoid, tanh, relu) instead of step; initialise the weights "
         "randomly, not to one constant; if relu neurons are dead, see dead-neurons"
@@ -244,36 +314,42 @@ def zero_gradients(
     return Finding("zero-gradients", severity, tuple(zero), evidence, message, advice)
 
 
-def _why_zero(network: Network, values: PassValues, zero: list[str]) -> str:
-    """What makes a layer's weight gradients 0: steps, silent sources, or no error coming back."""
-    for name in zero:
-        layer = network[name]
-        if layer.activation.name == "step":
-            return f"Layer {name!r} uses step, whose slope is 0 everywhere, so backpropagation stops there."
-        sources = [block.source for block in network.blocks if block.target is layer]
-        silent = [s.name for s in sources if values.a(s) is not None and not np.any(values.a(s))]
-        if silent:
-            return (
-                f"The neurons of {silent[0]!r} output exactly 0 on every sample, so the weights out of "
-                "them get no gradient."
-            )
-        outgoing = [block for block in network.blocks if block.source is layer]
-        if outgoing and not any(np.any(block.weight) for block in outgoing):
-            return f"Every weight out of {name!r} is 0, so no error comes back to it."
+def _why_zero(network: Network, values: PassValues, name: str) -> str:
+    """What makes layer ``name``'s weight gradients 0: steps, dead relus, silent sources, no error back."""
+    layer = network[name]
+    z = values.z(layer)
+    if layer.activation.name == "step":
+        return f"Layer {name!r} uses step, whose slope is 0 everywhere, so backpropagation stops there."
+    if layer.activation.name in RECTIFIERS and z is not None and np.all(z <= 0):
+        return f"Every relu of {name!r} has z <= 0 on every sample (dead), so backpropagation stops there."
+    sources = [block.source for block in network.blocks if block.target is layer]
+    silent = [s.name for s in sources if values.a(s) is not None and not np.any(values.a(s))]
+    if silent:
+        return (
+            f"The neurons of {silent[0]!r} output exactly 0 on every sample, so the weights out of "
+            "them get no gradient."
+        )
+    outgoing = [block for block in network.blocks if block.source is layer]
+    if outgoing and not any(np.any(block.weight) for block in outgoing):
+        return f"Every weight out of {name!r} is 0, so no error comes back to it."
     return ""
 
 
-def gradient_flow(sizes: dict[str, float], settings: Settings) -> Finding | None:
-    """Gradients that shrink or grow by orders of magnitude from the last layer back to the first."""
-    names = list(sizes)
-    if len(names) < 2 or sizes[names[-1]] == 0.0 or sizes[names[0]] == 0.0:
+def gradient_flow(signals: dict[str, float], settings: Settings) -> Finding | None:
+    """An error signal ``d loss / d z`` that shrinks or grows by orders of magnitude on its way back.
+
+    ``signals`` is the root mean square of each layer's ``delta``, from the
+    first hidden layer to the output layer.
+    """
+    names = list(signals)
+    if len(names) < 2 or signals[names[-1]] == 0.0 or signals[names[0]] == 0.0:
         return None
-    ratio = sizes[names[0]] / sizes[names[-1]]
-    evidence = {name: {"grad_rms": size} for name, size in sizes.items()}
+    ratio = signals[names[0]] / signals[names[-1]]
+    evidence = {name: {"delta_rms": size} for name, size in signals.items()}
     evidence["ratio"] = ratio
     text = (
-        f"the gradients of the weights into {names[0]!r} are {plain(ratio, 2)} times those into "
-        f"{names[-1]!r} (root mean squares {plain(sizes[names[0]], 3)} and {plain(sizes[names[-1]], 3)})"
+        f"the error signal d loss / d z reaching {names[0]!r} is {plain(ratio, 2)} times the one leaving "
+        f"{names[-1]!r} (root mean squares {plain(signals[names[0]], 3)} and {plain(signals[names[-1]], 3)})"
     )
     if ratio < settings.vanishing_ratio:
         message = f"{text}: the gradient vanishes on its way back, so the first layers hardly learn."

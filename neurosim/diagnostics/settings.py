@@ -78,7 +78,7 @@ class Settings:
     input_scale: float = 10.0
     dead_fraction: float = 0.5
     saturation_slope: float = 1e-3
-    saturation_samples: float = 0.99
+    saturation_samples: float = 0.9
     saturated_fraction: float = 0.5
     constant_spread: float = 1e-3
     vanishing_ratio: float = 1e-4
