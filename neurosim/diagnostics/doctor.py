@@ -48,6 +48,7 @@ A relu network trained with a learning rate far too large:
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -155,10 +156,8 @@ def diagnose(
     return Report(findings)
 
 
-def _course_findings(history: History, settings: Settings, lr: float | None = None) -> list[Finding]:
-    found = [overfitting(history.loss, history.val_loss, settings)]
-    if lr is not None:
-        found.append(rising_loss(history.loss, lr, settings))
+def _course_findings(history: History, settings: Settings) -> list[Finding]:
+    found = [rising_loss(history.loss, None, settings), overfitting(history.loss, history.val_loss, settings)]
     return [finding for finding in found if finding is not None]
 
 
@@ -180,8 +179,9 @@ class Doctor(Callback):
 
     Before the first epoch it checks the data, the targets and the
     network; at epochs 1, 2, 4, 8, ... and at the end it looks at every
-    neuron on at most ``settings.samples`` training samples, at the last
-    batch's gradients and at the losses so far. Each finding of severity
+    neuron, and at the gradients, on at most ``settings.samples`` training
+    samples (computing them itself, so that the network's own gradients and
+    neuron values stay as training leaves them), and at the losses so far. Each finding of severity
     warning or error warns once with a ``DiagnosisWarning`` when first
     seen. At the end, ``history.diagnosis`` is the ``Report``: what held at
     the end, and the findings about the course of training.
@@ -268,15 +268,7 @@ class Doctor(Callback):
                 f" The loss had risen from {plain(min(losses))} to {plain(losses[-1])} in the epochs before, "
                 f"so the learning rate lr={run.optimizer.lr:g} is too large."
             )
-        self.broken = Finding(
-            finding.code,
-            finding.severity,
-            finding.where,
-            finding.evidence,
-            finding.message + context,
-            finding.advice,
-            finding.epoch,
-        )
+        self.broken = replace(finding, message=finding.message + context)
         self.warned.add(finding.code)  # the DivergenceWarning says it
         message = self.broken.message
         return f"{message[:1].upper()}{message[1:]} Try: {self.broken.advice}."
@@ -331,15 +323,7 @@ def _keep_first_epochs(
 
 
 def _at_epoch(finding: Finding, epoch: int) -> Finding:
-    return Finding(
-        finding.code,
-        finding.severity,
-        finding.where,
-        finding.evidence,
-        finding.message,
-        finding.advice,
-        epoch,
-    )
+    return replace(finding, epoch=epoch)
 
 
 def _with_since(finding: Finding, since: dict[str, int]) -> Finding:

@@ -30,8 +30,11 @@ def update_ratios(
     return ratios
 
 
-def rising_loss(losses: list[float], lr: float, settings: Settings) -> Finding | None:
-    """The epoch loss rose well above the lowest it had reached before: updates overshoot."""
+def rising_loss(losses: list[float], lr: float | None, settings: Settings) -> Finding | None:
+    """The epoch loss rose well above the lowest it had reached before: updates overshoot.
+
+    ``lr`` is the learning rate trained with, quoted when known.
+    """
     values = np.asarray(losses, dtype=float)
     if len(values) < 2 or not np.all(np.isfinite(values)):
         return None
@@ -55,9 +58,10 @@ def rising_loss(losses: list[float], lr: float, settings: Settings) -> Finding |
     message = (
         f"the loss rose from {plain(evidence['lowest_loss'])} at epoch {low_epoch} to "
         f"{plain(evidence['risen_loss'])} at epoch {epoch} ({rise[epoch - 2]:.3g} times as large): updates "
-        f"with lr={lr:g} overshoot the minimum instead of approaching it."
+        f"{'' if lr is None else f'with lr={lr:g} '}overshoot the minimum instead of approaching it."
     )
-    advice = f"a learning rate 3 to 10 times smaller (lr={lr / 3:.3g} or less); scale the inputs to unit size"
+    smaller = "" if lr is None else f" (lr={lr / 3:.3g} or less)"
+    advice = f"a learning rate 3 to 10 times smaller{smaller}; scale the inputs to unit size"
     return Finding("learning-rate-too-large", "warning", (), evidence, message, advice)
 
 
