@@ -27,6 +27,8 @@ OUTPUT_RANGES = {
 LINEAR = ("identity",)
 #: at most this many samples go into the linear fit of ``no-nonlinearity``
 LINEAR_FIT_SAMPLES = 1000
+#: ``no-nonlinearity``: how much better a fit with squared (and cubed) terms must do than a linear one
+CURVED_GAIN = 0.05
 LOGISTIC_STEPS = 200
 LOGISTIC_STARTS = 5
 
@@ -105,18 +107,26 @@ def targets_out_of_range(network: Network, T: np.ndarray) -> Finding | None:
     culprit = next(iter(evidence))
     numbers = evidence[culprit]
     if "outside" in numbers:
-        what = (
+        message = (
             f"{numbers['outside']} of {len(T)} targets of {culprit} lie outside "
             f"[{plain(low)}, {plain(high)}] "
-            f"(from {plain(numbers['min'])} to {plain(numbers['max'])}), which {name} cannot output"
+            f"(from {plain(numbers['min'])} to {plain(numbers['max'])}), which {name} cannot output: "
+            "the loss can never reach 0, and the outputs are pushed against their limits."
+        )
+        advice = (
+            "for regression use an identity output layer (output_activation='identity'), "
+            f"or rescale the targets into [{plain(low)}, {plain(high)}]"
         )
     else:
-        what = f"the targets of softmax layer {culprit!r} are rows that do not sum to 1"
-    message = f"{what}: the loss can never reach 0, and the outputs are pushed against their limits."
-    advice = (
-        "for regression use an identity output layer (output_activation='identity'), "
-        f"or rescale the targets into [{plain(low)}, {plain(high)}]"
-    )
+        message = (
+            f"the targets of softmax layer {culprit!r} are rows that do not sum to 1 (row sums from "
+            f"{plain(numbers['row_sum_min'])} to {plain(numbers['row_sum_max'])}): a softmax layer's outputs "
+            "always sum to 1, so they can never equal these targets."
+        )
+        advice = (
+            "give each sample's targets as a one-hot row, or probabilities that sum to 1, "
+            "or as class labels 0..n_classes-1 with loss='cross_entropy'"
+        )
     return Finding("targets-out-of-range", "error", tuple(evidence), evidence, message, advice)
 
 
@@ -169,7 +179,8 @@ def no_nonlinearity(
     hidden = network.layers[1:-1]
     if any(layer.activation.name not in LINEAR for layer in hidden):
         return None
-    X, T = X[:LINEAR_FIT_SAMPLES], T[:LINEAR_FIT_SAMPLES]
+    rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), LINEAR_FIT_SAMPLES)).astype(int))
+    X, T = X[rows], T[rows]  # spread over the data, which may be sorted by class
     where = tuple(layer.name for layer in hidden) or (network.output_layer.name,)
     kind = "identity hidden layers" if hidden else "no hidden layer"
     advice = (
@@ -180,15 +191,19 @@ def no_nonlinearity(
         linear = best_linear_accuracy(X, T)
         if linear >= settings.linear_accuracy:
             return None
-        evidence = {"linear_accuracy": linear, "samples": len(X)}
+        # classes that overlap are misclassified by any boundary: only a curved one doing better says more
+        curved = best_linear_accuracy(curved_features(X), T)
+        if curved - linear < CURVED_GAIN:
+            return None
+        evidence = {"linear_accuracy": linear, "curved_accuracy": curved, "samples": len(X)}
         message = (
             f"the network has {kind}, so its decision boundary is a straight line (a hyperplane), but the "
-            f"best linear boundary classifies only {linear:.1%} of these {len(X)} samples correctly: "
-            "the classes are not linearly separable."
+            f"best linear boundary classifies only {linear:.1%} of these {len(X)} samples correctly, and a "
+            f"boundary with squared and cubed terms {curved:.1%}: the classes are not linearly separable."
         )
         return Finding("no-nonlinearity", "warning", where, evidence, message, advice)
     linear, curved = _explained_variance(X, T)
-    if curved - linear < 0.05 or (1 - curved) > 0.5 * (1 - linear):
+    if curved - linear < CURVED_GAIN or (1 - curved) > 0.5 * (1 - linear):
         return None
     evidence = {"linear_r2": linear, "quadratic_r2": curved, "samples": len(X)}
     message = (
@@ -229,6 +244,19 @@ def best_linear_accuracy(X: np.ndarray, T: np.ndarray) -> float:
         if best == 1.0:
             break
     return best
+
+
+def curved_features(X: np.ndarray) -> np.ndarray:
+    """``X`` with its columns' squares, pairwise products (at most 200) and cubes: room for a curved boundary.
+
+    Examples
+    --------
+    >>> curved_features(np.array([[2.0, 3.0]])).tolist()
+    [[2.0, 3.0, 4.0, 6.0, 9.0, 8.0, 27.0]]
+    """
+    d = X.shape[1]
+    pairs = [X[:, i : i + 1] * X[:, j : j + 1] for i in range(d) for j in range(i, d)][:200]
+    return np.hstack([X, *pairs, X**3])
 
 
 def _logistic_descent(Z: np.ndarray, onehot: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> float:

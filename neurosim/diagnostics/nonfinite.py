@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from neurosim.engines import PassValues
     from neurosim.losses import Loss
 
+#: targets larger than this (in absolute value) are far from unit scale: an overflowing loss may be theirs
+LARGE_TARGET = 1e3
+
 
 def first_non_finite(
     network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray
@@ -104,11 +107,7 @@ def _weighted_input(network: Network, layer: Layer, values: PassValues) -> Findi
     neuron = layer[index]
     incoming = neuron.incoming
     largest = max(incoming, key=lambda s: abs(s.weight), default=None)
-    terms = (
-        [abs(float(s.weight) * float(s.source.a_samples[sample])) for s in incoming]
-        if _published(incoming, sample)
-        else []
-    )
+    terms = [abs(float(s.weight) * float(values.a(s.source.layer)[sample, s.source.index])) for s in incoming]
     evidence = {"sample": sample, "z": float(z[sample, index])}
     cause = f"the weighted sum overflowed float{8 * z.dtype.itemsize}"
     if largest is not None:
@@ -128,10 +127,6 @@ def _weighted_input(network: Network, layer: Layer, values: PassValues) -> Findi
         cause,
         "a smaller learning rate; scale the inputs to unit size",
     )
-
-
-def _published(incoming: tuple, sample: int) -> bool:
-    return all(s.source.a_samples is not None and len(s.source.a_samples) > sample for s in incoming)
 
 
 def _activation(layer: Layer, values: PassValues) -> Finding | None:
@@ -159,13 +154,16 @@ def _loss(network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np
     sample, index = np.unravel_index(int(np.argmax(np.abs(outputs))), outputs.shape)
     neuron = network.output_layer[int(index)]
     a, t = float(outputs[sample, index]), float(T[sample, index])
+    large_targets = float(np.abs(T).max()) > LARGE_TARGET
     return _finding(
         neuron.name,
         f"the {loss.name} loss ({value})",
         {"loss": float(value), "sample": int(sample), "a": a, "t": t},
         f"the outputs are finite but so large that the loss overflows: {neuron.name}.a is {plain(a, 3)} on "
         f"sample {sample} (target {plain(t)}).",
-        "scale the targets to about unit size; a smaller learning rate",
+        "scale the targets to about unit size; a smaller learning rate"
+        if large_targets
+        else "a smaller learning rate; scale the inputs to unit size",
     )
 
 
@@ -191,17 +189,21 @@ def _backward(
                     else "."
                 )
             )
+            advice = (
+                "compute the loss from z (loss='bce' with a sigmoid output does), "
+                "or clip the outputs away from 0 and 1"
+            )
         else:
             cause = (
                 f"{layer.activation.name}'(z) at z = {plain(z)} times the error coming back from the next "
-                "layer is not finite."
+                "layer is not finite: the weights after it, or the error at the output, are too large."
             )
+            advice = "a smaller learning rate; smaller initial weights; targets scaled to about unit size"
         return _finding(
             neuron.name,
             f"{neuron.name}.delta on sample {sample} ({delta[sample, index]})",
             {"sample": sample, "z": z, "a": a, "delta": float(delta[sample, index])},
             cause,
-            "compute the loss from z (loss='bce' with a sigmoid output does), "
-            "or clip the outputs away from 0 and 1",
+            advice,
         )
     return None
