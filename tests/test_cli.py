@@ -12,7 +12,7 @@ import neurosim as ns
 from neurosim.cli import main
 
 DEMOS = Path(__file__).resolve().parent.parent / "demos"
-COMMANDS = ["demo", "train", "inspect", "plot", "bench"]
+COMMANDS = ["demo", "train", "inspect", "diagnose", "plot", "bench"]
 
 
 def demo_summaries():
@@ -116,6 +116,19 @@ def test_a_neurosim_error_in_a_command_is_one_line_and_exit_1(capsys, monkeypatc
     monkeypatch.setattr(neurosim.cli.inspect_model, "run", raise_(ns.DataError("the data is wrong here")))
     assert main(["inspect", "model.json"]) == 1
     assert capsys.readouterr().err == "neurosim: the data is wrong here\n"
+
+
+def test_an_error_in_diagnose_is_exit_2_because_1_means_it_found_something(capsys, monkeypatch):
+    import neurosim.cli.diagnose
+
+    monkeypatch.setattr(neurosim.cli.diagnose, "run", raise_(ns.DataError("the data is wrong here")))
+    assert main(["diagnose", "model.json", "--data", "moons"]) == 2
+    assert capsys.readouterr().err == "neurosim: the data is wrong here\n"
+    monkeypatch.setattr(
+        neurosim.cli.diagnose, "run", raise_(PermissionError(13, "Permission denied", "m.json"))
+    )
+    assert main(["diagnose", "m.json", "--data", "moons"]) == 2
+    assert capsys.readouterr().err == "neurosim: Permission denied: m.json\n"
 
 
 def test_a_neurosim_error_in_a_demo_is_one_line_and_exit_1(capsys, monkeypatch):

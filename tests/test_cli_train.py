@@ -43,9 +43,8 @@ def test_moons_trains_the_network_asked_for_and_reports_its_test_accuracy(capsys
     X, y = ns.datasets.moons(1000, seed=0)
     X_train, X_test, y_train, y_test = ns.datasets.split(X, y, test_fraction=0.2, seed=0)
     expected = ns.Network.from_shape([2, 8, 1], activation="tanh", output_activation="sigmoid", seed=0)
-    expected.fit(
-        X_train, y_train, epochs=30, lr=0.2, batch_size=32, loss="bce", seed=0, engine="compiled", verbose=0
-    )
+    options = {"batch_size": 32, "loss": "bce", "seed": 0, "verbose": 0, "diagnose": False}
+    expected.fit(X_train, y_train, epochs=30, lr=0.2, engine="compiled", **options)
     saved = ns.load(folder / "model.json")
     assert [s.weight for s in saved.synapses] == [s.weight for s in expected.synapses]
     assert [n.bias for n in saved.neurons[2:]] == [n.bias for n in expected.neurons[2:]]
@@ -57,6 +56,7 @@ def test_moons_trains_the_network_asked_for_and_reports_its_test_accuracy(capsys
     assert (right, total) == (int(np.sum((a >= 0.5) == (y_test == 1))), 200)
     assert loss == pytest.approx(bce, rel=1e-5)
     assert right > 150  # it learned something
+    assert "The doctor's findings" not in out  # a healthy run: the doctor adds nothing
 
     names = ["model.json", "loss.png", "network.png", "decision_boundary.png"]
     assert sorted(p.name for p in folder.iterdir()) == sorted(names)
@@ -112,7 +112,8 @@ def test_a_handful_of_samples_is_not_split_and_the_object_engine_trains_the_same
     assert "Split: all 4 samples are trained on; none held out for testing" in out
     X, y = ns.datasets.xor()
     expected = ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=0)
-    expected.fit(X, y, epochs=5, lr=1.0, batch_size=32, loss="bce", seed=0, engine="object", verbose=0)
+    options = {"batch_size": 32, "loss": "bce", "seed": 0, "verbose": 0, "diagnose": False}
+    expected.fit(X, y, epochs=5, lr=1.0, engine="object", **options)
     saved = ns.load(tmp_path / "model.json")
     assert [s.weight for s in saved.synapses] == [s.weight for s in expected.synapses]
 
@@ -122,8 +123,49 @@ def test_two_samples_are_enough_to_train_on(capsys, tmp_path):
     assert train(f"{data} --hidden none --epochs 3 --lr 0.5 --no-pictures", tmp_path / "run") == 0
     assert "Split: all 2 samples are trained on; none held out for testing" in capsys.readouterr().out
     expected = ns.Network.from_shape([1, 1], activation="tanh", output_activation="sigmoid", seed=0)
-    expected.fit([[-1.0], [1.0]], [0, 1], epochs=3, lr=0.5, batch_size=32, loss="bce", seed=0, verbose=0)
+    options = {"batch_size": 32, "loss": "bce", "seed": 0, "verbose": 0, "diagnose": False}
+    expected.fit([[-1.0], [1.0]], [0, 1], epochs=3, lr=0.5, **options)
     assert ns.load(tmp_path / "run" / "model.json").synapses[0].weight == expected.synapses[0].weight
+
+
+def test_the_doctors_findings_follow_the_results_and_name_the_dead_neurons(capsys, tmp_path):
+    folder = tmp_path / "run"
+    assert train("moons --hidden 8 --activation relu --lr 50 --epochs 20 --no-pictures", folder) == 0
+    out = capsys.readouterr().out
+    assert out.index("After training:") < out.index("The doctor's findings, from watching the training:")
+    assert out.index("The doctor's findings") < out.index(f"Files written to {folder}:")
+    found = re.search(
+        r"^(?:error|warning|info)\s+dead-neurons \(since epoch \d+\)\s+(.*)$", out, re.MULTILINE
+    )
+    assert found, out
+    named = found.group(1).split(", ")
+
+    # neurons dead on every training sample are dead on the doctor's sample of them too
+    X, y = ns.datasets.moons(1000, seed=0)
+    X_train = ns.datasets.split(X, y, test_fraction=0.2, seed=0)[0]
+    saved = ns.load(folder / "model.json")
+    W = np.array([[saved.synapse(f"input[{j}]", f"hidden1[{i}]").weight for j in range(2)] for i in range(8)])
+    b = np.array([saved[f"hidden1[{i}]"].bias for i in range(8)])
+    dead = [f"hidden1[{i}]" for i in np.flatnonzero((X_train @ W.T + b <= 0).all(axis=0))]
+    assert dead and set(dead) <= set(named)
+    # the closing hint points at the first neuron the findings name, not at the output
+    culprit = re.search(r"^Look inside: neurosim inspect \S+ --neuron '(.+)'$", out, re.MULTILINE).group(1)
+    assert culprit in out.split("The doctor's findings")[1].split("Files written")[0]
+    assert culprit != "output[0]"
+
+
+def test_unscaled_columns_of_a_csv_file_are_named_after_training(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(20, 60, 50), rng.uniform(-1, 1, 50), rng.uniform(2e4, 9e4, 50)])
+    data = write_csv(
+        tmp_path / "people.csv", ["age", "height", "income", "label"], np.column_stack([X, X[:, 1] > 0])
+    )
+    assert train(f"{data} --hidden 4 --epochs 5 --no-pictures", tmp_path / "run") == 0
+    out = capsys.readouterr().out
+    far = [j for j in range(3) if abs(X[:, j].mean()) > 10 or X[:, j].std() > 10]  # the doctor's input_scale
+    assert far == [0, 2]
+    assert re.search(r"^warning\s+unscaled-inputs\s+input\[0\], input\[2\]$", out, re.MULTILINE)
+    assert f"Columns of {str(data)!r}: input[0] is 'age', input[2] is 'income'\n" in out
 
 
 def test_help_tells_the_output_folder_from_the_output_activation(capsys):

@@ -2,7 +2,9 @@
 
 ``neurosim --help`` lists the commands. Every error, whether a bad argument,
 a bad file or bad data, is one line on stderr and a non-zero exit status,
-never a traceback: 2 for a bad command line, 1 for anything else.
+never a traceback: 2 for a bad command line, 1 for anything else, except
+for a command whose own status 1 means something else (``diagnose``: "the
+doctor found something"): there every error is 2.
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ import sys
 from collections.abc import Sequence
 
 from neurosim import __version__
-from neurosim.cli import bench, demo, inspect_model, plot, train
+from neurosim.cli import bench, demo, diagnose, inspect_model, plot, train
 from neurosim.cli.parser import ArgumentParser, UsageError
 from neurosim.errors import NeurosimError
 
-COMMANDS = (demo, train, inspect_model, plot, bench)
+COMMANDS = (demo, train, inspect_model, diagnose, plot, bench)
 EPILOG = """examples:
   neurosim demo --list
   neurosim train moons --hidden 16,16 --output runs/moons
   neurosim inspect runs/moons/model.json --neuron 'hidden1[0]' --input 0.5,0.2
+  neurosim diagnose runs/moons/model.json --data moons
   neurosim plot runs/moons/model.json --data moons
 
 'neurosim COMMAND --help' lists a command's options."""
@@ -38,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if extra and not getattr(args, "takes_extra_arguments", False):
         getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    failure = getattr(args, "failure_status", 1)
     try:
         return args.run(args, extra)
     except UsageError as error:
@@ -45,13 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except NeurosimError as error:
         print(f"neurosim: {error}", file=sys.stderr)
-        return 1
+        return failure
     except BrokenPipeError:  # the reader of the output went away, as in: neurosim bench | head
         _stop_writing_to_stdout()
-        return 1
+        return failure
     except OSError as error:
         print(f"neurosim: {_describe_os_error(error)}", file=sys.stderr)
-        return 1
+        return failure
     except KeyboardInterrupt:
         print("neurosim: interrupted", file=sys.stderr)
         return 130

@@ -14,12 +14,16 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neurosim import datasets
 from neurosim.cli.parser import usage_error
-from neurosim.errors import DataError
+from neurosim.errors import DataError, ShapeError
+
+if TYPE_CHECKING:
+    from neurosim.core.network import Network
 
 
 @dataclass
@@ -40,6 +44,9 @@ class Data:
         The target column's name.
     lines : list of int, optional
         The line of the file each sample came from (CSV files only).
+    input_names : list of str, optional
+        The input columns' names, in the order of ``X``'s columns (CSV
+        files only): from the header row, else ``"column 1"``, ``"column 2"``, ...
     """
 
     X: np.ndarray
@@ -48,6 +55,7 @@ class Data:
     name: str
     target_name: str
     lines: list[int] | None = None
+    input_names: list[str] | None = None
 
     def where(self, sample: int) -> str:
         """Where sample ``sample`` is: its line in the file, or its index."""
@@ -83,6 +91,15 @@ def read_data(prog: str, spec: str, *, target: str | None = None, seed: int = 0)
     return read_csv(prog, path, target)
 
 
+def check_data_fits(net: Network, data: Data) -> None:
+    """Refuse data whose number of input columns is not the network's number of inputs."""
+    size = net.input_layer.size
+    if data.X.shape[1] != size:
+        raise ShapeError(
+            f"{data.source} has {data.X.shape[1]} input columns, but the network has {size} inputs"
+        )
+
+
 def _built_in(name: str, make: Callable[..., tuple[np.ndarray, np.ndarray]], seed: int) -> Data:
     takes_seed = "seed" in inspect.signature(make).parameters
     X, y = make(seed=seed) if takes_seed else make()
@@ -114,7 +131,15 @@ def read_csv(prog: str, path: Path, target: str | None = None) -> Data:
     names = header_names or [f"column {i}" for i in range(1, width + 1)]
     inputs = [i for i in range(width) if i != column]
     lines = [line for line, _ in rows]
-    return Data(values[:, inputs], values[:, column], repr(str(path)), path.stem, names[column], lines)
+    return Data(
+        values[:, inputs],
+        values[:, column],
+        repr(str(path)),
+        path.stem,
+        names[column],
+        lines,
+        [names[i] for i in inputs],
+    )
 
 
 def _rows(path: Path) -> list[tuple[int, list[str]]]:

@@ -18,9 +18,14 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from neurosim.activations import get_activation
 from neurosim.cli.parser import usage_error
+from neurosim.errors import UnknownNameError
+from neurosim.initializers import get_initializer
+from neurosim.losses import get_loss
 
 if TYPE_CHECKING:
     from neurosim.core.network import Network
@@ -84,6 +89,34 @@ def _number(text: str, expected: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected {expected}; got {text!r}")
     return value
+
+
+def registry_name(lookup: Callable[[str], object]) -> Callable[[str], str]:
+    """Argument type: a name that ``lookup`` knows (an activation, a loss, an initializer).
+
+    Examples
+    --------
+    >>> loss_name("bce")
+    'bce'
+    >>> loss_name("hinge")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: unknown loss 'hinge'; expected one of: mse, bce, cross_entropy
+    """
+
+    def check(text: str) -> str:
+        try:
+            lookup(text)
+        except UnknownNameError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return text
+
+    return check
+
+
+activation_name = registry_name(get_activation)
+loss_name = registry_name(get_loss)
+initializer_name = registry_name(get_initializer)
 
 
 def check_input(prog: str, net: Network, values: list[float]) -> None:

@@ -1,4 +1,4 @@
-"""Where a command writes: checking the ``--output`` folder first, then writing pictures into it."""
+"""Where a command writes: checking the ``--output`` folder or file first, then writing into it."""
 
 from __future__ import annotations
 
@@ -27,6 +27,32 @@ def check_output_folder(prog: str, folder: Path) -> None:
         raise usage_error(
             prog, f"--output {str(folder)!r}: cannot write in {str(existing)!r} (read-only, or no permission)"
         )
+
+
+def check_output_file(prog: str, option: str, path: Path) -> None:
+    """Raise a usage error unless a file can be written at ``path``, which ``option`` gave.
+
+    Its folder must exist and be writable, so that a command finds out
+    before it works, not after.
+
+    Examples
+    --------
+    >>> check_output_file("neurosim diagnose", "--json", Path("no-such-folder") / "findings.json")
+    Traceback (most recent call last):
+    ...
+    neurosim.cli.parser.UsageError: neurosim diagnose: --json 'no-such-folder/findings.json': \
+folder 'no-such-folder' does not exist (see: neurosim diagnose --help)
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    named = f"{option} {str(path)!r}"
+    if path.is_dir():
+        raise usage_error(prog, f"{named} is a folder; expected the name of a file")
+    if not folder.exists():
+        raise usage_error(prog, f"{named}: folder {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise usage_error(prog, f"{named}: {str(folder)!r} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise usage_error(prog, f"{named}: cannot write in {str(folder)!r} (read-only, or no permission)")
 
 
 def write_pictures(folder: Path, pictures: list[Picture]) -> list[Path]:

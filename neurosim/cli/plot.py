@@ -8,11 +8,10 @@ from pathlib import Path
 import numpy as np
 
 import neurosim as ns
-from neurosim.cli._data import Data, read_data
+from neurosim.cli._data import Data, check_data_fits, read_data
 from neurosim.cli.arguments import check_input, number_list, random_seed
 from neurosim.cli.output import Picture, check_output_folder, print_written, write_pictures
 from neurosim.cli.parser import usage_error
-from neurosim.errors import ShapeError
 from neurosim.training import tasks
 
 PROG = "neurosim plot"
@@ -78,15 +77,6 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     paths = write_pictures(folder, pictures(net, data, args.input, args.model.name))
     print_written(folder, paths)
     return 0
-
-
-def check_data_fits(net: ns.Network, data: Data) -> None:
-    """Refuse data whose number of input columns is not the network's number of inputs."""
-    size = net.input_layer.size
-    if data.X.shape[1] != size:
-        raise ShapeError(
-            f"{data.source} has {data.X.shape[1]} input columns, but the network has {size} inputs"
-        )
 
 
 def pictures(net: ns.Network, data: Data | None, x: list[float] | None, name: str) -> list[Picture]:

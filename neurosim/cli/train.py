@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +20,21 @@ import numpy as np
 import neurosim as ns
 from neurosim._text import table
 from neurosim.cli._data import Data, read_data
-from neurosim.cli.arguments import fraction, positive_float, positive_int, random_seed
+from neurosim.cli.arguments import (
+    activation_name,
+    fraction,
+    initializer_name,
+    loss_name,
+    positive_float,
+    positive_int,
+    random_seed,
+)
+from neurosim.cli.findings import first_culprit, print_report
 from neurosim.cli.output import Picture, check_output_folder, print_written, write_pictures
 from neurosim.cli.parser import usage_error
-from neurosim.errors import DataError, ParameterError
+from neurosim.cli.targets import choose_task
+from neurosim.diagnostics import Report
+from neurosim.errors import ParameterError
 from neurosim.training import tasks
 from neurosim.training.metrics import predicted_classes
 
@@ -181,24 +191,6 @@ def hidden_sizes(text: str) -> list[int]:
     return sizes
 
 
-def _registry_name(lookup: Callable[[str], object]) -> Callable[[str], str]:
-    """Argument type: a name that ``lookup`` knows (an activation, a loss, an initializer)."""
-
-    def check(text: str) -> str:
-        try:
-            lookup(text)
-        except ns.UnknownNameError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-        return text
-
-    return check
-
-
-activation_name = _registry_name(ns.get_activation)
-loss_name = _registry_name(ns.get_loss)
-initializer_name = _registry_name(ns.get_initializer)
-
-
 def batch_size(text: str) -> int | None:
     """Argument type: a positive whole number, or ``full`` (``None``: the whole set at once)."""
     if text.strip().lower() == "full":
@@ -235,54 +227,6 @@ def check_loss_fits_output(args: argparse.Namespace) -> None:
             f"--loss {args.loss} needs --output-activation {needed}, not {args.output_activation}; "
             "leave out either option and it is chosen to fit the other",
         ) from None
-
-
-def choose_task(data: Data, args: argparse.Namespace) -> tasks.Task:
-    """Classification or regression, the output layer and the loss, from the data and the options.
-
-    The choice is the library's (``tasks.infer_task``); its refusals are
-    worded here with the command's options and the file's lines.
-    """
-    try:
-        return tasks.infer_task(
-            data.targets, task=args.task, output_activation=args.output_activation, loss=args.loss
-        )
-    except tasks.TargetError as error:
-        raise DataError(_refusal(error, data)) from None
-
-
-def _refusal(error: tasks.TargetError, data: Data) -> str:
-    """The library's refusal of the target column, in the command line's words."""
-    column = f"the target {data.target_name!r} of {data.source}"
-    if error.problem == "too_few_samples":
-        return f"{data.source} has only {len(data.X)} sample; training needs at least 2"
-    if error.problem == "constant":
-        return (
-            f"{column} is {error.value:g} in all {len(data.X)} samples, so there is nothing to learn "
-            "(--target picks another column)"
-        )
-    if error.problem == "outside_0_1":
-        return (
-            f"--loss bce needs targets from 0 to 1, but {column} has {error.value:g} at "
-            f"{data.where(error.sample)}; use --loss mse for regression"
-        )
-    if error.argument == "task":
-        return (
-            f"--task classification needs class labels (whole numbers) in the target {data.target_name!r}; "
-            f"{data.source} has {error.value:g} at {data.where(error.sample)}"
-        )
-    # the option that needs classes: --loss cross_entropy or --output-activation softmax
-    option = f"--{error.argument.replace('_', '-')} {tasks.NEEDS_CLASSES[error.argument]}"
-    if error.problem == "too_many_classes":
-        return (
-            f"{option} needs class labels, but {column} has {error.value:g} distinct values, more than the "
-            f"{tasks.MAX_CLASSES} taken as classes; add --task classification to make each one a class"
-        )
-    found = f"{error.value:g} at {data.where(error.sample)}"
-    return (
-        f"{option} needs class labels, but {column} is not a few distinct whole numbers "
-        f"(it has {found}); use --loss mse for regression"
-    )
 
 
 def describe_task(data: Data, task: tasks.Task) -> None:
@@ -384,6 +328,14 @@ def print_results(net: ns.Network, data: Data, T: np.ndarray, split: Split, task
     print(table(header, rows))
 
 
+def print_findings(report: Report | None, net: ns.Network, data: Data) -> None:
+    """What the doctor found during training (``history.diagnosis``); nothing when it found nothing."""
+    if report is None or len(report) == 0:
+        return
+    print("\nThe doctor's findings, from watching the training:")
+    print_report(report, net, data)
+
+
 # ------------------------------------------------------------------------------------- the command
 
 
@@ -392,7 +344,7 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     check_loss_fits_output(args)
     data = read_data(PROG, args.data, target=args.target, seed=args.seed)
     check_output_folder(PROG, args.output)
-    task = choose_task(data, args)
+    task = choose_task(data, task=args.task, output_activation=args.output_activation, loss=args.loss)
     describe_task(data, task)
     split = split_rows(data, args.test_fraction, args.seed)
     sizes = [data.X.shape[1], *args.hidden, task.n_outputs]
@@ -408,12 +360,14 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     T = task.targets(data.targets)
     history = train(net, data.X, T, split, task, args)
     print_results(net, data, T, split, task)
+    print_findings(history.diagnosis, net, data)
     args.output.mkdir(parents=True, exist_ok=True)
     model = args.output / "model.json"
     net.save(model)
     pictures = [] if args.no_pictures else write_pictures(args.output, _pictures(net, data, task, history))
     print_written(args.output, [model, *pictures])
-    print(f"\nLook inside: neurosim inspect {model} --neuron '{net.output_layer[0].name}'")
+    culprit = None if history.diagnosis is None else first_culprit(net, history.diagnosis)
+    print(f"\nLook inside: neurosim inspect {model} --neuron '{culprit or net.output_layer[0].name}'")
     return 0
 
 
