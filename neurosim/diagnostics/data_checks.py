@@ -131,7 +131,12 @@ def targets_out_of_range(network: Network, T: np.ndarray) -> Finding | None:
 
 
 def symmetric_init(network: Network) -> list[Finding]:
-    """Hidden neurons of one layer with identical incoming weights and bias: they stay identical."""
+    """Hidden neurons of one layer with identical incoming weights, bias and outgoing weights.
+
+    Such neurons compute the same value and get the same gradient, so they
+    stay identical. (Neurons alike only in their incoming weights differ in
+    the error coming back through their outgoing weights, so they part.)
+    """
     findings = []
     for layer in network.layers[1:-1]:
         groups = _identical_neurons(network, layer)
@@ -149,12 +154,14 @@ def symmetric_init(network: Network) -> list[Finding]:
                 }
         largest = max(groups, key=len)
         names = [layer[i].name for i in largest]
+        distinct = layer.size - sum(len(group) - 1 for group in groups)
+        works_like = "one neuron" if distinct == 1 else f"{distinct} neurons, not {layer.size}"
         message = (
             f"{len(evidence)} of {layer.size} neurons of layer {layer.name!r} have identical incoming "
-            "weights "
-            f"and bias ({', '.join(names[:4])}{', ...' if len(names) > 4 else ''}: bias "
+            "weights and bias and the same outgoing weights "
+            f"({', '.join(names[:4])}{', ...' if len(names) > 4 else ''}: bias "
             f"{plain(layer[largest[0]].bias)}): they compute the same value and get the same gradient, so "
-            "they stay identical and the layer works like one neuron."
+            f"they stay identical and the layer works like {works_like}."
         )
         advice = "initialise the weights randomly (init='xavier' for sigmoid and tanh, init='he' for relu)"
         findings.append(Finding("symmetric-init", "warning", tuple(evidence), evidence, message, advice))
@@ -162,11 +169,12 @@ def symmetric_init(network: Network) -> list[Finding]:
 
 
 def _identical_neurons(network: Network, layer: Layer) -> list[list[int]]:
-    """Groups (two or more) of ``layer``'s neurons with identical incoming weights and bias."""
-    blocks = [block for block in network.blocks if block.target is layer]
-    if not blocks or layer.size < 2:
+    """Groups (two or more) of ``layer``'s neurons with identical incoming and outgoing weights and bias."""
+    incoming = [block.weight for block in network.blocks if block.target is layer]
+    outgoing = [block.weight.T for block in network.blocks if block.source is layer]
+    if not incoming or layer.size < 2:
         return []
-    rows = np.hstack([*(block.weight for block in blocks), layer.bias[:, None]])
+    rows = np.hstack([*incoming, layer.bias[:, None], *outgoing])
     _, labels, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
     labels = labels.ravel()
     return [np.flatnonzero(labels == label).tolist() for label in np.flatnonzero(counts > 1)]
