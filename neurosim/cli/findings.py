@@ -45,13 +45,12 @@ def named_columns(net: Network, report: Report, data: Data) -> str | None:
 
 
 def first_culprit(net: Network, report: Report) -> str | None:
-    """The first hidden or output neuron, or layer, that the findings name (for ``neurosim inspect``)."""
+    """The first hidden or output neuron the findings name, else the first such layer, for ``inspect``."""
     layers = {layer.name for layer in net.layers if not layer.is_input}
-    for finding in report:
-        for name in finding.where:
-            if "->" not in name and name.split("[", 1)[0] in layers:
-                return name
-    return None
+    named = [name for finding in report for name in finding.where if "->" not in name]
+    named = [name for name in named if name.split("[", 1)[0] in layers]
+    neurons = [name for name in named if "[" in name]
+    return (neurons or named or [None])[0]
 
 
 def write_findings(path: Path, report: Report, about: dict[str, object]) -> None:

@@ -47,7 +47,11 @@ EPILOG = """examples:
 DATA is a built-in dataset (%(datasets)s) or a CSV file: one
 sample per row, numbers separated by commas, an optional header row, the
 target in the last column unless --target names another. Inputs are used as
-they are: scale them to a range of a few units first."""
+they are: scale them to a range of a few units first.
+
+After the results, the doctor's findings are printed if it found anything
+wrong during training: dead or saturated neurons, unscaled inputs, ...
+(neurosim diagnose MODEL --data DATA looks again, on all the samples)."""
 #: with fewer samples than this, none are held out for testing unless --test-fraction says so
 MIN_SAMPLES_FOR_TEST = 10
 DEFAULT_TEST_FRACTION = 0.2
