@@ -143,8 +143,8 @@ def test_an_unknown_workload_is_one_line_and_exit_2(capsys):
         main(["bench", "--only", "nope"])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err == (
-        "neurosim bench: --only takes names among xor, moons, digits, wide, instance, watch, micrograd, "
-        "build, plot; got 'nope' (see: neurosim bench --help)\n"
+        "neurosim bench: --only takes names among xor, moons, digits, wide, instance, watch, doctor, "
+        "micrograd, build, plot; got 'nope' (see: neurosim bench --help)\n"
     )
 
 

@@ -23,7 +23,10 @@ class Layer:
     for the input layer, which has no bias and no activation), and their
     gradients as ``layer.bias_grad``. Assigning ``layer.bias = values``
     copies the values into that vector (after checking them), so the engines
-    keep computing with the same array.
+    keep computing with the same array. A layer added with ``bias=False``
+    has none either: ``has_bias`` is ``False``, its neurons compute
+    ``z = sum(w * a)`` (``layer.bias`` stays zeros, which no training
+    changes), and it has no ``"L.bias"`` parameter.
 
     Examples
     --------
@@ -34,13 +37,17 @@ class Layer:
     (Layer('hidden1', 3), 3, 'tanh', 'hidden1[2]')
     """
 
-    def __init__(self, network: Network, name: str, size: int, activation: Activation | None) -> None:
+    def __init__(
+        self, network: Network, name: str, size: int, activation: Activation | None, *, bias: bool = True
+    ) -> None:
         self.network = network
         self.name = name
         self.size = size
         self.activation = activation
         self.neurons = [Neuron(self, i) for i in range(size)]
         is_input = activation is None
+        #: whether the neurons have biases that training learns (``False`` for the input layer)
+        self.has_bias = bias and not is_input
         self.bias: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
         self.bias_grad: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
 
@@ -50,6 +57,8 @@ class Layer:
             current = self.__dict__[name]
             if current is None:
                 raise StructureError(f"layer {self.name!r} is the input layer, which has no biases")
+            if name == "bias" and not self.has_bias:
+                raise StructureError(f"layer {self.name!r} has no biases: it was added with bias=False")
             what = "bias" if name == "bias" else "bias gradients"
             assign_in_place(current, value, f"{what} of layer {self.name!r}")
             return
@@ -84,4 +93,5 @@ class Layer:
         return iter(self.neurons)
 
     def __repr__(self) -> str:
-        return f"Layer({self.name!r}, {self.size})"
+        no_bias = "" if self.has_bias or self.is_input else ", bias=False"
+        return f"Layer({self.name!r}, {self.size}{no_bias})"

@@ -98,12 +98,14 @@ class Network:
         output_activation: str | Activation | None = None,
         init: str | Initializer = "xavier",
         seed: int | None = None,
+        bias: bool = True,
     ) -> Network:
         """A fully connected layered network: ``sizes[0]`` inputs, ..., ``sizes[-1]`` outputs.
 
         Layers are named ``input``, ``hidden1``, ``hidden2``, ..., ``output``.
         ``output_activation`` defaults to ``activation``; ``"softmax"`` makes a
-        softmax output layer.
+        softmax output layer. ``bias=False`` leaves every layer without
+        biases (see ``add_layer``).
 
         Examples
         --------
@@ -117,26 +119,43 @@ class Network:
         activation = get_activation(activation)
         output_activation = get_activation(output_activation if output_activation is not None else activation)
         net = cls(init=init, seed=seed)
+        if not isinstance(bias, bool):
+            raise ParameterError(f"bias must be True or False; got {bias!r}")
         net.add_layer(sizes[0], name="input")
         for i, size in enumerate(sizes[1:-1], start=1):
-            net.add_layer(size, name=f"hidden{i}", activation=activation)
-        net.add_layer(sizes[-1], name="output", activation=output_activation)
+            net.add_layer(size, name=f"hidden{i}", activation=activation, bias=bias)
+        net.add_layer(sizes[-1], name="output", activation=output_activation, bias=bias)
         for source, target in pairwise(net._layers):
             net.connect(source.name, target.name)
         net.parameter_store.pack()
         return net
 
     def add_layer(
-        self, size: int, *, name: str | None = None, activation: str | Activation | None = None
+        self,
+        size: int,
+        *,
+        name: str | None = None,
+        activation: str | Activation | None = None,
+        bias: bool = True,
     ) -> Layer:
         """Add a layer of ``size`` neurons and return it.
 
-        The first layer is the input layer: it takes no activation. Later
-        layers default to ``activation="sigmoid"`` and to the names
-        ``hidden1``, ``hidden2``, ... (name the output layer yourself, or use
-        ``from_shape``).
+        The first layer is the input layer: it takes no activation and has
+        no biases. Later layers default to ``activation="sigmoid"`` and to
+        the names ``hidden1``, ``hidden2``, ... (name the output layer
+        yourself, or use ``from_shape``); ``bias=False`` makes neurons
+        without a bias, whose ``z`` is only the weighted sum of their inputs.
+
+        Examples
+        --------
+        >>> net = Network(seed=0)
+        >>> _ = net.add_layer(2)
+        >>> net.add_layer(1, name="output", bias=False)
+        Layer('output', 1, bias=False)
         """
         size = positive_integer(size, "size")
+        if not isinstance(bias, bool):
+            raise ParameterError(f"bias must be True or False; got {bias!r}")
         is_input = not self._layers
         if name is None:
             name = "input" if is_input else f"hidden{len(self._layers)}"
@@ -150,7 +169,7 @@ class Network:
             resolved = None
         else:
             resolved = get_activation("sigmoid" if activation is None else activation)
-        layer = Layer(self, name, size, resolved)
+        layer = Layer(self, name, size, resolved, bias=bias)
         self._layers.append(layer)
         self.graph.add_nodes_from(layer.neurons)
         self._structure_changed()
@@ -464,7 +483,7 @@ class Network:
     @property
     def n_parameters(self) -> int:
         """How many weights and biases the network has."""
-        biases = sum(layer.size for layer in self._layers if not layer.is_input)
+        biases = sum(layer.size for layer in self._layers if layer.has_bias)
         return biases + sum(block.n_synapses for block in self.blocks)
 
     def parameters(self) -> Iterable[tuple[np.ndarray, np.ndarray]]:

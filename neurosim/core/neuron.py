@@ -77,12 +77,16 @@ class Neuron:
     def bias(self, value: float) -> None:
         if self.layer.bias is None:
             raise StructureError(f"neuron {self.name!r} is in the input layer, which has no bias")
+        if not self.layer.has_bias:
+            raise StructureError(
+                f"neuron {self.name!r} has no bias: layer {self.layer.name!r} was added with bias=False"
+            )
         self.layer.bias[self.index] = finite_number(value, f"bias of neuron {self.name!r}")
 
     @property
     def bias_grad(self) -> float | None:
-        """``d(mean loss)/d(bias)`` from the last backward pass (``None`` for inputs)."""
-        if self.layer.bias_grad is None:
+        """``d(mean loss)/d(bias)`` of the last backward pass (``None`` for inputs and bias=False)."""
+        if self.layer.bias_grad is None or not self.layer.has_bias:
             return None
         return float(self.layer.bias_grad[self.index])
 
@@ -125,7 +129,7 @@ class Neuron:
         parts = [repr(self.name)]
         if self.activation is not None:
             parts.append(self.activation.name)
-            parts.append(f"bias={self.bias:.4g}")
+            parts.append(f"bias={self.bias:.4g}" if self.layer.has_bias else "no bias")
         for label, value in (("z", self.z_samples), ("a", self.a_samples), ("delta", self.delta_samples)):
             if value is not None and len(value) == 1:
                 parts.append(f"{label}={float(value[0]):.4g}")

@@ -270,14 +270,15 @@ class ParameterStore:
                 continue
             for block in by_target.get(layer, []):
                 yield f"{block.name}.weight", block, block.weight, block.grad
-            yield f"{layer.name}.bias", layer, layer.bias, layer.bias_grad
+            if layer.has_bias:
+                yield f"{layer.name}.bias", layer, layer.bias, layer.bias_grad
 
     def entries(self) -> Iterator[ParameterEntry]:
         """Every weight and bias one by one: each synapse (in ``Network.synapses`` order), then each bias."""
         for synapse in self.network.synapses:
             yield ParameterEntry(synapse.name, f"{synapse.block.name}.weight", synapse.position)
         for layer in self.network.layers:
-            if not layer.is_input:
+            if layer.has_bias:
                 for neuron in layer:
                     yield ParameterEntry(f"{neuron.name}.bias", f"{layer.name}.bias", (neuron.index,))
 

@@ -148,12 +148,21 @@ def diagnose(
             loss_value = loss_fn.value(values.logits, values.outputs, T)
             grads = {block: block.grad for block in network.blocks}
             deltas = {layer: values.delta(layer) for layer in network.layers[1:]}
-            findings += neuron_findings(network, values, loss_fn, T, settings, trained=history is not None)
+            trained = history is not None and stalled(history.loss, settings)
+            findings += neuron_findings(network, values, loss_fn, T, settings, trained=trained)
             findings += gradient_findings(network, values, grads, deltas, loss_value, settings)
     engine.publish()
     if history is not None:
         findings += _course_findings(history, settings)
     return Report(findings)
+
+
+def stalled(losses: list[float], settings: Settings) -> bool:
+    """Whether ``settings.patience`` epochs have passed and the loss fell under 1% over the last of them."""
+    if len(losses) < settings.patience:
+        return False
+    before, now = losses[-settings.patience], losses[-1]
+    return bool(before - now < 0.01 * abs(before))
 
 
 def _course_findings(history: History, settings: Settings) -> list[Finding]:
@@ -280,7 +289,7 @@ class Doctor(Callback):
             values = run.engine.activations(run.engine.prepare(self.X))
             dead = dead_neuron_names(network, values)
             self.dead_since = {name: self.dead_since.get(name, epoch) for name in dead}
-            trained = epoch >= settings.patience or epoch == run.history.epochs == run.epochs
+            trained = stalled(run.history.loss, settings)
             found = neuron_findings(network, values, run.loss, self.T, settings, trained=trained)
             found = [_with_since(f, self.dead_since) if f.code == "dead-neurons" else f for f in found]
             losses = run.history.loss

@@ -120,10 +120,12 @@ def _forward_lines(neuron: Neuron, k: int) -> list[str]:
     incoming = neuron.incoming
     terms = [f"{number(s.weight)}*{number(s.source.a_samples[k])}" for s in incoming]
     shown = _elide(terms, "terms")
-    z_text = " + ".join([*shown, number(neuron.bias)])
+    has_bias = neuron.layer.has_bias
+    z_text = " + ".join([*shown, number(neuron.bias)] if has_bias else shown) or "0"
     names = ", ".join(_elide([s.source.name for s in incoming], "more"))
+    bias_text = f"bias {plain(neuron.bias)}" if has_bias else "no bias (the layer has none)"
     lines = [f"  z = {z_text} = {plain(neuron.z_samples[k])}"]
-    lines.append(f"      weights from {names or 'no neurons'}; bias {plain(neuron.bias)}")
+    lines.append(f"      weights from {names or 'no neurons'}; {bias_text}")
     if neuron.activation.elementwise:
         lines.append(
             f"  a = {neuron.activation.name}({plain(neuron.z_samples[k])}) = {plain(neuron.a_samples[k])}"
@@ -159,7 +161,8 @@ def _delta_lines(neuron: Neuron, k: int) -> list[str]:
 def _gradient_lines(neuron: Neuron, n_samples: int) -> list[str]:
     over = "" if n_samples == 1 else f", means over {n_samples} samples"
     lines = [f"  gradients (d mean loss / d parameter{over}):"]
-    lines.append(f"    bias_grad = mean(delta) = {plain(neuron.bias_grad)}")
+    if neuron.layer.has_bias:
+        lines.append(f"    bias_grad = mean(delta) = {plain(neuron.bias_grad)}")
     incoming = neuron.incoming
     for synapse in incoming[:MAX_TERMS]:
         lines.append(

@@ -16,7 +16,8 @@ The file is a JSON object::
     }
 
 ``weights`` has one row per target neuron and one column per source neuron;
-``null`` marks a synapse that does not exist (pruned or never made). Floats
+``null`` marks a synapse that does not exist (pruned or never made), and
+``"bias": null`` a layer without biases (``add_layer(..., bias=False)``). Floats
 are written with Python's shortest round-trip repr, so a loaded network has
 every weight and bias bit for bit. Activations are stored by name: a custom
 activation must be passed to ``load`` (or registered) to load.
@@ -50,7 +51,10 @@ def to_dict(network: Network) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": layer.name, "size": layer.size}
         if not layer.is_input:
             entry["activation"] = layer.activation.name
-            entry["bias"] = _finite_list(layer.bias, f"bias of layer {layer.name!r}")
+            # a layer without biases is written with "bias": null
+            entry["bias"] = (
+                _finite_list(layer.bias, f"bias of layer {layer.name!r}") if layer.has_bias else None
+            )
         layers.append(entry)
     connections = []
     for block in network.blocks:
@@ -215,6 +219,9 @@ def _add_layer(network: Network, entry: object, i: int, activations: dict[str, A
             f"{where} ({name!r}) uses activation {activation_name!r}, which is not built in; pass it "
             f"to load(path, activations=[...]) or register it with neurosim.register_activation"
         )
+    if isinstance(entry, dict) and "bias" in entry and entry["bias"] is None:
+        network.add_layer(size, name=name, activation=activations[activation_name], bias=False)
+        return
     layer = network.add_layer(size, name=name, activation=activations[activation_name])
     layer.bias[:] = _numbers(_field(entry, "bias", list, where), (size,), f"{where}.bias")
 
