@@ -188,7 +188,7 @@ def no_nonlinearity(
     if any(layer.activation.name not in LINEAR for layer in hidden):
         return None
     rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), LINEAR_FIT_SAMPLES)).astype(int))
-    X, T = X[rows], T[rows]  # spread over the data, which may be sorted by class
+    X, T = _unit_columns(X[rows]), T[rows]  # spread over the data, which may be sorted by class
     where = tuple(layer.name for layer in hidden) or (network.output_layer.name,)
     kind = "identity hidden layers" if hidden else "no hidden layer"
     advice = (
@@ -210,7 +210,7 @@ def no_nonlinearity(
             f"boundary with squared and cubed terms {curved:.1%}: the classes are not linearly separable."
         )
         return Finding("no-nonlinearity", "warning", where, evidence, message, advice)
-    linear, curved = _explained_variance(X, T)
+    linear, curved = _explained_variance(X, _unit_columns(T))
     if curved - linear < CURVED_GAIN or (1 - curved) > 0.5 * (1 - linear):
         return None
     evidence = {"linear_r2": linear, "quadratic_r2": curved, "samples": len(X)}
@@ -220,6 +220,12 @@ def no_nonlinearity(
         "depend on the inputs nonlinearly."
     )
     return Finding("no-nonlinearity", "warning", where, evidence, message, advice)
+
+
+def _unit_columns(values: np.ndarray) -> np.ndarray:
+    """Each column divided by its largest absolute value: the same fits, and no overflow in their squares."""
+    largest = np.abs(values).max(axis=0)
+    return values / np.where(largest > 0, largest, 1.0)
 
 
 def _binary_targets(T: np.ndarray) -> bool:

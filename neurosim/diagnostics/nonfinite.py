@@ -107,19 +107,23 @@ def _weighted_input(network: Network, layer: Layer, values: PassValues) -> Findi
     neuron = layer[index]
     incoming = neuron.incoming
     largest = max(incoming, key=lambda s: abs(s.weight), default=None)
-    terms = [abs(float(s.weight) * float(values.a(s.source.layer)[sample, s.source.index])) for s in incoming]
+    reaching = {s: float(values.a(s.source.layer)[sample, s.source.index]) for s in incoming}
     evidence = {"sample": sample, "z": float(z[sample, index])}
     cause = f"the weighted sum overflowed float{8 * z.dtype.itemsize}"
     if largest is not None:
         evidence["largest_weight"] = {"synapse": largest.name, "weight": float(largest.weight)}
+        evidence["largest_term"] = max(abs(float(s.weight) * a) for s, a in reaching.items())
         cause += f"; its largest incoming weight is {plain(float(largest.weight), 3)} ({largest.name})"
-    if terms:
-        evidence["largest_term"] = max(terms)
-    cause += (
-        ". Weights this large come from updates that overshoot: each larger than the last."
-        if largest is not None and abs(largest.weight) > 1e6
-        else ". The values reaching it are too large."
-    )
+    loudest = max(reaching, key=lambda s: abs(reaching[s]), default=None)
+    if loudest is not None and not abs(reaching[loudest]) <= max(abs(float(largest.weight)), 1e6):
+        cause += (
+            f". The value reaching it from {loudest.source.name} on this sample is "
+            f"{plain(reaching[loudest], 3)}: far too large for any weight."
+        )
+    elif largest is not None and abs(largest.weight) > 1e6:
+        cause += ". Weights this large come from updates that overshoot: each larger than the last."
+    else:
+        cause += ". The values reaching it are too large."
     return _finding(
         neuron.name,
         f"{neuron.name}.z on sample {sample} ({z[sample, index]})",
