@@ -239,12 +239,13 @@ def _constant_init():
     return history.diagnosis, names(net["hidden1"])
 
 
-@fault("copied-neurons", "symmetric-init", "two hidden neurons given the same weights and bias by hand")
+@fault("copied-neurons", "symmetric-init", "two hidden neurons given the same weights in and out, and bias, by hand")
 def _copied_neurons():
     X, y = moons()
     net = ns.Network.from_shape([2, 5, 1], activation="tanh", output_activation="sigmoid", seed=0)
     net.blocks[0].weight[3] = net.blocks[0].weight[1]
     net["hidden1"].bias[3] = net["hidden1"].bias[1]
+    net.blocks[1].weight[:, 3] = net.blocks[1].weight[:, 1]
     return ns.diagnose(net, X, y, loss="bce"), frozenset({"hidden1[1]", "hidden1[3]"})
 
 
@@ -282,6 +283,33 @@ def _linear_square():
     y = X[:, 0] ** 2
     net = ns.Network.from_shape([1, 4, 1], activation="identity", seed=0)
     return ns.diagnose(net, X, y, loss="mse"), frozenset({"hidden1"})
+
+
+# ---------------------------------------------------------------- missing biases
+
+
+@fault("perceptron-nand-no-bias", "no-bias", "a perceptron without a bias learns AND and OR but not NAND")
+def _perceptron_nand():
+    X, _ = ns.datasets.xor()
+    net = ns.Network.from_shape([2, 1], bias=False, seed=0)
+    history = fit(net, X, np.array([1, 1, 1, 0]), epochs=300, lr=1.0, loss="bce")
+    return history.diagnosis, frozenset({"output"})
+
+
+@fault("shifted-data-no-bias", "no-bias", "a perceptron without a bias on data far from the origin")
+def _shifted_no_bias():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 2)) + 3.0
+    y = (X[:, 0] > 3.0).astype(int)
+    net = ns.Network.from_shape([2, 1], bias=False, seed=0)
+    return ns.diagnose(net, X, y, loss="bce"), frozenset({"output"})
+
+
+@fault("deep-no-bias-nor", "no-bias", "a 2-4-1 tanh network without biases on NOR")
+def _deep_nor():
+    X, _ = ns.datasets.xor()
+    net = ns.Network.from_shape([2, 4, 1], activation="tanh", output_activation="sigmoid", bias=False, seed=0)
+    return ns.diagnose(net, X, np.array([1, 0, 0, 0]), loss="bce"), frozenset({"hidden1", "output"})
 
 
 # ---------------------------------------------------------------- data: inputs and targets

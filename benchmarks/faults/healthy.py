@@ -30,12 +30,14 @@ class Setting:
     engine: str = "compiled"
     seed: int = 0
     validation: bool = False
+    bias: bool = True
 
     @property
     def name(self) -> str:
         """One line: the data, the hidden layers and how they are trained."""
         sizes = "-".join(map(str, self.hidden)) or "none"
         extra = f", momentum {self.momentum:g}" if self.momentum else ""
+        extra += "" if self.bias else ", no biases"
         return (
             f"{self.data} hidden {sizes} {self.activation}, lr {self.lr:g}, batch {self.batch_size}"
             f"{extra}, {self.engine}"
@@ -77,7 +79,15 @@ def _digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(prototypes[y] + rng.normal(scale=0.25, size=(n, 64)), 0, 1), y
 
 
+def _halves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points around the origin, classed by the side of a line through it: no bias needed."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    return X, (X[:, 0] - 0.5 * X[:, 1] > 0).astype(int)
+
+
 DATA = {
+    "halves": _halves,
     "xor": lambda n, seed: ns.datasets.xor(),
     "moons": lambda n, seed: ns.datasets.moons(n, noise=0.15, seed=seed),
     "spiral": lambda n, seed: ns.datasets.spiral(n, classes=3, noise=0.1, seed=seed),
@@ -122,6 +132,8 @@ SETTINGS = [
     Setting("digits", (16,), "tanh", 0.1, 30, batch_size=16),
     Setting("digits", (64, 32), "relu", 0.02, 30, momentum=0.9),
     Setting("digits", (), "identity", 0.1, 30),
+    Setting("halves", (), "identity", 0.5, 100, bias=False),
+    Setting("halves", (8,), "tanh", 0.2, 100, bias=False),
 ]
 
 
@@ -139,7 +151,12 @@ def run_setting(setting: Setting) -> tuple[Report, frozenset[str], str]:
     sizes = [X.shape[1], *setting.hidden, n_outputs]
     init = "he" if "relu" in setting.activation else "xavier"
     net = ns.Network.from_shape(
-        sizes, activation=setting.activation, output_activation=output, init=init, seed=setting.seed
+        sizes,
+        activation=setting.activation,
+        output_activation=output,
+        init=init,
+        seed=setting.seed,
+        bias=setting.bias,
     )
     options = {}
     if setting.validation:

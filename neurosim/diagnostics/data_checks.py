@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neurosim._text import plain
+from neurosim.diagnostics.bias_checks import no_bias
 from neurosim.diagnostics.report import Finding
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def data_findings(
         targets_out_of_range(network, T),
         *symmetric_init(network),
         no_nonlinearity(network, X, T, loss, settings),
+        no_bias(network, X, T, loss, settings),
     ]
     return [finding for finding in found if finding is not None]
 
@@ -232,8 +234,10 @@ def _binary_targets(T: np.ndarray) -> bool:
     return T.shape[1] == 1 and bool(np.all((T == 0) | (T == 1)))
 
 
-def best_linear_accuracy(X: np.ndarray, T: np.ndarray) -> float:
+def best_linear_accuracy(X: np.ndarray, T: np.ndarray, *, through_origin: bool = False) -> float:
     """The accuracy of a logistic (softmax) regression on ``X``: how well a straight boundary does.
+
+    ``through_origin=True`` allows only boundaries through ``x = 0`` (no bias).
 
     Examples
     --------
@@ -247,7 +251,10 @@ def best_linear_accuracy(X: np.ndarray, T: np.ndarray) -> float:
     labels = T.argmax(axis=1) if T.shape[1] > 1 else (T[:, 0] >= 0.5).astype(int)
     classes = max(2, T.shape[1])
     spread = X.std(axis=0)
-    Z = np.hstack([(X - X.mean(axis=0)) / np.where(spread > 0, spread, 1.0), np.ones((len(X), 1))])
+    if through_origin:
+        Z = X / np.where(spread > 0, spread, 1.0)
+    else:
+        Z = np.hstack([(X - X.mean(axis=0)) / np.where(spread > 0, spread, 1.0), np.ones((len(X), 1))])
     onehot = np.eye(classes)[labels]
     rng = np.random.default_rng(0)
     best = 0.0

@@ -16,6 +16,7 @@ The catalogue, by code:
 ``targets-out-of-range``   targets the output activation cannot produce (before training)
 ``symmetric-init``         hidden neurons with identical incoming weights and bias
 ``no-nonlinearity``        a linear network on data that needs a curved boundary or fit
+``no-bias``                layers without biases (``bias=False``) on targets that need them
 ``non-finite``             the first value of a pass that is not a finite number, and why
 ``dead-neurons``           relu neurons with ``z <= 0`` on every sample
 ``saturated-neurons``      sigmoid / tanh neurons stuck where their slope is ~0
