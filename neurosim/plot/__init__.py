@@ -9,6 +9,7 @@ result yourself.
 from neurosim.plot.animation import animate_training
 from neurosim.plot.boundary import decision_boundary, neuron_maps
 from neurosim.plot.classification import confusion_matrix, input_weights
+from neurosim.plot.diagnosis import diagnosis
 from neurosim.plot.engines import engines
 from neurosim.plot.history import history
 from neurosim.plot.network import network
@@ -20,6 +21,7 @@ __all__ = [
     "animate_training",
     "confusion_matrix",
     "decision_boundary",
+    "diagnosis",
     "engines",
     "history",
     "input_weights",

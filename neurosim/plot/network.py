@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import matplotlib as mpl
@@ -18,6 +19,7 @@ from matplotlib.patches import FancyBboxPatch
 from matplotlib.transforms import blended_transform_factory
 
 from neurosim.core.network import Network
+from neurosim.core.neuron import Neuron
 from neurosim.errors import ParameterError, ShapeError
 from neurosim.plot import graph_layout
 from neurosim.plot._style import NEGATIVE, POSITIVE, SIGNED_CMAP, VALUE_CMAP, axes_or_new, require_network
@@ -52,7 +54,7 @@ def network(
     x: object = None,
     ax: Axes | None = None,
     title: str | None = None,
-    neuron_labels: bool | None = None,
+    neuron_labels: bool | Mapping[str, str] | None = None,
     max_synapses: int = 300,
     max_neurons_per_layer: int = 32,
 ) -> Axes:
@@ -98,11 +100,13 @@ def network(
         colour bar is added beside it.
     title : str, optional
         The title; by default ``"weights"`` or ``"gradients"``.
-    neuron_labels : bool, optional
+    neuron_labels : bool or dict, optional
         Whether to write each neuron's name (``hidden1[2]``) beside it; by
         default only when at most 40 neurons are drawn one by one and their
-        names fit at a readable size. Layer names are always written above
-        their columns.
+        names fit at a readable size. A dict from neuron names to texts
+        writes those texts beside those neurons instead, and nothing beside
+        the others (neurons of layers drawn as blocks get none). Layer names
+        are always written above their columns.
     max_synapses : int, default 300
         The most synapses drawn one by one before keeping only the strongest
         incoming synapses of each neuron.
@@ -136,8 +140,11 @@ def network(
     Raises
     ------
     ParameterError
-        If ``show`` is not ``"weights"`` or ``"gradients"``, or a limit is
-        not a positive integer.
+        If ``show`` is not ``"weights"`` or ``"gradients"``, a limit is
+        not a positive integer, or ``neuron_labels`` is neither a bool nor a
+        dict of neuron names.
+    UnknownNameError
+        If a name in ``neuron_labels`` is not a neuron of ``net``.
     ShapeError, DataError
         If ``x`` is not one sample the network can take (as ``net.forward``
         raises them), or is a 2-D batch rather than one 1-D sample.
@@ -162,6 +169,7 @@ def network(
         raise ParameterError(f"show must be {allowed}; got {show!r}")
     max_synapses = _positive_int(max_synapses, "max_synapses")
     max_neurons_per_layer = _positive_int(max_neurons_per_layer, "max_neurons_per_layer")
+    labels, texts = _neuron_texts(net, neuron_labels)
     if x is not None:
         # the checks and errors of net.forward, and one sample only
         X, single = as_input_batch(x, net.input_layer.size, name="x", allow_single=True)
@@ -188,9 +196,27 @@ def network(
     )
     colorbar.set_label(fill.label)
 
-    _draw(ax, layout, edges, bands, fill, notes, word, neuron_labels)
+    _draw(ax, layout, edges, bands, fill, notes, word, (labels, texts))
     ax.set_title(show if title is None else title)
     return ax
+
+
+def _neuron_texts(net: Network, neuron_labels: object) -> tuple[bool | None, dict[Neuron, str]]:
+    """Whether to write labels (``None``: where they fit) and the text written beside each neuron."""
+    if isinstance(neuron_labels, Mapping):
+        texts = {}
+        for name, text in neuron_labels.items():
+            neuron = net[name]
+            if not isinstance(neuron, Neuron):
+                raise ParameterError(f"neuron_labels names neurons, like 'hidden1[2]'; got layer {name!r}")
+            texts[neuron] = str(text)
+        return True, texts
+    if neuron_labels is not None and not isinstance(neuron_labels, (bool, np.bool_)):
+        raise ParameterError(
+            "neuron_labels must be True, False, None or a dict from neuron names to texts; "
+            f"got {neuron_labels!r}"
+        )
+    return neuron_labels if neuron_labels is None else bool(neuron_labels), {n: n.name for n in net.neurons}
 
 
 def _positive_int(value: object, name: str) -> int:
@@ -262,7 +288,7 @@ def _draw(
     fill: _Fill,
     notes: list[str],
     word: str,
-    neuron_labels: bool | None,
+    labels: tuple[bool | None, dict[Neuron, str]],
 ) -> None:
     # edges: straight and curved synapses, then the bands of weight blocks
     xy = layout.xy
@@ -310,7 +336,7 @@ def _draw(
         (min(ys.min(initial=0.0), 0.0) - 0.05, max(ys.max(initial=0.0), 0.0) + 0.05),
         (width_pt, height_pt),
         footer_pt=14 + 11 * len(note_lines) + 6,
-        labels=neuron_labels,
+        labels=labels,
     )
     ax.set_xlim(*frame.xlim)
     ax.set_ylim(*frame.ylim)
@@ -434,9 +460,11 @@ def _draw_block(ax: Axes, layout: Layout, fill: _Fill, layer: Layer, frame: _Fra
 
 
 def _label_neurons(ax: Axes, layout: Layout, frame: _Frame) -> None:
-    """Each neuron's name: above it where there is room, else beside it (left of inputs, right of others)."""
+    """Each neuron's label: above it where there is room, else beside it (left of inputs, right of others)."""
     radius = frame.diameter / 2
     for neuron, (x, y) in zip(layout.neurons, layout.xy, strict=True):
+        if neuron not in frame.texts:
+            continue
         first = layout.column[neuron.layer] == 0
         if frame.labels_above:
             offset, ha, va = (0.0, radius + 2), "center", "bottom"
@@ -447,7 +475,7 @@ def _label_neurons(ax: Axes, layout: Layout, frame: _Frame) -> None:
                 "center",
             )
         ax.annotate(
-            neuron.name,
+            frame.texts[neuron],
             (x, y),
             xytext=offset,
             textcoords="offset points",
@@ -463,9 +491,10 @@ def _label_neurons(ax: Axes, layout: Layout, frame: _Frame) -> None:
 class _Frame:
     """Axes limits that leave room, in points, for names, markers, the legend and notes; and marker sizes.
 
-    Neuron names are written when asked (``labels=True``), or by default when
+    Neuron labels are written when asked (``labels=True``), or by default when
     at most ``MAX_LABELLED_NEURONS`` neurons are drawn one by one and
-    their names fit between the columns at a readable size.
+    their names fit between the columns at a readable size. ``texts`` are the
+    labels: each neuron's name, or the texts asked for beside some neurons.
     """
 
     header_pt = 24.0
@@ -477,9 +506,12 @@ class _Frame:
         size_pt: tuple[float, float],
         *,
         footer_pt: float,
-        labels: bool | None,
+        labels: tuple[bool | None, dict[Neuron, str]],
     ) -> None:
+        labels, texts = labels
+        self.texts = {neuron: text for neuron, text in texts.items() if neuron in layout.index}
         self.labelled = len(layout.neurons) <= MAX_LABELLED_NEURONS if labels is None else labels
+        self.labelled = self.labelled and bool(self.texts)
         self._fit(layout, y_range, size_pt, footer_pt)
         if labels is None and self.labelled and not self._labels_fit(layout):
             self.labelled = False
@@ -492,8 +524,9 @@ class _Frame:
     ) -> None:
         width_pt, height_pt = size_pt
         x_range = (-BLOCK_HALF_WIDTH - 0.03, len(layout.order) - 1 + BLOCK_HALF_WIDTH + 0.03)
-        longest = max((len(neuron.name) for neuron in layout.neurons), default=0)
+        longest = max((len(text) for text in self.texts.values()), default=0)
         first, last = layout.order[0], layout.order[-1]
+        labelled_layers = {neuron.layer for neuron in self.texts}
         pads = (0.0, 0.0, 0.0, 0.0)
         for _ in range(2):  # marker and label sizes depend on the limits, and the limits on them
             self.xlim = _padded(x_range, pads[0], pads[1], width_pt)
@@ -507,8 +540,8 @@ class _Frame:
             radius = self.diameter / 2
             self.label_width = 0.6 * self.label_size * longest + 4 if self.labelled else 0.0
             side = self.label_width / 2 if self.labels_above else self.label_width + 2
-            left = radius + (side if not layout.is_collapsed[first] else 0.0)
-            right = radius + (side if not layout.is_collapsed[last] else 0.0)
+            left = radius + (side if first in labelled_layers else 0.0)
+            right = radius + (side if last in labelled_layers else 0.0)
             above = radius + (self.label_size + 4 if self.labels_above else 0.0)
             pads = (left, right, footer_pt + radius, self.header_pt + above)
 
