@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from neurosim.core.synapse import Synapse
 
-__all__ = ["SEVERITY_COLOURS", "diagnosis"]
+__all__ = ["SEVERITY_COLOURS", "diagnosis", "summary"]
 
 #: the colour of each severity: rings, thick synapses, layer frames and codes
 SEVERITY_COLOURS = {"error": "#d55e00", "warning": "#e69f00", "info": "#009e73"}
