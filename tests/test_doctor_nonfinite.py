@@ -211,11 +211,6 @@ def test_divergence_names_the_weight_that_overflowed(engine):
     assert "The first value that is not a finite number is the weight of synapse " + name in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Doctor.divergence_cause passes the batch to first_non_finite and does not map the batch's "
-    "row back to the training sample (batch.indices): a shuffled batch's 'sample k' is not X[k]",
-)
 def test_divergence_names_the_training_sample_not_the_row_of_a_shuffled_batch():
     X = np.linspace(-1.0, 1.0, 20)[:, None]
     X[13] = 1e300  # one bad row: its z overflows, no other does

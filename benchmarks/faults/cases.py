@@ -239,7 +239,11 @@ def _constant_init():
     return history.diagnosis, names(net["hidden1"])
 
 
-@fault("copied-neurons", "symmetric-init", "two hidden neurons given the same weights in and out, and bias, by hand")
+@fault(
+    "copied-neurons",
+    "symmetric-init",
+    "two hidden neurons given the same weights in and out, and bias, by hand",
+)
 def _copied_neurons():
     X, y = moons()
     net = ns.Network.from_shape([2, 5, 1], activation="tanh", output_activation="sigmoid", seed=0)

@@ -14,7 +14,7 @@ The catalogue, by code:
 =========================  ====================================================================
 ``unscaled-inputs``        input columns far from unit scale (before training)
 ``targets-out-of-range``   targets the output activation cannot produce (before training)
-``symmetric-init``         hidden neurons with identical incoming weights and bias
+``symmetric-init``         hidden twins: identical weights in and out, and bias
 ``no-nonlinearity``        a linear network on data that needs a curved boundary or fit
 ``no-bias``                layers without biases (``bias=False``) on targets that need them
 ``non-finite``             the first value of a pass that is not a finite number, and why
@@ -267,7 +267,7 @@ class Doctor(Callback):
 
     def divergence_cause(self, run: Run, batch: Batch) -> str | None:
         """Name the first value that stopped being finite in the batch's pass (``fit`` asks on divergence)."""
-        finding = first_non_finite(run.network, batch.X, batch.values, run.loss, batch.T)
+        finding = first_non_finite(run.network, batch.X, batch.values, run.loss, batch.T, batch.indices)
         if finding is None:
             return None
         finding = _at_epoch(finding, batch.epoch)

@@ -9,6 +9,7 @@ starts: everything after it inherits it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,15 +27,34 @@ LARGE_TARGET = 1e3
 
 
 def first_non_finite(
-    network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray
+    network: Network,
+    X: np.ndarray,
+    values: PassValues,
+    loss: Loss,
+    T: np.ndarray,
+    rows: np.ndarray | None = None,
 ) -> Finding | None:
-    """The ``non-finite`` finding for the first non-finite value of a pass; ``None`` when all are finite."""
+    """The ``non-finite`` finding for the first non-finite value of a pass; ``None`` when all are finite.
+
+    ``rows`` numbers the pass's samples as the user knows them (a shuffled
+    batch's rows of the training data); by default they count from 0.
+    """
+    row = _row_namer(rows)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for check in (_inputs, _forward, _loss, _backward):
-            finding = check(network, X, values, loss, T)
+            finding = check(network, X, values, loss, T, row)
             if finding is not None:
                 return finding
     return None
+
+
+def _row_namer(rows: np.ndarray | None) -> Callable[[int], int]:
+    """The function that gives a sample's number as the user knows it."""
+
+    def row(sample: int) -> int:
+        return int(sample) if rows is None else int(rows[sample])
+
+    return row
 
 
 def _finding(where: str, what: str, evidence: dict, cause: str, advice: str) -> Finding:
@@ -47,7 +67,9 @@ def _first_bad(values: np.ndarray) -> tuple[int, int] | None:
     return None if bad.size == 0 else (int(bad[0][0]), int(bad[0][1]))
 
 
-def _inputs(network: Network, X: np.ndarray, *_: object) -> Finding | None:
+def _inputs(
+    network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray, row: Callable
+) -> Finding | None:
     spot = _first_bad(X)
     if spot is None:
         return None
@@ -55,18 +77,20 @@ def _inputs(network: Network, X: np.ndarray, *_: object) -> Finding | None:
     name = network.input_layer[int(column)].name
     return _finding(
         name,
-        f"{name} on sample {sample} ({X[sample, column]})",
-        {"sample": sample, "value": float(X[sample, column])},
+        f"{name} on sample {row(sample)} ({X[sample, column]})",
+        {"sample": row(sample), "value": float(X[sample, column])},
         "the data itself holds it.",
         "remove or fill in the missing values of the data",
     )
 
 
-def _forward(network: Network, X: np.ndarray, values: PassValues, *_: object) -> Finding | None:
+def _forward(
+    network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray, row: Callable
+) -> Finding | None:
     for layer in network.layers[1:]:
-        finding = _parameters(network, layer) or _weighted_input(network, layer, values)
+        finding = _parameters(network, layer) or _weighted_input(network, layer, values, row)
         if finding is None:
-            finding = _activation(layer, values)
+            finding = _activation(layer, values, row)
         if finding is not None:
             return finding
     return None
@@ -98,7 +122,7 @@ def _parameters(network: Network, layer: Layer) -> Finding | None:
     return None
 
 
-def _weighted_input(network: Network, layer: Layer, values: PassValues) -> Finding | None:
+def _weighted_input(network: Network, layer: Layer, values: PassValues, row: Callable) -> Finding | None:
     z = values.z(layer)
     spot = None if z is None else _first_bad(z)
     if spot is None:
@@ -108,7 +132,7 @@ def _weighted_input(network: Network, layer: Layer, values: PassValues) -> Findi
     incoming = neuron.incoming
     largest = max(incoming, key=lambda s: abs(s.weight), default=None)
     reaching = {s: float(values.a(s.source.layer)[sample, s.source.index]) for s in incoming}
-    evidence = {"sample": sample, "z": float(z[sample, index])}
+    evidence = {"sample": row(sample), "z": float(z[sample, index])}
     cause = f"the weighted sum overflowed float{8 * z.dtype.itemsize}"
     if largest is not None:
         evidence["largest_weight"] = {"synapse": largest.name, "weight": float(largest.weight)}
@@ -126,14 +150,14 @@ def _weighted_input(network: Network, layer: Layer, values: PassValues) -> Findi
         cause += ". The values reaching it are too large."
     return _finding(
         neuron.name,
-        f"{neuron.name}.z on sample {sample} ({z[sample, index]})",
+        f"{neuron.name}.z on sample {row(sample)} ({z[sample, index]})",
         evidence,
         cause,
         "a smaller learning rate; scale the inputs to unit size",
     )
 
 
-def _activation(layer: Layer, values: PassValues) -> Finding | None:
+def _activation(layer: Layer, values: PassValues, row: Callable) -> Finding | None:
     a = values.a(layer)
     spot = None if a is None else _first_bad(a)
     if spot is None:
@@ -143,14 +167,16 @@ def _activation(layer: Layer, values: PassValues) -> Finding | None:
     z = float(values.z(layer)[sample, index])
     return _finding(
         neuron.name,
-        f"{neuron.name}.a on sample {sample} ({a[sample, index]})",
-        {"sample": sample, "z": z, "a": float(a[sample, index])},
+        f"{neuron.name}.a on sample {row(sample)} ({a[sample, index]})",
+        {"sample": row(sample), "z": z, "a": float(a[sample, index])},
         f"{layer.activation.name}({plain(z)}) is not finite: the activation function overflows for this z.",
         f"check the activation {layer.activation.name!r} for large inputs (write it so that it stays finite)",
     )
 
 
-def _loss(network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray) -> Finding | None:
+def _loss(
+    network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray, row: Callable
+) -> Finding | None:
     value = loss.value(values.logits, values.outputs, T)
     if np.isfinite(value):
         return None
@@ -162,9 +188,9 @@ def _loss(network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np
     return _finding(
         neuron.name,
         f"the {loss.name} loss ({value})",
-        {"loss": float(value), "sample": int(sample), "a": a, "t": t},
+        {"loss": float(value), "sample": row(sample), "a": a, "t": t},
         f"the outputs are finite but so large that the loss overflows: {neuron.name}.a is {plain(a, 3)} on "
-        f"sample {sample} (target {plain(t)}).",
+        f"sample {row(sample)} (target {plain(t)}).",
         "scale the targets to about unit size; a smaller learning rate"
         if large_targets
         else "a smaller learning rate; scale the inputs to unit size",
@@ -172,7 +198,7 @@ def _loss(network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np
 
 
 def _backward(
-    network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray
+    network: Network, X: np.ndarray, values: PassValues, loss: Loss, T: np.ndarray, row: Callable
 ) -> Finding | None:
     for layer in reversed(network.layers[1:]):
         delta = values.delta(layer)
@@ -205,8 +231,8 @@ def _backward(
             advice = "a smaller learning rate; smaller initial weights; targets scaled to about unit size"
         return _finding(
             neuron.name,
-            f"{neuron.name}.delta on sample {sample} ({delta[sample, index]})",
-            {"sample": sample, "z": z, "a": a, "delta": float(delta[sample, index])},
+            f"{neuron.name}.delta on sample {row(sample)} ({delta[sample, index]})",
+            {"sample": row(sample), "z": z, "a": a, "delta": float(delta[sample, index])},
             cause,
             advice,
         )
