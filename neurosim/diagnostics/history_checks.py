@@ -76,7 +76,7 @@ def flat_loss(
         return None
     tiny = all(
         r["update_to_weight"] < settings.small_update_ratio
-        and r["grad_to_weight"] > 100 * settings.small_update_ratio
+        and r["grad_to_weight"] > settings.working_gradient
         for r in ratios.values()
     )
     if not tiny:

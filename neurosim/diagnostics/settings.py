@@ -43,7 +43,7 @@ class Settings:
         ``saturated-neurons`` is a warning from this fraction of a layer.
     constant_spread : float
         ``constant-output``: outputs whose range over the samples is below
-        this hardly vary with the input.
+        this fraction of the targets' range hardly vary with the input.
     vanishing_ratio, exploding_ratio : float
         ``vanishing-gradients`` / ``exploding-gradients``: the ratio of the
         first weight layer's gradient size to the last's below / above which
@@ -59,7 +59,10 @@ class Settings:
         the first epoch's loss.
     small_update_ratio : float
         ``learning-rate-too-small``: updates this small relative to the
-        weights, while the loss stays flat.
+        weights, while the loss stays flat ...
+    working_gradient : float
+        ... and the gradients are not small themselves: ``|grad| / |w|``
+        above this.
     flat_loss : float
         ``learning-rate-too-small``: the loss changed by less than this
         fraction over training.
@@ -87,6 +90,7 @@ class Settings:
     rising_loss: float = 1.5
     rise_of_first: float = 0.5
     small_update_ratio: float = 1e-6
+    working_gradient: float = 1e-4
     flat_loss: float = 1e-3
     overfit_rise: float = 0.1
     patience: int = 10
