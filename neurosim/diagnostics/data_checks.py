@@ -68,10 +68,12 @@ def unscaled_inputs(network: Network, X: np.ndarray, settings: Settings) -> Find
     first = inputs[int(far[0])].name
     numbers = evidence[first]
     others = f" ({len(far) - 1} more column{'s' if len(far) > 2 else ''} alike)" if len(far) > 1 else ""
+    squashing = any(layer.activation.name in ("sigmoid", "tanh") for layer in network.layers[1:])
+    effect = "sigmoid and tanh neurons saturate and updates overshoot" if squashing else "updates overshoot"
     message = (
         f"{first} ranges from {plain(numbers['min'])} to {plain(numbers['max'])} "
         f"(mean {plain(numbers['mean'])}, std {plain(numbers['std'])}){others}: inputs this far from unit "
-        "scale make the first layer's z large, so sigmoid and tanh neurons saturate and updates overshoot."
+        f"scale make the first layer's z large, so {effect}."
     )
     advice = (
         "standardise every input column with the training set's mean and std: "

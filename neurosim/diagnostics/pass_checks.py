@@ -124,12 +124,14 @@ def saturated_neurons(network: Network, values: PassValues, loss: Loss, settings
     name, count, size = layers[0]
     n = values.n_samples
     stuck = round(numbers["fraction"] * n)
+    steepest = numbers["slope_max"]
+    slope = f"at most {plain(steepest, 2)}" if steepest > 0 else "0 to float precision"
     message = (
         f"{len(saturated)} neuron{'s are' if len(saturated) > 1 else ' is'} saturated ({count} of {size} in "
         f"layer {name!r}): on {'all' if stuck == n else f'{stuck} of'} {n} samples {first}'s z is at least "
         f"{plain(numbers['abs_z_min'])} away from 0 (it ranges from {plain(numbers['z_min'])} to "
-        f"{plain(numbers['z_max'])}), where the slope of {network[name].activation.name} is at most "
-        f"{plain(numbers['slope_max'], 2)}, so almost no gradient passes through it."
+        f"{plain(numbers['z_max'])}), where the slope of {network[name].activation.name} is {slope}, "
+        "so almost no gradient passes through it."
     )
     advice = (
         "scale the inputs to unit size, initialise with init='xavier', lower the learning rate; "
@@ -206,7 +208,8 @@ def one_class(
 ) -> Finding | None:
     """A classifier that predicts the same class for every input while the targets hold several."""
     outputs = values.outputs
-    if not loss.classification or outputs is None or len(outputs) < 2:
+    zero_one = bool(np.all((T == 0) | (T == 1)))  # 0/1 targets: a classifier, even trained with mse
+    if not (loss.classification or zero_one) or outputs is None or len(outputs) < 2:
         return None
     if outputs.shape[1] == 1:
         predicted, labels = (outputs[:, 0] >= 0.5).astype(int), (T[:, 0] >= 0.5).astype(int)
@@ -232,7 +235,10 @@ def one_class(
         f"{plain(evidence[first]['max'])}."
     )
     if not trained:
-        message += " Before training this is common; after training it means nothing was learned."
+        message += (
+            " Before training, or while the loss still falls, this is common; once training has stalled "
+            "it means nothing was learned."
+        )
     advice = (
         "look for dead or saturated hidden neurons, a learning rate far too large, unscaled inputs, "
         "or classes so unbalanced that the majority wins: check each class's share"
@@ -307,11 +313,20 @@ def zero_gradients(
         severity = "warning"
     reasons = [_why_zero(network, values, name) for name in zero]
     message += "".join(f" {reason}" for reason in dict.fromkeys(reasons) if reason)
-    advice = (
-        "use a differentiable activation (sigmoid, tanh, relu) instead of step; initialise the weights "
-        "randomly, not to one constant; if relu neurons are dead, see dead-neurons"
-    )
+    advice = _zero_gradient_advice(" ".join(reasons))
     return Finding("zero-gradients", severity, tuple(zero), evidence, message, advice)
+
+
+def _zero_gradient_advice(reasons: str) -> str:
+    """What to try, for the reasons ``_why_zero`` gave."""
+    tips = []
+    if "step" in reasons:
+        tips.append("use a differentiable activation (sigmoid, tanh, relu) instead of step")
+    if "(dead)" in reasons:
+        tips.append("revive the dead relus (see dead-neurons: a smaller learning rate, init='he')")
+    if "is 0, so no error" in reasons or "output exactly 0" in reasons:
+        tips.append("initialise the weights randomly (init='xavier' or 'he'), not to one constant")
+    return "; ".join(tips) or "check what zeroes the error on its way back: each layer's slope and weights"
 
 
 def _why_zero(network: Network, values: PassValues, name: str) -> str:
