@@ -4,8 +4,9 @@
 targets, the network's structure and weights) and on one forward and
 backward pass. ``Doctor`` is the same checks as a training callback:
 ``net.fit`` runs it by default (``diagnose=True``), looking at the
-neurons at epochs 1, 2, 4, 8, ... and at the end, on at most a few hundred
-training samples, so that it costs little; it warns once per new finding
+neurons after epochs 1, 2, 4, 8, ... (at least 200 batches apart) and at
+the end, on at most a few hundred training samples, so that it costs
+little; it warns once per new finding
 with a ``DiagnosisWarning`` and leaves its ``Report`` in
 ``history.diagnosis``.
 
@@ -188,8 +189,10 @@ class Doctor(Callback):
     """The doctor as a training callback: ``net.fit(..., diagnose=True)`` (the default) adds one.
 
     Before the first epoch it checks the data, the targets and the
-    network; at epochs 1, 2, 4, 8, ... and at the end it looks at every
-    neuron, and at the gradients, on at most ``settings.samples`` training
+    network; at the end of epochs 1, 2, 4, 8, ... (once at least
+    ``settings.look_every`` batches have passed since its last look) and
+    at the end of training it looks at every neuron, and at the gradients,
+    on at most ``settings.samples`` training
     samples (computing them itself, so that the network's own gradients and
     neuron values stay as training leaves them), and at the losses so far. Each finding of severity
     warning or error warns once with a ``DiagnosisWarning`` when first
@@ -250,8 +253,9 @@ class Doctor(Callback):
         self._announce(self.before)
 
     def on_epoch_end(self, run: Run, epoch: int) -> None:
-        """Look at the network at epochs 1, 2, 4, 8, ..."""
-        if epoch & (epoch - 1) == 0:
+        """Look at the network after epochs 1, 2, 4, 8, ..., once enough batches have passed."""
+        since = (epoch - max(self.looked_at, 0)) * run.batches_per_epoch
+        if epoch & (epoch - 1) == 0 and since >= self.settings.look_every:
             self._look(run, epoch)
 
     def on_fit_end(self, run: Run) -> None:

@@ -75,7 +75,11 @@ class Settings:
         Epochs a loss-based finding waits for before it is judged.
     samples : int
         During training, the doctor looks at the neurons on at most this
-        many training samples, at epochs 1, 2, 4, 8, ... and the last.
+        many training samples ...
+    look_every : int
+        ... at the end of epochs 1, 2, 4, 8, ..., but only once at least
+        this many batches have been trained since its last look (so that
+        looking costs a few percent of training), and at the end.
     """
 
     input_scale: float = 10.0
@@ -95,6 +99,7 @@ class Settings:
     overfit_rise: float = 0.1
     patience: int = 10
     samples: int = 256
+    look_every: int = 200
 
 
 def checked_settings(settings: Settings | dict[str, float] | None) -> Settings:
@@ -115,7 +120,7 @@ def checked_settings(settings: Settings | dict[str, float] | None) -> Settings:
             )
     checked = {
         name: positive_integer(value, f"settings[{name!r}]")
-        if name in ("patience", "samples")
+        if name in ("patience", "samples", "look_every")
         else positive_number(value, f"settings[{name!r}]")
         for name, value in settings.items()
     }
