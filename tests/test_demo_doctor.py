@@ -9,12 +9,12 @@ from types import SimpleNamespace
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from pictures import assert_real_picture
 
 import neurosim as ns
 from neurosim.cli import main as cli_main
 from neurosim.demos import doctor
 from neurosim.diagnostics import Settings
-from tests.pictures import assert_real_picture
 
 CASES = {case.name: case for case in doctor.CASES}
 

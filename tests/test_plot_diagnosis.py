@@ -4,12 +4,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgba
+from pictures import assert_real_picture
 
 import neurosim as ns
 from neurosim.diagnostics import Finding, Report
 from neurosim.plot.diagnosis import SEVERITY_COLOURS, summary
 from neurosim.plot.network import network
-from tests.pictures import assert_real_picture
 
 GREY_EDGE = to_rgba("#404040")  # the edge of a neuron that network() draws
 
