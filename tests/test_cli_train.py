@@ -135,7 +135,7 @@ def test_the_doctors_findings_follow_the_results_and_name_the_dead_neurons(capsy
     assert out.index("After training:") < out.index("The doctor's findings, from watching the training:")
     assert out.index("The doctor's findings") < out.index(f"Files written to {folder}:")
     found = re.search(
-        r"^(?:error|warning|info)\s+dead-neurons \(since epoch \d+\)\s+(.*)$", out, re.MULTILINE
+        r"^(?:error|warning|info)\s+dead-neurons \(seen after epoch \d+\)\s+(.*)$", out, re.MULTILINE
     )
     assert found, out
     named = found.group(1).split(", ")
@@ -149,7 +149,7 @@ def test_the_doctors_findings_follow_the_results_and_name_the_dead_neurons(capsy
     dead = [f"hidden1[{i}]" for i in np.flatnonzero((X_train @ W.T + b <= 0).all(axis=0))]
     assert dead and set(dead) <= set(named)
     # the closing hint points at the first hidden or output neuron that the findings name
-    heads = re.findall(r"^(?:error|warning|info)\s+\S+ \(since epoch \d+\)\s+(.*)$", out, re.MULTILINE)
+    heads = re.findall(r"^(?:error|warning|info)\s+\S+ \(seen after epoch \d+\)\s+(.*)$", out, re.MULTILINE)
     neurons = [
         name for head in heads for name in head.split(", ") if re.fullmatch(r"(hidden1|output)\[\d+\]", name)
     ]

@@ -102,7 +102,7 @@ def test_an_input_too_large_for_any_weight_is_blamed_not_the_weights():
     ("target_scale", "advice"),
     [(1.0, "a smaller learning rate"), (1e200, "scale the targets to about unit size")],
 )
-def test_a_loss_that_overflows_names_the_largest_output(target_scale, advice):
+def test_a_loss_that_overflows_names_the_sample_furthest_from_its_target(target_scale, advice):
     X, y = moons()
     T = target_scale * y[:, None]
     net = ns.Network.from_shape([2, 1], activation="identity", seed=0)
@@ -112,7 +112,8 @@ def test_a_loss_that_overflows_names_the_largest_output(target_scale, advice):
     _, a = forward(net, X)
     outputs = a["output"]
     assert np.all(np.isfinite(outputs))  # the outputs are finite: their squared error is not
-    sample = int(np.argmax(np.abs(outputs[:, 0])))
+    with np.errstate(over="ignore"):
+        sample = int(np.argmax(np.abs(outputs[:, 0] - T[:, 0])))
     assert finding.where == ("output[0]",)
     assert finding.evidence["output[0]"] == {
         "loss": np.inf,
@@ -121,6 +122,8 @@ def test_a_loss_that_overflows_names_the_largest_output(target_scale, advice):
         "t": T[sample, 0],
     }
     assert "the mse loss (inf)" in finding.message
+    larger = "targets" if abs(T[sample, 0]) > abs(outputs[sample, 0]) else "outputs"
+    assert f"the {larger} are so large that the loss overflows" in finding.message
     assert finding.advice.startswith(advice)
 
 

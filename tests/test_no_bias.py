@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
+from neurosim.cli import main
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 NAND = np.array([1, 1, 1, 0])
@@ -86,3 +87,12 @@ def test_explain_says_there_is_no_bias():
     assert "no bias (the layer has none)" in text and "bias_grad" not in text
     w = net.synapse("input[1]", "hidden1[0]").weight
     assert f"= {w:.4g}" in text.splitlines()[1]  # z is the weight times 1, nothing added
+
+
+def test_the_summary_counts_no_bias_and_inspect_says_there_is_none(tmp_path, capsys):
+    net = no_bias_net()
+    rows = {line.split()[0]: line.split()[-1] for line in str(net.summary()).splitlines()[2:]}
+    assert rows == {"input": "0", "hidden1": "6", "output": "3", "total": "9"}
+    net.save(tmp_path / "model.json")
+    assert main(["inspect", str(tmp_path / "model.json"), "--neuron", "hidden1[0]"]) == 0
+    assert "hidden1[0] (tanh): no bias" in capsys.readouterr().out

@@ -110,7 +110,8 @@ def describe(neuron: Neuron) -> str:
             f"{neuron.name} (input): holds input value {neuron.index}; feeds {len(neuron.outgoing)} neurons"
         )
     incoming = neuron.incoming
-    lines = [f"{neuron.name} ({neuron.activation.name}): bias {neuron.bias:.4g}"]
+    bias = f"bias {neuron.bias:.4g}" if neuron.layer.has_bias else "no bias"
+    lines = [f"{neuron.name} ({neuron.activation.name}): {bias}"]
     lines.append(f"  {len(incoming)} incoming synapses, {len(neuron.outgoing)} outgoing")
     for synapse in incoming[:MAX_LISTED]:
         lines.append(f"    from {synapse.source.name}: weight {synapse.weight:.4g}")

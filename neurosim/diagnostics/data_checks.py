@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,6 +33,9 @@ LINEAR_FIT_SAMPLES = 1000
 CURVED_GAIN = 0.05
 LOGISTIC_STEPS = 200
 LOGISTIC_STARTS = 5
+#: how many data sets' boundary accuracies are remembered (a fit on the same data again costs nothing)
+REMEMBERED = 16
+_ACCURACIES: dict[tuple, tuple[float, float]] = {}
 
 
 def data_findings(
@@ -49,10 +53,17 @@ def data_findings(
 
 
 def unscaled_inputs(network: Network, X: np.ndarray, settings: Settings) -> Finding | None:
-    """Input columns whose mean or spread is far from unit scale."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        means, spreads = X.mean(axis=0), X.std(axis=0)
-    far = np.flatnonzero((np.abs(means) > settings.input_scale) | (spreads > settings.input_scale))
+    """Input columns whose mean or spread is far from unit scale: too large, or (all of them) too small.
+
+    A column whose largest value is below ``1 / input_scale**2`` in size is
+    tiny; a column of zeros is left alone.
+    """
+    largest = np.abs(X).max(axis=0)
+    scale = np.where(largest > 0, largest, 1.0)  # scaled first, so that the mean and std cannot overflow
+    means, spreads = (X / scale).mean(axis=0) * scale, (X / scale).std(axis=0) * scale
+    large = (np.abs(means) > settings.input_scale) | (spreads > settings.input_scale)
+    tiny = (largest > 0) & (largest < 1 / settings.input_scale**2)
+    far = np.flatnonzero(large | tiny)
     if far.size == 0:
         return None
     inputs = network.input_layer
@@ -70,10 +81,14 @@ def unscaled_inputs(network: Network, X: np.ndarray, settings: Settings) -> Find
     others = f" ({len(far) - 1} more column{'s' if len(far) > 2 else ''} alike)" if len(far) > 1 else ""
     squashing = any(layer.activation.name in ("sigmoid", "tanh") for layer in network.layers[1:])
     effect = "sigmoid and tanh neurons saturate and updates overshoot" if squashing else "updates overshoot"
+    if not large[far[0]]:
+        effect = "the first layer's weights must grow huge to use them, and learn slowly until they do"
+    else:
+        effect = f"they make the first layer's z large, so {effect}"
     message = (
         f"{first} ranges from {plain(numbers['min'])} to {plain(numbers['max'])} "
-        f"(mean {plain(numbers['mean'])}, std {plain(numbers['std'])}){others}: inputs this far from unit "
-        f"scale make the first layer's z large, so {effect}."
+        f"(mean {plain(numbers['mean'])}, std {plain(numbers['std'])}){others}: with inputs this far from "
+        f"unit scale {effect}."
     )
     advice = (
         "standardise every input column with the training set's mean and std: "
@@ -200,12 +215,8 @@ def no_nonlinearity(
         "activation='tanh'); without one, the network computes a linear function of its inputs"
     )
     if loss.classification or _binary_targets(T):
-        linear = best_linear_accuracy(X, T)
-        if linear >= settings.linear_accuracy:
-            return None
-        # classes that overlap are misclassified by any boundary: only a curved one doing better says more
-        curved = best_linear_accuracy(curved_features(X), T)
-        if curved - linear < CURVED_GAIN:
+        linear, curved = _boundary_accuracies(X, T, settings.linear_accuracy)
+        if linear >= settings.linear_accuracy or curved - linear < CURVED_GAIN:
             return None
         evidence = {"linear_accuracy": linear, "curved_accuracy": curved, "samples": len(X)}
         message = (
@@ -224,6 +235,22 @@ def no_nonlinearity(
         "depend on the inputs nonlinearly."
     )
     return Finding("no-nonlinearity", "warning", where, evidence, message, advice)
+
+
+def _boundary_accuracies(X: np.ndarray, T: np.ndarray, enough: float) -> tuple[float, float]:
+    """The best accuracies of a straight and of a curved boundary (the curved one only below ``enough``).
+
+    Remembered for the last few data sets, so that fitting the same data again costs nothing.
+    """
+    key = (hashlib.blake2b(X.tobytes() + T.tobytes(), digest_size=16).digest(), X.shape, T.shape, enough)
+    if key not in _ACCURACIES:
+        linear = best_linear_accuracy(X, T)
+        # classes that overlap are misclassified by any boundary: only a curved one doing better says more
+        curved = best_linear_accuracy(curved_features(X), T) if linear < enough else linear
+        if len(_ACCURACIES) >= REMEMBERED:
+            del _ACCURACIES[next(iter(_ACCURACIES))]
+        _ACCURACIES[key] = (linear, curved)
+    return _ACCURACIES[key]
 
 
 def _unit_columns(values: np.ndarray) -> np.ndarray:

@@ -234,7 +234,7 @@ class Doctor(Callback):
         self.course: dict[str, Finding] = {}
         self.broken: Finding | None = None
         self.warned: set[str] = set()
-        self.dead_since: dict[str, int] = {}
+        self.dead_seen: dict[str, int] = {}
         self.looked_at = -1
 
     def on_fit_begin(self, run: Run) -> None:
@@ -261,7 +261,13 @@ class Doctor(Callback):
     def on_fit_end(self, run: Run) -> None:
         """Look once more, and leave the report in ``history.diagnosis``."""
         epoch = run.history.epochs
-        if run.history.diverged_at is None and epoch > 0 and self.looked_at != epoch:
+        if run.history.diverged_at is not None:
+            # the weights are past use, but the losses up to the divergence still tell their story
+            with np.errstate(all="ignore"):
+                course = [rising_loss(run.history.loss, run.optimizer.lr, self.settings)]
+                course.append(overfitting(run.history.loss, run.history.val_loss, self.settings))
+            self.course = _keep_first_epochs(self.course, course, max(epoch, 1))
+        elif epoch > 0 and self.looked_at != epoch:
             self._look(run, epoch)
         findings = [*self.before, *self.state.values(), *self.course.values()]
         if self.broken is not None:
@@ -293,10 +299,10 @@ class Doctor(Callback):
         with np.errstate(all="ignore"):
             values = run.engine.activations(run.engine.prepare(self.X))
             dead = dead_neuron_names(network, values)
-            self.dead_since = {name: self.dead_since.get(name, epoch) for name in dead}
+            self.dead_seen = {name: self.dead_seen.get(name, epoch) for name in dead}
             trained = stalled(run.history.loss, settings)
             found = neuron_findings(network, values, run.loss, self.T, settings, trained=trained)
-            found = [_with_since(f, self.dead_since) if f.code == "dead-neurons" else f for f in found]
+            found = [_with_first_seen(f, self.dead_seen) if f.code == "dead-neurons" else f for f in found]
             losses = run.history.loss
             deltas = layer_deltas(network, values, run.loss, self.T)
             grads = pass_gradients(network, values, run.loss, self.T, deltas)
@@ -340,8 +346,8 @@ def _at_epoch(finding: Finding, epoch: int) -> Finding:
     return replace(finding, epoch=epoch)
 
 
-def _with_since(finding: Finding, since: dict[str, int]) -> Finding:
+def _with_first_seen(finding: Finding, seen: dict[str, int]) -> Finding:
     for name, numbers in finding.evidence.items():
-        numbers["since_epoch"] = since[name]
-    first = min(since[name] for name in finding.where)
+        numbers["seen_after_epoch"] = seen[name]
+    first = min(seen[name] for name in finding.where)
     return _at_epoch(finding, first)

@@ -60,14 +60,13 @@ def rising_loss(losses: list[float], lr: float | None, settings: Settings) -> Fi
         f"{plain(evidence['risen_loss'])} at epoch {epoch} ({rise[epoch - 2]:.3g} times as large): updates "
         f"{'' if lr is None else f'with lr={lr:g} '}overshoot the minimum instead of approaching it."
     )
-    if rise[epoch - 2] < 100:
-        smaller = "" if lr is None else f" (lr={lr / 3:.3g} or less)"
-        advice = f"a learning rate 3 to 10 times smaller{smaller}; scale the inputs to unit size"
-    else:
-        advice = (
-            "scale the inputs (and targets) to unit size first: a loss that grows this fast may need a "
-            "learning rate orders of magnitude smaller otherwise"
-        )
+    factor = "3 to 10" if rise[epoch - 2] < 100 else "10 to 100"  # the faster the rise, the further down
+    below = 3 if rise[epoch - 2] < 100 else 10
+    smaller = "" if lr is None else f" (lr={lr / below:.3g} or less)"
+    advice = (
+        f"a learning rate {factor} times smaller{smaller}; if the inputs are far from unit scale, "
+        "scale them first"
+    )
     return Finding("learning-rate-too-large", "warning", (), evidence, message, advice)
 
 

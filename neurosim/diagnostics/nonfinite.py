@@ -181,18 +181,20 @@ def _loss(
     if np.isfinite(value):
         return None
     outputs = values.outputs
-    sample, index = np.unravel_index(int(np.argmax(np.abs(outputs))), outputs.shape)
+    gap = np.abs(outputs - T)  # inf where the difference itself overflows
+    sample, index = np.unravel_index(int(np.argmax(np.where(np.isnan(gap), -1.0, gap))), outputs.shape)
     neuron = network.output_layer[int(index)]
     a, t = float(outputs[sample, index]), float(T[sample, index])
-    large_targets = float(np.abs(T).max()) > LARGE_TARGET
+    large_targets = abs(t) > abs(a)
+    what = "targets" if large_targets else "outputs"
     return _finding(
         neuron.name,
         f"the {loss.name} loss ({value})",
         {"loss": float(value), "sample": row(sample), "a": a, "t": t},
-        f"the outputs are finite but so large that the loss overflows: {neuron.name}.a is {plain(a, 3)} on "
-        f"sample {row(sample)} (target {plain(t)}).",
+        f"every value is finite but the {what} are so large that the loss overflows: {neuron.name}.a is "
+        f"{plain(a, 3)} on sample {row(sample)}, its target {plain(t, 3)}.",
         "scale the targets to about unit size; a smaller learning rate"
-        if large_targets
+        if large_targets or float(np.abs(T).max()) > LARGE_TARGET
         else "a smaller learning rate; scale the inputs to unit size",
     )
 

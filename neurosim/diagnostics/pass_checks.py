@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 RECTIFIERS = ("relu",)
 #: activations that flatten out at both ends, with their largest slope
 SQUASHERS = {"sigmoid": 0.25, "tanh": 1.0}
+#: below this many samples, a relu below 0 on all of them may be chance: a dead neuron is only information
+FEW_SAMPLES = 4
 #: losses computed from the output's z: the output activation's slope does not reach the gradient
 LOGIT_LOSSES = ("bce", "cross_entropy")
 
@@ -57,36 +59,49 @@ def dead_neuron_names(network: Network, values: PassValues) -> dict[str, float]:
     return dead
 
 
-def dead_neurons(
-    network: Network, values: PassValues, settings: Settings, since: dict | None = None
-) -> Finding | None:
-    """Relu neurons that output 0 on every sample: no gradient flows through them."""
+def dead_neurons(network: Network, values: PassValues, settings: Settings) -> Finding | None:
+    """Relu neurons that output 0 on every sample: no gradient flows through them.
+
+    On fewer than ``FEW_SAMPLES`` samples a relu is often below 0 on all of
+    them by chance: the finding is then only information.
+    """
     dead = dead_neuron_names(network, values)
     if not dead:
         return None
     n = values.n_samples
     evidence = {name: {"z_max": z_max, "samples": n} for name, z_max in dead.items()}
-    if since:
-        for name in evidence:
-            if name in since:
-                evidence[name]["since_epoch"] = since[name]
     severity, layers = _layer_severity(network, list(dead), settings.dead_fraction)
+    if n < FEW_SAMPLES:
+        severity = "info"
     worst = max(layers, key=lambda item: item[1] / item[2])
     name, count, size = worst
     first = next(n for n in dead if n.startswith(f"{name}["))
     whole = "every neuron" if count == size else f"{count} of {size} neurons"
+    on_all = "the only sample" if n == 1 else f"all {n} samples"
     message = (
-        f"{len(dead)} relu neuron{'s are' if len(dead) > 1 else ' is'} dead: z <= 0 on all {n} samples, so "
+        f"{len(dead)} relu neuron{'s are' if len(dead) > 1 else ' is'} dead: z <= 0 on {on_all}, so "
         f"a = 0 and no gradient reaches {'their' if len(dead) > 1 else 'its'} incoming synapses "
         f"({whole} of layer {name!r}; {first}'s largest z is {plain(dead[first])})."
     )
-    if severity == "error":
+    if count == size and not _bypassed(network, network[name]):
         message += f" Nothing passes through layer {name!r}: the output cannot depend on the input."
     advice = (
         "a smaller learning rate, inputs scaled to unit size, He initialisation (init='he'), "
         "or leaky_relu, which keeps a small slope below 0"
     )
     return Finding("dead-neurons", severity, tuple(dead), evidence, message, advice)
+
+
+def _bypassed(network: Network, layer: Layer) -> bool:
+    """Whether some connection leads from the inputs to the output without going through ``layer``."""
+    reached, frontier = {network.input_layer}, [network.input_layer]
+    while frontier:
+        source = frontier.pop()
+        for block in network.blocks:
+            if block.source is source and block.target is not layer and block.target not in reached:
+                reached.add(block.target)
+                frontier.append(block.target)
+    return network.output_layer in reached
 
 
 def saturated_neuron_names(network: Network, values: PassValues, loss: Loss, settings: Settings) -> dict:
@@ -183,7 +198,7 @@ def constant_output(
     value, mean = numbers["value"], numbers["target_mean"]
     scale = max(1.0, float(np.abs(T).max()))
     average = (
-        "the mean target: the network has learned only the average"
+        "the mean target: it gives only the average"
         if abs(value - mean) < 0.05 * scale
         else f"not even the mean target ({plain(mean)})"
     )
@@ -258,9 +273,20 @@ def layer_gradient_sizes(network: Network, grads: dict[WeightBlock, np.ndarray])
         blocks = [block for block in network.blocks if block.target is layer]
         count = sum(int(block.mask.sum()) for block in blocks)
         if count:
-            total = sum(float(np.sum(np.square(grads[block]))) for block in blocks)
-            sizes[layer.name] = float(np.sqrt(total / count))
+            sizes[layer.name] = _root_mean_square([grads[block] for block in blocks], count)
     return sizes
+
+
+def _root_mean_square(arrays: list[np.ndarray], count: int) -> float:
+    """The root mean square of the ``count`` entries of ``arrays``: 0 only when every entry is exactly 0.
+
+    The entries are scaled by the largest first, so that squaring them neither under- nor overflows.
+    """
+    largest = max((float(np.max(np.abs(values), initial=0.0)) for values in arrays), default=0.0)
+    if largest == 0.0 or not np.isfinite(largest):
+        return largest
+    total = sum(float(np.sum(np.square(values.astype(float) / largest))) for values in arrays)
+    return largest * float(np.sqrt(total / count))
 
 
 def gradient_findings(
@@ -280,7 +306,7 @@ def gradient_findings(
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         sizes = layer_gradient_sizes(network, grads)
         signals = {
-            layer.name: float(np.sqrt(np.mean(np.square(deltas[layer]))))
+            layer.name: _root_mean_square([deltas[layer]], deltas[layer].size)
             for layer in network.layer_order()
             if layer in deltas
         }
@@ -300,9 +326,10 @@ def zero_gradients(
     evidence = {name: {"grad_rms": 0.0, "activation": network[name].activation.name} for name in zero}
     layers = "s" if len(zero) > 1 else ""
     if len(zero) == len(sizes):
+        biases = ", only the output biases" if network.output_layer.has_bias else ""
         message = (
             f"every weight's gradient is exactly 0 while the loss is {plain(loss_value)}: training can "
-            "change no weight, only the output biases."
+            f"change no weight{biases}."
         )
         severity = "error"
     else:
@@ -312,52 +339,71 @@ def zero_gradients(
         )
         severity = "warning"
     reasons = [_why_zero(network, values, name) for name in zero]
-    message += "".join(f" {reason}" for reason in dict.fromkeys(reasons) if reason)
-    advice = _zero_gradient_advice(" ".join(reasons))
+    message += "".join(f" {sentence}" for sentence in dict.fromkeys(text for text, _ in reasons) if sentence)
+    advice = _zero_gradient_advice({cause for _, cause in reasons})
     return Finding("zero-gradients", severity, tuple(zero), evidence, message, advice)
 
 
-def _zero_gradient_advice(reasons: str) -> str:
-    """What to try, for the reasons ``_why_zero`` gave."""
-    tips = []
-    if "step" in reasons:
-        tips.append("use a differentiable activation (sigmoid, tanh, relu) instead of step")
-    if "(dead)" in reasons:
-        tips.append("revive the dead relus (see dead-neurons: a smaller learning rate, init='he')")
-    if "is 0, so no error" in reasons or "output exactly 0" in reasons:
-        tips.append("initialise the weights randomly (init='xavier' or 'he'), not to one constant")
+ZERO_GRADIENT_ADVICE = {
+    "step": "use a differentiable activation (sigmoid, tanh, relu) instead of step",
+    "dead": "revive the dead relus (see dead-neurons: a smaller learning rate, init='he')",
+    "constant": "initialise the weights randomly (init='xavier' or 'he'), not to one constant",
+    "data": "check the inputs: every value of them is 0",
+}
+
+
+def _zero_gradient_advice(causes: set[str]) -> str:
+    """What to try, for the causes ``_why_zero`` found."""
+    tips = [tip for cause, tip in ZERO_GRADIENT_ADVICE.items() if cause in causes]
     return "; ".join(tips) or "check what zeroes the error on its way back: each layer's slope and weights"
 
 
-def _why_zero(network: Network, values: PassValues, name: str) -> str:
-    """What makes layer ``name``'s weight gradients 0: steps, dead relus, silent sources, no error back."""
+def _why_zero(network: Network, values: PassValues, name: str) -> tuple[str, str]:
+    """Why layer ``name``'s weight gradients are 0: a sentence, and a key of ``ZERO_GRADIENT_ADVICE``."""
     layer = network[name]
     z = values.z(layer)
     if layer.activation.name == "step":
-        return f"Layer {name!r} uses step, whose slope is 0 everywhere, so backpropagation stops there."
-    if layer.activation.name in RECTIFIERS and z is not None and np.all(z <= 0):
-        return f"Every relu of {name!r} has z <= 0 on every sample (dead), so backpropagation stops there."
-    sources = [block.source for block in network.blocks if block.target is layer]
-    silent = [s.name for s in sources if values.a(s) is not None and not np.any(values.a(s))]
-    if silent:
         return (
-            f"The neurons of {silent[0]!r} output exactly 0 on every sample, so the weights out of "
-            "them get no gradient."
+            f"Layer {name!r} uses step, whose slope is 0 everywhere, so backpropagation stops there.",
+            "step",
         )
+    if layer.activation.name in RECTIFIERS and z is not None and np.all(z <= 0):
+        return (
+            f"Every relu of {name!r} has z <= 0 on every sample (dead), so backpropagation stops there.",
+            "dead",
+        )
+    sources = [block.source for block in network.blocks if block.target is layer]
+    silent = [s for s in sources if values.a(s) is not None and not np.any(values.a(s))]
+    if silent:
+        why, cause = _why_silent(silent[0], values)
+        return f"The neurons of {silent[0].name!r} output exactly 0 on every sample: {why}.", cause
     outgoing = [block for block in network.blocks if block.source is layer]
     if outgoing and not any(np.any(block.weight) for block in outgoing):
-        return f"Every weight out of {name!r} is 0, so no error comes back to it."
-    return ""
+        return f"Every weight out of {name!r} is 0, so no error comes back to it.", "constant"
+    return "", ""
+
+
+def _why_silent(layer: Layer, values: PassValues) -> tuple[str, str]:
+    """Why every output of ``layer`` is 0: the data, dead relus, or weights and biases of 0."""
+    if layer.is_input:
+        return "every input value is 0", "data"
+    z = values.z(layer)
+    if layer.activation.name in RECTIFIERS and z is not None and np.all(z <= 0):
+        return "its relus are dead, so the weights out of them get no gradient", "dead"
+    return "all their weights and biases are 0, so the weights out of them get no gradient", "constant"
 
 
 def gradient_flow(signals: dict[str, float], settings: Settings) -> Finding | None:
     """An error signal ``d loss / d z`` that shrinks or grows by orders of magnitude on its way back.
 
     ``signals`` is the root mean square of each layer's ``delta``, from the
-    first hidden layer to the output layer.
+    first hidden layer to the output layer. Only a network with two hidden
+    layers or more is judged: with one, a small signal reaching it says more
+    about its neurons (dead, saturated) or the samples already fitted than
+    about depth.
     """
     names = list(signals)
-    if len(names) < 2 or signals[names[-1]] == 0.0 or signals[names[0]] == 0.0:
+    if len(names) < 3 or signals[names[-1]] == 0.0 or signals[names[0]] == 0.0:
         return None
     ratio = signals[names[0]] / signals[names[-1]]
     evidence = {name: {"delta_rms": size} for name, size in signals.items()}

@@ -80,7 +80,7 @@ class Finding:
         names = ", ".join(self.where[:WHERE_SHOWN])
         if len(self.where) > WHERE_SHOWN:
             names += f" and {len(self.where) - WHERE_SHOWN} more"
-        when = f" (since epoch {self.epoch})" if self.epoch is not None else ""
+        when = f" (seen after epoch {self.epoch})" if self.epoch is not None else ""
         head = f"{self.severity:<8} {self.code}{when}" + (f"  {names}" if names else "")
         return f"{head}\n  {self.message}\n  try: {self.advice}"
 

@@ -15,7 +15,7 @@ def summary(network: Network) -> Text:
     rows = []
     for layer in network.layers:
         blocks = [block for block in network.blocks if block.target is layer]
-        parameters = sum(block.n_synapses for block in blocks) + (0 if layer.is_input else layer.size)
+        parameters = sum(block.n_synapses for block in blocks) + (layer.size if layer.has_bias else 0)
         activation = "-" if layer.activation is None else layer.activation.name
         sources = ", ".join(block.source.name for block in blocks) or "-"
         rows.append([layer.name, str(layer.size), activation, sources, str(parameters)])
