@@ -66,7 +66,7 @@ from neurosim.diagnostics.history_checks import (
     update_ratios,
 )
 from neurosim.diagnostics.nonfinite import first_non_finite
-from neurosim.diagnostics.pass_checks import dead_neuron_names, gradient_findings, neuron_findings
+from neurosim.diagnostics.pass_checks import RECTIFIERS, dead_neuron_names, gradient_findings, neuron_findings
 from neurosim.diagnostics.report import Finding, Report
 from neurosim.diagnostics.settings import Settings, checked_settings
 from neurosim.errors import DiagnosisWarning, ParameterError, outside_stacklevel
@@ -235,6 +235,8 @@ class Doctor(Callback):
         self.broken: Finding | None = None
         self.warned: set[str] = set()
         self.dead_seen: dict[str, int] = {}
+        #: per relu layer, the epoch from which each neuron has been 0 on the last batch of every epoch
+        self.off_since: dict[str, np.ndarray] = {}
         self.looked_at = -1
 
     def on_fit_begin(self, run: Run) -> None:
@@ -253,7 +255,8 @@ class Doctor(Callback):
         self._announce(self.before)
 
     def on_epoch_end(self, run: Run, epoch: int) -> None:
-        """Look at the network after epochs 1, 2, 4, 8, ..., once enough batches have passed."""
+        """Note the relus at 0 on the epoch's last batch; look after epochs 1, 2, 4, 8, ... now and then."""
+        self._note_silent_relus(run, epoch)
         since = (epoch - max(self.looked_at, 0)) * run.batches_per_epoch
         if epoch & (epoch - 1) == 0 and since >= self.settings.look_every:
             self._look(run, epoch)
@@ -299,7 +302,7 @@ class Doctor(Callback):
         with np.errstate(all="ignore"):
             values = run.engine.activations(run.engine.prepare(self.X))
             dead = dead_neuron_names(network, values)
-            self.dead_seen = {name: self.dead_seen.get(name, epoch) for name in dead}
+            self.dead_seen = {name: self._dead_since(name, epoch) for name in dead}
             trained = stalled(run.history.loss, settings)
             found = neuron_findings(network, values, run.loss, self.T, settings, trained=trained)
             found = [_with_first_seen(f, self.dead_seen) if f.code == "dead-neurons" else f for f in found]
@@ -317,6 +320,26 @@ class Doctor(Callback):
         self.state = _keep_first_epochs(self.state, found, epoch)
         self.course = _keep_first_epochs(self.course, course, epoch)
         self._announce([*self.state.values(), *self.course.values()])
+
+    def _note_silent_relus(self, run: Run, epoch: int) -> None:
+        """Every epoch, almost for free: which relus had z <= 0 on all of the last batch, and since when."""
+        values = run.engine.last_pass()
+        for layer in run.network.layers[1:]:
+            z = values.z(layer) if layer.activation.name in RECTIFIERS else None
+            if z is None:
+                continue
+            off = z.max(axis=0) <= 0
+            since = self.off_since.get(layer.name)
+            if since is None or since.shape != off.shape:
+                since = np.zeros(off.shape, dtype=int)
+            self.off_since[layer.name] = np.where(off, np.where(since > 0, since, epoch), 0)
+
+    def _dead_since(self, name: str, epoch: int) -> int:
+        """The epoch from which the dead neuron ``name`` has been 0 on every last batch (or ``epoch``)."""
+        layer, index = name[: name.index("[")], int(name[name.index("[") + 1 : -1])
+        since = self.off_since.get(layer)
+        first = int(since[index]) if since is not None and since[index] > 0 else epoch
+        return min(self.dead_seen.get(name, epoch), first)
 
     def _announce(self, findings: list[Finding]) -> None:
         for finding in findings:
@@ -347,7 +370,8 @@ def _at_epoch(finding: Finding, epoch: int) -> Finding:
 
 
 def _with_first_seen(finding: Finding, seen: dict[str, int]) -> Finding:
+    """Date the dead neurons: since when each has been 0 (on each epoch's last batch, then on the look)."""
     for name, numbers in finding.evidence.items():
-        numbers["seen_after_epoch"] = seen[name]
+        numbers["dead_since_epoch"] = seen[name]
     first = min(seen[name] for name in finding.where)
     return _at_epoch(finding, first)

@@ -67,7 +67,7 @@ def rising_loss(losses: list[float], lr: float | None, settings: Settings) -> Fi
         f"a learning rate {factor} times smaller{smaller}; if the inputs are far from unit scale, "
         "scale them first"
     )
-    return Finding("learning-rate-too-large", "warning", (), evidence, message, advice)
+    return Finding("learning-rate-too-large", "warning", (), evidence, message, advice, epoch=epoch)
 
 
 def flat_loss(

@@ -312,12 +312,16 @@ def gradient_findings(
         }
     if not sizes or not all(np.isfinite([*sizes.values(), *signals.values()])):
         return []
-    found = [zero_gradients(network, values, sizes, loss_value), gradient_flow(signals, settings)]
+    found = [zero_gradients(network, values, deltas, sizes, loss_value), gradient_flow(signals, settings)]
     return [finding for finding in found if finding is not None]
 
 
 def zero_gradients(
-    network: Network, values: PassValues, sizes: dict[str, float], loss_value: float
+    network: Network,
+    values: PassValues,
+    deltas: dict[Layer, np.ndarray],
+    sizes: dict[str, float],
+    loss_value: float,
 ) -> Finding | None:
     """Layers whose incoming weights get exactly zero gradient while the loss is not zero."""
     zero = [name for name, size in sizes.items() if size == 0.0]
@@ -338,7 +342,7 @@ def zero_gradients(
             f"loss is {plain(loss_value)}: no error signal reaches them."
         )
         severity = "warning"
-    reasons = [_why_zero(network, values, name) for name in zero]
+    reasons = [_why_zero(network, values, deltas, name) for name in zero]
     message += "".join(f" {sentence}" for sentence in dict.fromkeys(text for text, _ in reasons) if sentence)
     advice = _zero_gradient_advice({cause for _, cause in reasons})
     return Finding("zero-gradients", severity, tuple(zero), evidence, message, advice)
@@ -349,6 +353,7 @@ ZERO_GRADIENT_ADVICE = {
     "dead": "revive the dead relus (see dead-neurons: a smaller learning rate, init='he')",
     "constant": "initialise the weights randomly (init='xavier' or 'he'), not to one constant",
     "data": "check the inputs: every value of them is 0",
+    "pinned": "a smaller learning rate: outputs pinned exactly at their targets stop all learning",
 }
 
 
@@ -358,7 +363,9 @@ def _zero_gradient_advice(causes: set[str]) -> str:
     return "; ".join(tips) or "check what zeroes the error on its way back: each layer's slope and weights"
 
 
-def _why_zero(network: Network, values: PassValues, name: str) -> tuple[str, str]:
+def _why_zero(
+    network: Network, values: PassValues, deltas: dict[Layer, np.ndarray], name: str
+) -> tuple[str, str]:
     """Why layer ``name``'s weight gradients are 0: a sentence, and a key of ``ZERO_GRADIENT_ADVICE``."""
     layer = network[name]
     z = values.z(layer)
@@ -380,7 +387,30 @@ def _why_zero(network: Network, values: PassValues, name: str) -> tuple[str, str
     outgoing = [block for block in network.blocks if block.source is layer]
     if outgoing and not any(np.any(block.weight) for block in outgoing):
         return f"Every weight out of {name!r} is 0, so no error comes back to it.", "constant"
-    return "", ""
+    return _where_no_error(network, values, deltas, layer)
+
+
+def _where_no_error(
+    network: Network, values: PassValues, deltas: dict[Layer, np.ndarray], layer: Layer
+) -> tuple[str, str]:
+    """The gradient of weights into ``layer`` is 0 when, on each sample, its error or its inputs are 0."""
+    delta = deltas.get(layer)
+    if delta is None:
+        return "", ""
+    quiet = ~np.any(delta, axis=1)
+    sources = [block.source for block in network.blocks if block.target is layer]
+    silent = np.all([~np.any(values.a(s), axis=1) for s in sources], axis=0)
+    if not np.all(quiet | silent):
+        return "", ""
+    output = network.output_layer
+    pinned = int(np.count_nonzero(~np.any(deltas[output], axis=1)))
+    return (
+        "On every sample either the neurons feeding a layer are all 0 or the error reaching it is exactly "
+        f"0: on {pinned} of {len(quiet)} samples the outputs equal their targets to float precision "
+        "(pinned far in the flat tails of the output's activation), and on the others the live neurons "
+        "are silent.",
+        "pinned",
+    )
 
 
 def _why_silent(layer: Layer, values: PassValues) -> tuple[str, str]:
