@@ -222,6 +222,7 @@ class ParameterStore:
         self._blocks: dict[tuple[Layer, Layer], WeightBlock] = {}
         self._packed: tuple[np.ndarray, np.ndarray] | None = None
         self._offsets: dict[str, int] = {}
+        self._sorted: tuple[int, list[WeightBlock]] = (-1, [])  # the blocks in order, at a version
 
     # ------------------------------------------------------------------ blocks
 
@@ -246,8 +247,11 @@ class ParameterStore:
 
     def blocks(self) -> list[WeightBlock]:
         """The weight blocks in ``Network.layer_order``: by target layer, then by source layer."""
-        order = {layer: i for i, layer in enumerate(self.network.layer_order())}
-        return sorted(self._blocks.values(), key=lambda b: (order[b.target], order[b.source]))
+        if self._sorted[0] != self.version:  # sorted again only after blocks were added or removed
+            order = {layer: i for i, layer in enumerate(self.network.layer_order())}
+            ordered = sorted(self._blocks.values(), key=lambda b: (order[b.target], order[b.source]))
+            self._sorted = (self.version, ordered)
+        return list(self._sorted[1])
 
     def changed(self) -> None:
         """Record that arrays were added, removed or replaced: ``version`` changes."""

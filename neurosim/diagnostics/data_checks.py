@@ -60,7 +60,8 @@ def unscaled_inputs(network: Network, X: np.ndarray, settings: Settings) -> Find
     """
     largest = np.abs(X).max(axis=0)
     scale = np.where(largest > 0, largest, 1.0)  # scaled first, so that the mean and std cannot overflow
-    means, spreads = (X / scale).mean(axis=0) * scale, (X / scale).std(axis=0) * scale
+    scaled = X / scale
+    means, spreads = scaled.mean(axis=0) * scale, scaled.std(axis=0) * scale
     large = (np.abs(means) > settings.input_scale) | (spreads > settings.input_scale)
     tiny = (largest > 0) & (largest < 1 / settings.input_scale**2)
     far = np.flatnonzero(large | tiny)
@@ -193,10 +194,11 @@ def _identical_neurons(network: Network, layer: Layer) -> list[list[int]]:
     outgoing = [block.weight.T for block in network.blocks if block.source is layer]
     if not incoming or layer.size < 2:
         return []
-    rows = np.hstack([*incoming, layer.bias[:, None], *outgoing])
-    _, labels, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
-    labels = labels.ravel()
-    return [np.flatnonzero(labels == label).tolist() for label in np.flatnonzero(counts > 1)]
+    rows = np.ascontiguousarray(np.hstack([*incoming, layer.bias[:, None], *outgoing]))
+    twins: dict[bytes, list[int]] = {}
+    for index, row in enumerate(rows + 0.0):  # + 0.0: -0.0 and 0.0 are the same weight
+        twins.setdefault(row.tobytes(), []).append(index)
+    return [group for group in twins.values() if len(group) > 1]
 
 
 def no_nonlinearity(
