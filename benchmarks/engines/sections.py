@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -217,26 +218,15 @@ def run_watch(settings: Settings) -> dict[str, Any]:
     -------
     dict
     """
-    workload = WORKLOADS["moons"]
-    print(f"\n== net.watch: moons, compiled engine, {workload.describe(1000)}")
-    X, y = load_data("moons", settings.quick)
-    plain_net, watched_net = build_network(workload), build_network(workload)
-    params = network_parameters(plain_net)
-    watched_net.watch("hidden2")
-    watched_net.watch("input[0]", "hidden1[3]")
-    plain = NeurosimRun(plain_net, workload, params, X, y, "compiled")
-    watched = NeurosimRun(watched_net, workload, params, X, y, "compiled")
-    contenders = [
-        Contender("compiled", plain.train, plain.reset),
-        Contender("compiled + watch", watched.train, watched.reset),
-    ]
-    time_contenders(contenders, settings.target_s, settings.repeats)
-    plain_s, watched_s = contenders[0].best, contenders[1].best
-    rows = [[c.name, f"{c.best * 1e3:.3f}"] for c in contenders]
-    print_table(["engine", "time/epoch (ms)"], rows)
-    extra = watched_s / plain_s - 1
+
+    def watched(net: ns.Network) -> None:
+        net.watch("hidden2")
+        net.watch("input[0]", "hidden1[3]")
+
+    plain_ms, watched_ms, _ = time_overhead(settings, "net.watch", "compiled + watch", prepare=watched)
+    extra = watched_ms / plain_ms - 1
     print(f"  recording 257 synapses at each of 32 updates per epoch costs {extra:.1%} extra time")
-    return {"plain_ms_per_epoch": plain_s * 1e3, "watched_ms_per_epoch": watched_s * 1e3, "extra": extra}
+    return {"plain_ms_per_epoch": plain_ms, "watched_ms_per_epoch": watched_ms, "extra": extra}
 
 
 def run_doctor(settings: Settings) -> dict[str, Any]:
@@ -250,30 +240,44 @@ def run_doctor(settings: Settings) -> dict[str, Any]:
     -------
     dict
     """
-    workload = WORKLOADS["moons"]
-    print(f"\n== the doctor: moons, compiled engine, {workload.describe(1000)}")
-    X, y = load_data("moons", settings.quick)
-    plain_net, examined_net = build_network(workload), build_network(workload)
-    params = network_parameters(plain_net)
-    plain = NeurosimRun(plain_net, workload, params, X, y, "compiled")
-    examined = NeurosimRun(examined_net, workload, params, X, y, "compiled", diagnose=True)
-    contenders = [
-        Contender("compiled", plain.train, plain.reset),
-        Contender("compiled + doctor", examined.train, examined.reset),
-    ]
-    time_contenders(contenders, settings.target_s, settings.repeats)
-    plain_s, examined_s = contenders[0].best, contenders[1].best
-    rows = [[c.name, f"{c.best * 1e3:.3f}"] for c in contenders]
-    print_table(["engine", "time/epoch (ms)"], rows)
-    extra = examined_s / plain_s - 1
-    epochs = contenders[1].count
+    plain_ms, doctor_ms, epochs = time_overhead(settings, "the doctor", "compiled + doctor", diagnose=True)
+    extra = doctor_ms / plain_ms - 1
     print(f"  the doctor's checks over fits of {epochs} epochs cost {extra:.1%} extra time")
     return {
-        "plain_ms_per_epoch": plain_s * 1e3,
-        "doctor_ms_per_epoch": examined_s * 1e3,
+        "plain_ms_per_epoch": plain_ms,
+        "doctor_ms_per_epoch": doctor_ms,
         "epochs_per_fit": epochs,
         "extra": extra,
     }
+
+
+def time_overhead(
+    settings: Settings,
+    title: str,
+    name: str,
+    *,
+    prepare: Callable[[ns.Network], None] | None = None,
+    diagnose: bool = False,
+) -> tuple[float, float, int]:
+    """Time compiled training on moons as it is and with something added, from the same weights.
+
+    ``prepare`` changes the second network before it trains (attaching a
+    watch); ``diagnose`` runs the doctor as it trains. Returns the
+    milliseconds per epoch of each, and the epochs per timed fit of the second.
+    """
+    workload = WORKLOADS["moons"]
+    print(f"\n== {title}: moons, compiled engine, {workload.describe(1000)}")
+    X, y = load_data("moons", settings.quick)
+    plain_net, other_net = build_network(workload), build_network(workload)
+    params = network_parameters(plain_net)
+    if prepare is not None:
+        prepare(other_net)
+    plain = NeurosimRun(plain_net, workload, params, X, y, "compiled")
+    other = NeurosimRun(other_net, workload, params, X, y, "compiled", diagnose=diagnose)
+    contenders = [Contender("compiled", plain.train, plain.reset), Contender(name, other.train, other.reset)]
+    time_contenders(contenders, settings.target_s, settings.repeats)
+    print_table(["engine", "time/epoch (ms)"], [[c.name, f"{c.best * 1e3:.3f}"] for c in contenders])
+    return contenders[0].best * 1e3, contenders[1].best * 1e3, contenders[1].count
 
 
 def run_plot() -> dict[str, Any]:
