@@ -306,9 +306,13 @@ def curved_features(X: np.ndarray) -> np.ndarray:
     >>> curved_features(np.array([[2.0, 3.0]])).tolist()
     [[2.0, 3.0, 4.0, 6.0, 9.0, 8.0, 27.0]]
     """
+    return np.hstack([X, *_products(X), X**3])
+
+
+def _products(X: np.ndarray) -> list[np.ndarray]:
+    """The columns' squares and pairwise products, at most 200 of them."""
     d = X.shape[1]
-    pairs = [X[:, i : i + 1] * X[:, j : j + 1] for i in range(d) for j in range(i, d)][:200]
-    return np.hstack([X, *pairs, X**3])
+    return [X[:, i : i + 1] * X[:, j : j + 1] for i in range(d) for j in range(i, d)][:200]
 
 
 def _logistic_descent(Z: np.ndarray, onehot: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> float:
@@ -337,10 +341,8 @@ def _accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
 
 def _explained_variance(X: np.ndarray, T: np.ndarray) -> tuple[float, float]:
     """R² of a least-squares fit of ``T`` on ``X``, and on ``X`` with its squares and products."""
-    n, d = X.shape
-    ones = np.ones((n, 1))
-    pairs = [X[:, i : i + 1] * X[:, j : j + 1] for i in range(d) for j in range(i, d)][:200]
-    return _r2(np.hstack([X, ones]), T), _r2(np.hstack([X, ones, *pairs]), T)
+    ones = np.ones((len(X), 1))
+    return _r2(np.hstack([X, ones]), T), _r2(np.hstack([X, ones, *_products(X)]), T)
 
 
 def _r2(features: np.ndarray, T: np.ndarray) -> float:
