@@ -96,3 +96,51 @@ def test_a_diverged_run_still_reports_the_loss_that_rose_before():
     assert "non-finite" in codes and "learning-rate-too-large" in codes
     finding = history.diagnosis["learning-rate-too-large"]
     assert finding.evidence["risen_loss"] == max(history.loss)
+
+
+def one_class_softmax():
+    """A softmax layer whose biases outweigh everything: class 0 wins on every input, by a varying margin."""
+    X, y = ns.datasets.spiral(150, classes=3, seed=0)
+    net = ns.Network.from_shape([2, 5, 3], activation="tanh", output_activation="softmax", seed=0)
+    net["output"].bias = [8.0, 0.0, 0.0]
+    return net, X, y
+
+
+def test_a_classifier_that_picks_one_class_for_every_input_is_named_with_the_class_shares():
+    net, X, y = one_class_softmax()
+    outputs = net.predict(X)
+    assert np.all(outputs.argmax(axis=1) == 0) and np.ptp(outputs[:, 0]) > 1e-3  # varies, yet one class
+    finding = ns.diagnose(net, X, y, loss="cross_entropy")["constant-output"]
+    shares = np.bincount(y, minlength=3) / len(y)
+    assert finding.severity == "info"  # no training history: before training this is common
+    assert finding.where == ("output[0]", "output[1]", "output[2]")
+    assert finding.evidence["predicted_class"] == 0
+    assert finding.evidence["target_shares"] == {c: pytest.approx(shares[c]) for c in range(3)}
+    assert f"predicts class 0 for all {len(y)} inputs" in finding.message
+    assert finding.evidence["output[0]"]["min"] == pytest.approx(outputs[:, 0].min())
+
+
+def test_after_training_has_stalled_one_class_is_a_warning():
+    net, X, y = one_class_softmax()
+    history = quietly_fit(net, X, y, epochs=12, lr=1e-9, loss="cross_entropy")  # nothing moves
+    finding = history.diagnosis["constant-output"]
+    assert finding.severity == "warning" and finding.evidence["predicted_class"] == 0
+
+
+def test_a_0_1_classifier_trained_with_mse_that_says_0_everywhere_is_seen():
+    X, _ = ns.datasets.xor()
+    net = ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    net["output"].bias = [-3.0]
+    outputs = net.predict(X)[:, 0]
+    assert np.all(outputs < 0.5) and np.ptp(outputs) > 1e-3  # class 0 everywhere, by varying margins
+    finding = ns.diagnose(net, X, [0, 1, 1, 0], loss="mse")["constant-output"]
+    assert finding.evidence["predicted_class"] == 0 and finding.evidence["target_shares"] == {0: 0.5, 1: 0.5}
+
+
+def test_a_classifier_that_tells_classes_apart_is_not_called_one_class():
+    X, y = ns.datasets.spiral(150, classes=3, seed=0)
+    net = ns.Network.from_shape([2, 32, 3], activation="tanh", output_activation="softmax", seed=0)
+    history = quietly_fit(net, X, y, epochs=300, lr=0.5, batch_size=16, loss="cross_entropy")
+    assert history.accuracy[-1] > 0.8
+    assert "constant-output" not in history.diagnosis
+    assert "constant-output" not in ns.diagnose(net, X, y, loss="cross_entropy", history=history)
