@@ -86,6 +86,8 @@ class Network:
         #: bumped on every change of structure (layers or synapses added or removed)
         self.structure_version = 0
         self._callbacks: list[object] = []
+        #: how the arrays of ``from_arrays`` were laid out ("out_in" or "in_out"); None otherwise
+        self.array_layout: str | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -128,6 +130,76 @@ class Network:
         for source, target in pairwise(net._layers):
             net.connect(source.name, target.name)
         net.parameter_store.pack()
+        return net
+
+    @classmethod
+    def from_arrays(
+        cls,
+        weights: Sequence[object],
+        biases: Sequence[object | None] | None = None,
+        activations: str | Activation | Sequence[str | Activation] = "sigmoid",
+        *,
+        layout: str | None = None,
+    ) -> Network:
+        """The network that your own arrays describe, read as your code holds them.
+
+        Parameters
+        ----------
+        weights : list of 2-D arrays
+            One matrix per layer after the inputs, first layer first.
+        biases : list of arrays or None, optional
+            One per matrix, of shape ``(n,)``, ``(n, 1)`` or ``(1, n)``;
+            ``None`` (in the list) for a layer without biases, or ``None``
+            for no biases at all.
+        activations : str, Activation or list of them
+            One per layer after the inputs, or one for all of them.
+        layout : {"out_in", "in_out"}, optional
+            ``"out_in"`` when your code computes ``W @ x`` (``W`` has shape
+            ``(n_out, n_in)``), ``"in_out"`` for ``x @ W``. Found from the
+            shapes when they chain only one way, and then kept in
+            ``net.array_layout``; required when a matrix is square.
+
+        Returns
+        -------
+        Network
+            Layers ``input``, ``hidden1``, ..., ``output``, fully connected in
+            a chain, with copies of your numbers. ``net.array_layout`` says how
+            your arrays are laid out, so that ``compare_gradients`` reads your
+            gradients the same way.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> W1, b1 = np.array([[0.5, -1.0], [2.0, 0.25], [0.0, 1.0]]), np.zeros((3, 1))
+        >>> W2, b2 = np.array([[1.0, -1.0, 0.5]]), np.array([[0.1]])
+        >>> net = Network.from_arrays([W1, W2], [b1, b2], ["tanh", "sigmoid"])
+        >>> net, net.array_layout
+        (Network(layers=[2, 3, 1], synapses=9, parameters=13), 'out_in')
+        >>> net.synapse("input[1]", "hidden1[0]").weight   # W1[0, 1]: to hidden1[0] from input[1]
+        -1.0
+        >>> Network.from_arrays([np.eye(2), W2.T[:2].T], layout=None)
+        Traceback (most recent call last):
+        ...
+        neurosim.errors.ParameterError: weights[0] is square (2, 2), so it reads the same either way ...
+        """
+        from neurosim.core.arrays import bias_vectors, infer_layout, layer_sizes, weight_matrices
+
+        matrices = weight_matrices(weights)
+        vectors = bias_vectors(biases, len(matrices))
+        layout = infer_layout(matrices, vectors, layout)
+        sizes = layer_sizes(matrices, layout)
+        functions = _per_layer(activations, len(matrices))
+        net = cls(init="zeros")
+        net.add_layer(sizes[0], name="input")
+        for i, (size, activation, bias) in enumerate(zip(sizes[1:], functions, vectors, strict=True)):
+            name = "output" if i == len(matrices) - 1 else f"hidden{i + 1}"
+            layer = net.add_layer(size, name=name, activation=activation, bias=bias is not None)
+            source = net.layers[-2]
+            net.connect(source.name, name, weight=matrices[i] if layout == "out_in" else matrices[i].T)
+            if bias is not None:
+                layer.bias = bias
+        net.parameter_store.pack()
+        net.array_layout = layout
         return net
 
     def add_layer(
@@ -844,6 +916,18 @@ class Network:
         from neurosim.io.json_format import save
 
         save(self, path)
+
+
+def _per_layer(activations: object, count: int) -> list[Activation]:
+    """One activation per layer: the list given, or the one given for all."""
+    if isinstance(activations, (str, Activation)):
+        return [get_activation(activations)] * count
+    if not isinstance(activations, Sequence) or len(activations) != count:
+        raise ParameterError(
+            f"activations must be one activation, or a list of {count} (one per weight matrix); "
+            f"got {activations!r}"
+        )
+    return [get_activation(activation) for activation in activations]
 
 
 def _describe(item: Layer | Neuron) -> str:
