@@ -22,8 +22,6 @@ import numpy as np
 
 import neurosim as ns
 from neurosim.demos._common import begin, demo_parser, heading, save_pictures
-from neurosim.errors import DataError, ShapeError
-from neurosim.validation import positive_integer, positive_number
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 GATES = {
@@ -47,19 +45,20 @@ WITHOUT_BIAS = {
 # ---------------------------------------------------------------- the rule
 
 
-def step_neuron() -> ns.Network:
-    """A 2-1 network: one neuron with the step activation, its weights and bias starting at 0."""
-    return ns.Network.from_shape([2, 1], activation="step", init="zeros")
+def step_neuron(bias: bool = True) -> ns.Network:
+    """A 2-1 network: one neuron with the step activation, its weights (and bias) starting at 0.
+
+    ``bias=False`` leaves the neuron without a bias: it stays 0 whatever the rule does.
+    """
+    return ns.Network.from_shape([2, 1], activation="step", init="zeros", bias=bias)
 
 
-def perceptron_update(
-    net: ns.Network, x: Sequence[float], target: float, lr: float = LEARNING_RATE, learn_bias: bool = True
-) -> float:
-    """Apply the perceptron rule to one sample and return the error ``target - output``.
+def perceptron_update(net: ns.Network, x: Sequence[float], target: float, lr: float = LEARNING_RATE) -> float:
+    """Apply the perceptron rule (``ns.training.perceptron``) to one sample; return ``target - output``.
 
-    The rule, ``w += lr * (t - y) * x`` and ``b += lr * (t - y)``, is applied
-    to the output neuron's own synapses and bias: nothing changes when the
-    neuron was right (``t - y = 0``).
+    The rule, ``w += lr * (t - y) * x`` and ``b += lr * (t - y)``, moves the
+    neuron's weights and bias: nothing changes when the neuron was right
+    (``t - y = 0``).
 
     Examples
     --------
@@ -71,35 +70,22 @@ def perceptron_update(
     ([-1.0, -1.0], -1.0)
     """
     output = float(net.forward(x)[0])
-    error = float(target) - output
-    neuron = net.output_layer[0]
-    for synapse in neuron.incoming:
-        synapse.weight += lr * error * synapse.source.a  # the source's a is this sample's input
-    if learn_bias:
-        neuron.bias += lr * error
-    return error
+    ns.training.perceptron(net, [x], [target], epochs=1, lr=lr, shuffle=False)
+    return float(target) - output
 
 
 def perceptron_epoch(
-    net: ns.Network,
-    X: np.ndarray,
-    targets: Sequence[float],
-    lr: float = LEARNING_RATE,
-    learn_bias: bool = True,
+    net: ns.Network, X: np.ndarray, targets: Sequence[float], lr: float = LEARNING_RATE
 ) -> int:
     """One pass of the rule over the samples, in order; return how many the neuron got wrong."""
-    return sum(perceptron_update(net, x, t, lr, learn_bias) != 0 for x, t in zip(X, targets, strict=True))
+    history = ns.training.perceptron(net, X, targets, epochs=1, lr=lr, shuffle=False)
+    return round(history.loss[0] * len(X))
 
 
 def train_perceptron(
-    net: ns.Network,
-    X: np.ndarray,
-    targets: Sequence[float],
-    lr: float = LEARNING_RATE,
-    max_epochs: int = 100,
-    learn_bias: bool = True,
+    net: ns.Network, X: np.ndarray, targets: Sequence[float], lr: float = LEARNING_RATE, max_epochs: int = 100
 ) -> int | None:
-    """Run epochs of the perceptron rule until one has no mistakes.
+    """Run epochs of the perceptron rule, the samples in order, until one has no mistakes.
 
     Parameters
     ----------
@@ -113,8 +99,6 @@ def train_perceptron(
         The learning rate.
     max_epochs : int
         When to give up.
-    learn_bias : bool
-        ``False`` holds the bias where it is.
 
     Returns
     -------
@@ -130,21 +114,8 @@ def train_perceptron(
     >>> net.predict(X).ravel().tolist()
     [0.0, 1.0, 1.0, 1.0]
     """
-    _check_targets(targets, len(X))
-    lr = positive_number(lr, "lr")
-    max_epochs = positive_integer(max_epochs, "max_epochs")
-    for epoch in range(1, max_epochs + 1):
-        if perceptron_epoch(net, X, targets, lr, learn_bias) == 0:
-            return epoch
-    return None
-
-
-def _check_targets(targets: Sequence[float], n_samples: int) -> None:
-    values = np.asarray(targets, dtype=float)
-    if values.shape != (n_samples,):
-        raise ShapeError(f"targets must hold one value per sample ({n_samples}); got shape {values.shape}")
-    if not np.isin(values, (0.0, 1.0)).all():
-        raise DataError(f"targets must be 0 or 1, what a step neuron can output; got {values.tolist()}")
+    history = ns.training.perceptron(net, X, targets, epochs=max_epochs, lr=lr, shuffle=False)
+    return history.epochs if history.loss[-1] == 0 else None
 
 
 def weights_and_bias(net: ns.Network) -> tuple[float, float, float]:
@@ -229,8 +200,8 @@ def learn_without_bias(max_epochs: int, grid: np.ndarray) -> dict[str, ns.Networ
     print("z = 0 whatever the weights, and step(0) = 1: the neuron always fires there.")
     trained = {}
     for gate, targets in GATES.items():
-        net = step_neuron()
-        epochs = train_perceptron(net, X, targets, max_epochs=max_epochs, learn_bias=False)
+        net = step_neuron(bias=False)
+        epochs = train_perceptron(net, X, targets, max_epochs=max_epochs)
         if epochs is None:
             wrong = int((net.predict(X)[:, 0] != targets).sum())
             outcome = f"not learned in {max_epochs} epochs ({wrong} of 4 still wrong)"

@@ -55,13 +55,16 @@ def test_one_update_is_the_perceptron_rule_by_hand():
     assert read_neuron(net) == pytest.approx((0.0, -1.25, -0.4), abs=1e-15)
 
 
-def test_a_right_answer_changes_nothing_and_a_held_bias_stays():
+def test_a_right_answer_changes_nothing_and_a_missing_bias_stays_0():
     net = perceptron.neuron_with(0.5, -0.25, 0.1)
     assert perceptron.perceptron_update(net, [1.0, 2.0], target=1, lr=0.5) == 0.0
     assert read_neuron(net) == (0.5, -0.25, 0.1)
-    # z = -0.5 + 0.1 < 0, so y = 0 and t = 1: the weights move by +0.5 * x, the bias stays
-    assert perceptron.perceptron_update(net, [0.0, 2.0], target=1, lr=0.5, learn_bias=False) == 1.0
-    assert read_neuron(net) == pytest.approx((0.5, 0.75, 0.1), abs=1e-15)
+    net = perceptron.step_neuron(bias=False)
+    net.synapse("input[0]", "output[0]").weight = 0.5
+    net.synapse("input[1]", "output[0]").weight = -0.25
+    # z = -0.5 < 0, so y = 0 and t = 1: the weights move by +0.5 * x, there is no bias to move
+    assert perceptron.perceptron_update(net, [0.0, 2.0], target=1, lr=0.5) == 1.0
+    assert read_neuron(net) == pytest.approx((0.5, 0.75, 0.0), abs=1e-15)
 
 
 @pytest.mark.parametrize("gate", ["AND", "OR", "NAND", "NOR"])
@@ -96,8 +99,8 @@ def test_no_line_at_all_gets_xor_right():
 
 @pytest.mark.parametrize("gate", ["AND", "OR", "NAND"])
 def test_without_a_bias_and_or_nand_cannot_be_learned(gate):
-    net = perceptron.step_neuron()
-    assert perceptron.train_perceptron(net, perceptron.X, truth_table(gate), learn_bias=False) is None
+    net = perceptron.step_neuron(bias=False)
+    assert perceptron.train_perceptron(net, perceptron.X, truth_table(gate)) is None
     assert net["output[0]"].bias == 0.0
     # no line through the origin does it: a random search over the weights finds none
     rng = np.random.default_rng(1)
@@ -115,8 +118,8 @@ def test_without_a_bias_the_neuron_always_fires_at_the_origin():
 
 
 def test_without_a_bias_nor_is_still_learned():
-    net = perceptron.step_neuron()
-    epochs = perceptron.train_perceptron(net, perceptron.X, truth_table("NOR"), learn_bias=False)
+    net = perceptron.step_neuron(bias=False)
+    epochs = perceptron.train_perceptron(net, perceptron.X, truth_table("NOR"))
     assert epochs is not None
     w1, w2, b = read_neuron(net)
     assert b == 0.0 and w1 < 0 and w2 < 0
@@ -145,9 +148,13 @@ def test_runs_and_repeats():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"targets": [0, 2, 1, 0]}, ns.DataError, "targets must be 0 or 1"),
-        ({"targets": [0, 1, 1]}, ns.ShapeError, "targets must hold one value per sample (4)"),
-        ({"max_epochs": 0}, ns.ParameterError, "max_epochs must be a positive integer; got 0"),
+        (
+            {"targets": [0, 2, 1, 0]},
+            ns.DataError,
+            "y must be 0 or 1, what a step neuron outputs; got 2 at row 1",
+        ),
+        ({"targets": [0, 1, 1]}, ns.ShapeError, "y has 3 samples but X has 4"),
+        ({"max_epochs": 0}, ns.ParameterError, "epochs must be a positive integer; got 0"),
         ({"lr": -1.0}, ns.ParameterError, "lr must be a positive number; got -1.0"),
     ],
 )
