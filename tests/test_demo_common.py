@@ -10,7 +10,7 @@ import pytest
 from neurosim.cli import main
 from neurosim.cli.demo import available
 
-DEMOS = ["perceptron", "xor", "moons", "spiral", "digits", "engines", "inspect", "doctor"]
+DEMOS = ["perceptron", "xor", "moons", "spiral", "digits", "engines", "inspect", "doctor", "yours"]
 
 
 def refused(name, output, capsys):
