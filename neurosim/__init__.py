@@ -18,7 +18,14 @@ True
 from neurosim import datasets, diagnostics, engines, training
 from neurosim.activations import Activation, get_activation, register_activation
 from neurosim.core import Layer, Network, Neuron, Synapse
-from neurosim.diagnostics import Report, diagnose
+from neurosim.diagnostics import (
+    ForwardComparison,
+    GradientComparison,
+    Report,
+    compare_forward,
+    compare_gradients,
+    diagnose,
+)
 from neurosim.diagnostics.gradient_check import GradientCheckReport, gradient_check
 from neurosim.engines.compiled import CompiledNetwork
 from neurosim.errors import (
@@ -53,7 +60,9 @@ __all__ = [
     "DiagnosisWarning",
     "DivergenceWarning",
     "FormatVersionError",
+    "ForwardComparison",
     "GradientCheckReport",
+    "GradientComparison",
     "History",
     "IncompatibleLossError",
     "Initializer",
@@ -71,6 +80,8 @@ __all__ = [
     "StructureError",
     "Synapse",
     "UnknownNameError",
+    "compare_forward",
+    "compare_gradients",
     "datasets",
     "diagnose",
     "diagnostics",
