@@ -21,11 +21,13 @@ Run it with ``neurosim demo yours`` or ``python demos/yours.py``.
 from __future__ import annotations
 
 import inspect
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+import neurosim as ns
 from neurosim.demos._common import begin, demo_parser, heading
 
 # ----------------------------------------------------------------- the data
@@ -239,6 +241,8 @@ class Case:
     explanation: str
     #: "gradients" for a bug in the backward pass, "forward" for one in the forward pass
     compared: str = "gradients"
+    #: what the copy without the bug is
+    fixed_label: str = "the line fixed"
 
     @property
     def wrong_line(self) -> str:
@@ -301,22 +305,81 @@ CASES = (
         "output_delta",
         "cost = sum((A2 - Y)**2) / (2 * m) is half of neurosim's mse, so every gradient "
         "is half of neurosim's: the same factor on every array is a choice of loss, not a bug.",
+        fixed_label="as neurosim's mse",
     ),
 )
 
 
 # ----------------------------------------------------------------- the lesson
 
+#: how wide the explanations are printed
+WIDTH = 100
+#: what the demo does with each copy's arrays, as you would with yours
+HOW = """For each copy, its arrays go into neurosim as the code holds them:
+    net = ns.Network.from_arrays([W1, W2], [b1, b2], ["sigmoid", "sigmoid"], layout="out_in")
+    grads = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+    print(ns.compare_gradients(net, X, Y, loss="bce", grads=grads))"""
+
+
+def network_of(code: TwoLayer) -> ns.Network:
+    """The neurosim network of a copy's weights and biases, read as ``W @ X`` (layout "out_in")."""
+    p = code.params
+    return ns.Network.from_arrays(
+        [p["W1"], p["W2"]], [p["b1"], p["b2"]], list(code.activations), layout="out_in"
+    )
+
+
+def as_applied(grads: dict[str, np.ndarray], params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each gradient as ``params[name] -= lr * grads[name]`` applies it: spread to the array's shape.
+
+    A weight gradient of shape ``(n, 1)`` raises no error in numpy: the
+    update spreads it over each row of ``W``. What reaches ``W`` is what to
+    compare.
+    """
+    return {name: np.broadcast_to(grad, params[name].shape) for name, grad in grads.items()}
+
+
+def compare(
+    network: type[TwoLayer], compared: str
+) -> ns.diagnostics.ForwardComparison | ns.diagnostics.GradientComparison:
+    """The verdicts on a copy's forward pass or on its gradients, as ``compared`` says."""
+    code = network()
+    net = network_of(code)
+    if compared == "forward":
+        Z1, A1, Z2, A2 = code.forward(X)
+        return ns.compare_forward(net, X, {"hidden1": (Z1, A1), "output": (Z2, A2)})
+    grads = as_applied(code.gradients(X, code.targets), code.params)
+    return ns.compare_gradients(net, X, code.targets, loss=code.loss, grads=grads)
+
+
+def call(network: type[TwoLayer], compared: str) -> str:
+    """The line that prints neurosim's verdicts on ``network``'s arrays."""
+    if compared == "forward":
+        return 'print(ns.compare_forward(net, X, {"hidden1": (Z1, A1), "output": (Z2, A2)}))'
+    return f'print(ns.compare_gradients(net, X, Y, loss="{network.loss}", grads=grads))'
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Check each buggy network, then its fixed copy, against neurosim."""
+    """Check each buggy copy against neurosim, then the copy without the bug."""
     begin(demo_parser("yours", __doc__), argv, __doc__)
+    print()
+    print(HOW)
     for case in CASES:
-        heading(case.title)
-        print(f"the line in your code:  {case.wrong_line}")
-        print(case.explanation)
-        print(f"the line fixed:         {case.right_line}")
+        show(case)
     return 0
+
+
+def show(case: Case) -> None:
+    """One case: the wrong line, what neurosim says about it, and the fixed line matching."""
+    heading(case.title)
+    print(f"{'the line in your code:':<24}{case.wrong_line}")
+    print(textwrap.fill(case.explanation, WIDTH))
+    print(f"\n{call(case.buggy, case.compared)}")
+    print(textwrap.indent(str(compare(case.buggy, case.compared)), "  "))
+    print(f"\n{case.fixed_label + ':':<24}{case.right_line}")
+    fixed = compare(case.fixed, case.compared)
+    verdicts = ", ".join(f"{item.name} {item.verdict}" for item in fixed.items)
+    print(f"  {str(fixed).splitlines()[0]}: {verdicts}")
 
 
 if __name__ == "__main__":

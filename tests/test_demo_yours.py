@@ -128,6 +128,64 @@ def test_the_planted_bugs_do_what_their_titles_say():
     assert np.allclose(wrong_axis.sum(axis=1), 1) and not np.allclose(wrong_axis.sum(axis=0), 1)
 
 
+# ---------------------------------------------------------------------- neurosim's verdicts on each case
+
+#: for each case, the verdict on each array (or layer) the bug touches; every other one must match
+EXPECTED = {
+    "(a)": ({"W1": "not-averaged", "W2": "not-averaged"}, 8.0),
+    "(b)": ({"b1": "summed-over-all"}, None),
+    "(c)": ({"W1": "wrong-derivative", "b1": "wrong-derivative"}, None),
+    "(d)": ({"output": "softmax-wrong-axis"}, None),
+    "(e)": ({"W1": "missing-source-activation", "W2": "missing-source-activation"}, None),
+    "(f)": ({"W1": "convention", "b1": "convention", "W2": "convention", "b2": "convention"}, 0.5),
+}
+
+
+@pytest.mark.parametrize("key", list(CASES))
+def test_neurosim_names_each_planted_bug_on_the_arrays_it_touches(key):
+    case = CASES[key]
+    flagged, factor = EXPECTED[key]
+    comparison = yours.compare(case.buggy, case.compared)
+    names = ["hidden1", "output"] if case.compared == "forward" else ["W1", "b1", "W2", "b2"]
+    assert [item.name for item in comparison.items] == names
+    for item in comparison.items:
+        assert item.verdict == flagged.get(item.name, "match"), item
+        if item.name in flagged and factor is not None:
+            assert item.factor == pytest.approx(factor)
+    assert comparison.ok == (key == "(f)")  # a loss convention is no bug
+
+
+def test_the_factor_of_case_a_is_the_number_of_samples_and_case_f_names_the_half():
+    m = yours.X.shape[1]
+    assert EXPECTED["(a)"][1] == m
+    message = yours.compare(yours.HalfSquaredError, "gradients")["W1"].message
+    assert "1/2" in message and "not a bug" in message
+
+
+def test_case_c_names_the_hidden_layer_and_case_d_the_output():
+    assert "hidden1" in yours.compare(yours.DerivativeOfTheActivation, "gradients")["W1"].message
+    assert "axis=0" in yours.compare(yours.SoftmaxOverTheBatch, "forward")["output"].message
+
+
+@pytest.mark.parametrize("key", list(CASES))
+def test_the_copy_without_the_bug_matches_everywhere(key):
+    case = CASES[key]
+    comparison = yours.compare(case.fixed, case.compared)
+    assert comparison.ok
+    assert {item.verdict for item in comparison.items} == {"match"}
+
+
+def test_what_the_update_applies_is_the_gradient_spread_over_the_weights_shape():
+    params = yours.TwoLayer().params
+    column = np.arange(4.0).reshape(4, 1)
+    applied = yours.as_applied({"W1": column, "b1": np.float64(2.0)}, params)
+    updated = params["W1"].copy()
+    updated -= 0.1 * column  # what numpy does in the user's update
+    assert np.allclose(params["W1"] - 0.1 * applied["W1"], updated)
+    assert applied["W1"].shape == (4, 3) and applied["b1"].shape == (4, 1)
+    assert np.all(applied["b1"] == 2.0)
+
+
 # ---------------------------------------------------------------------- the run
 
 
@@ -137,7 +195,10 @@ def test_neurosim_demo_yours_prints_every_case_with_its_wrong_and_fixed_line(cap
     for case in yours.CASES:
         assert f"== {case.title}\n" in out
         assert f"the line in your code:  {case.wrong_line}\n" in out
-        assert f"the line fixed:         {case.right_line}\n" in out
+        assert f"{case.fixed_label + ':':<24}{case.right_line}\n" in out
+        assert str(yours.compare(case.buggy, case.compared)).replace("\n", "\n  ") in out
+    assert out.count("4 of 4 right") == 6  # five fixed copies and the convention
+    assert out.count("2 of 2 right") == 1
 
 
 def test_the_demo_runs_as_a_script():
