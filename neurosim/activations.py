@@ -69,6 +69,11 @@ class Activation:
         ``(n_samples, layer size)`` arrays. They are tried once on a few
         values when the activation is made, and refused if they disagree
         with ``function`` and its derivative.
+    acts_as : {"sigmoid"}, optional
+        Says that ``function`` is the sigmoid, written your own way, so that
+        the loss ``bce`` accepts it as an output layer. It is compared with
+        the built-in sigmoid at 161 points in [-20, 20] when the activation
+        is made, and refused if it differs anywhere by more than ``1e-6``.
 
     Examples
     --------
@@ -91,6 +96,7 @@ class Activation:
         output_derivative: ArrayFunction | None = None,
         smooth: bool = True,
         kernels: tuple[Callable[..., None], Callable[..., None]] | None = None,
+        acts_as: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ParameterError(f"Activation name must be a non-empty string; got {name!r}")
@@ -108,6 +114,8 @@ class Activation:
         self._derivative = derivative
         self._output_derivative = output_derivative
         self.smooth = smooth
+        #: the built-in this function was declared to be (``"sigmoid"``), or ``None``
+        self.acts_as = _declared_as(self, acts_as)
         #: the in-place ``(forward, backward)`` kernels for the compiled engine, or ``None``
         self.kernels = None if kernels is None else _checked_kernels(self, kernels)
 
@@ -250,6 +258,35 @@ def _leaky_relu(z: np.ndarray) -> np.ndarray:
 
 
 LEAKY_SLOPE = 0.01
+
+#: where ``acts_as`` compares a function with the built-in it is declared to be, and how closely
+ACTS_AS_POINTS = np.linspace(-20.0, 20.0, 161)
+ACTS_AS_TOLERANCE = 1e-6
+#: the built-ins a function of your own may be declared to be (``Activation(..., acts_as=...)``)
+ACTS_AS = {"sigmoid": _sigmoid}
+
+
+def _declared_as(activation: Activation, acts_as: str | None) -> str | None:
+    """``acts_as`` once ``activation``'s function is seen to compute that built-in."""
+    if acts_as is None:
+        return None
+    if acts_as not in ACTS_AS:
+        raise ParameterError(
+            f"Activation {activation.name!r}: acts_as must be one of {', '.join(map(repr, ACTS_AS))} "
+            f"or None; got {acts_as!r}"
+        )
+    z = ACTS_AS_POINTS
+    got, expected = activation(z), ACTS_AS[acts_as](z)
+    difference = np.abs(got - expected)
+    if not np.all(difference <= ACTS_AS_TOLERANCE):  # a NaN counts as a difference
+        worst = int(np.argmax(np.where(np.isnan(difference), np.inf, difference)))
+        raise ParameterError(
+            f"Activation {activation.name!r} is declared acts_as={acts_as!r} but is not the {acts_as}: "
+            f"at z = {z[worst]:g} it gives {got[worst]:.6g} where the {acts_as} gives {expected[worst]:.6g} "
+            f"(compared at {z.size} points in [{z[0]:g}, {z[-1]:g}], to within {ACTS_AS_TOLERANCE:g})"
+        )
+    return acts_as
+
 
 ACTIVATIONS: dict[str, Activation] = {}
 

@@ -34,11 +34,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurosim.activations import ACTIVATIONS, Activation
+from neurosim.activations import ACTIVATIONS, ACTS_AS, Activation
 from neurosim.errors import DataError, IncompatibleLossError, ShapeError, UnknownNameError
 from neurosim.validation import as_float_array, as_target_batch, check_finite, check_sample_count
 
 __all__ = ["LOSSES", "Loss", "get_loss"]
+
+#: the activations neurosim comes with (registered before any of yours)
+_BUILT_INS = tuple(ACTIVATIONS.values())
 
 
 class Loss:
@@ -52,13 +55,24 @@ class Loss:
     alternative = ""
 
     def check_output(self, activation: Activation, layer: str) -> None:
-        """Raise ``IncompatibleLossError`` if this loss can't follow ``activation``."""
+        """Raise ``IncompatibleLossError`` if this loss can't follow ``activation``.
+
+        A function of your own passes when it was made with
+        ``acts_as=required_activation`` (``ns.Activation(..., acts_as="sigmoid")``).
+        """
         required = self.required_activation
-        if required is not None and activation is not ACTIVATIONS[required]:
-            raise IncompatibleLossError(
-                f"loss {self.name!r} needs a {required} output layer, but layer {layer!r} uses "
-                f"{activation.name!r}; {self.alternative}"
+        if required is None or activation is ACTIVATIONS[required] or activation.acts_as == required:
+            return
+        message = (
+            f"loss {self.name!r} needs a {required} output layer, but layer {layer!r} uses "
+            f"{activation.name!r}; {self.alternative}"
+        )
+        if required in ACTS_AS and not any(activation is built_in for built_in in _BUILT_INS):
+            message += (
+                f". If {activation.name!r} is a {required} written your own way, "
+                f"make it with ns.Activation(..., acts_as={required!r})"
             )
+        raise IncompatibleLossError(message)
 
     def targets(self, Y: object, n_samples: int, n_outputs: int) -> np.ndarray:
         """Validate ``Y`` and return it as an ``(n_samples, n_outputs)`` float array."""
