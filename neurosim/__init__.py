@@ -16,7 +16,7 @@ True
 """
 
 from neurosim import datasets, diagnostics, engines, training
-from neurosim.activations import Activation, get_activation, register_activation
+from neurosim.activations import Activation, check_activation, get_activation, register_activation
 from neurosim.core import Layer, Network, Neuron, Synapse
 from neurosim.diagnostics import (
     ForwardComparison,
@@ -80,6 +80,7 @@ __all__ = [
     "StructureError",
     "Synapse",
     "UnknownNameError",
+    "check_activation",
     "compare_forward",
     "compare_gradients",
     "datasets",

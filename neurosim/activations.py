@@ -9,8 +9,10 @@ Every built-in is written to stay finite, without RuntimeWarnings, for any
 finite input (``sigmoid(-1e4)`` is ``0.0``, not an overflow). ``softmax`` is a
 whole-layer activation: each neuron's output depends on the whole layer.
 
-Define your own with its derivative; ``neurosim.gradient_check`` shows
-whether the derivative is right:
+Define your own with its derivative. ``check_activation`` compares the
+derivative with the function's numeric slope (it runs when the activation
+is made, and refuses a function or derivative that changes its argument in
+place); ``neurosim.gradient_check`` checks it inside a network:
 
 Examples
 --------
@@ -25,9 +27,11 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
+from neurosim._text import Text, table
 from neurosim.errors import ParameterError, ShapeError, UnknownNameError
 
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
@@ -35,7 +39,9 @@ ArrayFunction = Callable[[np.ndarray], np.ndarray]
 __all__ = [
     "ACTIVATIONS",
     "Activation",
+    "ActivationCheck",
     "Softmax",
+    "check_activation",
     "get_activation",
     "register_activation",
 ]
@@ -96,6 +102,7 @@ class Activation:
         output_derivative: ArrayFunction | None = None,
         smooth: bool = True,
         kernels: tuple[Callable[..., None], Callable[..., None]] | None = None,
+        check: bool = True,
         acts_as: str | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
@@ -116,8 +123,23 @@ class Activation:
         self.smooth = smooth
         #: the built-in this function was declared to be (``"sigmoid"``), or ``None``
         self.acts_as = _declared_as(self, acts_as)
+        if check and self.elementwise:
+            _refuse_a_failed_check(check_activation(self))
         #: the in-place ``(forward, backward)`` kernels for the compiled engine, or ``None``
         self.kernels = None if kernels is None else _checked_kernels(self, kernels)
+
+    @property
+    def functions(self) -> dict[str, ArrayFunction]:
+        """The functions this activation was made with, by role: ``function``, ``derivative``, ...
+
+        Only the roles given appear (``derivative``, ``output_derivative`` or both).
+        """
+        given = {
+            "function": self._function,
+            "derivative": self._derivative,
+            "output_derivative": self._output_derivative,
+        }
+        return {role: function for role, function in given.items() if function is not None}
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Apply the activation to ``z`` (any shape)."""
@@ -137,7 +159,8 @@ class Activation:
 
     def _checked(self, role: str, function: ArrayFunction, values: np.ndarray) -> np.ndarray:
         values = np.asarray(values, dtype=float)
-        result = np.asarray(function(values), dtype=float)
+        given = values if self in _BUILT_IN else values.copy()  # a user's function may work in place
+        result = np.asarray(function(given), dtype=float)
         if result.shape != values.shape:
             if result.ndim == 0:
                 result = np.full(values.shape, float(result))
@@ -201,6 +224,290 @@ def _try_kernel(name: str, role: str, kernel: Callable[..., None], *arrays: np.n
         ) from error
 
 
+# ------------------------------------------------------------------ checking a derivative
+
+#: where ``check_activation`` compares a derivative with the slope: 40 points in [-4, 4], none at 0
+CHECK_POINTS = np.linspace(-4.0, 4.0, 40)
+#: the largest error ``|derivative - slope| / max(1, |slope|)`` that still counts as agreeing
+CHECK_TOLERANCE = 1e-6
+WORST_POINTS = 5
+#: how far apart (relative) the ratios derivative / slope may be and still count as one factor
+FACTOR_TOLERANCE = 0.01
+
+#: what ``ActivationCheck.cause`` may be, and what each means
+CAUSES = {
+    "ok": "the derivative matches the numeric slope",
+    "in-place": "the function or a derivative changes the array it is given",
+    "takes-output": "the derivative is written for the output a = f(z) but is given z",
+    "takes-input": "the output_derivative is written for z but is given a = f(z): f is applied twice",
+    "scaled": "the derivative is a constant factor times the slope",
+    "mismatch": "the derivative differs from the slope, and none of the other causes explains how",
+}
+
+
+@dataclass(frozen=True)
+class ActivationCheck:
+    """The result of ``check_activation``: an activation's derivative next to its numeric slope.
+
+    ``z`` holds the points compared (kinks and points where either value is
+    not finite are left out), ``derivative`` what the activation's derivative
+    gives there (``output_derivative(f(z))`` when it has one of those) and
+    ``slope`` the central difference ``(f(z + h) - f(z - h)) / 2h``.
+    ``cause`` is one of ``CAUSES``: ``"ok"``, ``"in-place"`` (``role`` names
+    the function that changes its argument), ``"takes-output"``,
+    ``"takes-input"``, ``"scaled"`` (by ``factor``) or ``"mismatch"``.
+    ``str(report)`` says it in words, with the worst points.
+    """
+
+    name: str
+    cause: str
+    z: np.ndarray
+    derivative: np.ndarray
+    slope: np.ndarray
+    tolerance: float = CHECK_TOLERANCE
+    factor: float | None = None
+    role: str | None = None
+    changed: tuple[float, float] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the derivative matches the slope and nothing works in place."""
+        return self.cause == "ok"
+
+    @property
+    def errors(self) -> np.ndarray:
+        """``|derivative - slope| / max(1, |slope|)`` at each point."""
+        return np.abs(self.derivative - self.slope) / np.maximum(1.0, np.abs(self.slope))
+
+    @property
+    def max_error(self) -> float:
+        """The largest of ``errors`` (0 when no point was compared)."""
+        return float(np.max(self.errors, initial=0.0))
+
+    @property
+    def worst(self) -> list[tuple[float, float, float]]:
+        """The points with the largest errors, worst first, as ``(z, derivative, slope)``."""
+        order = np.argsort(-self.errors, kind="stable")[:WORST_POINTS]
+        return [(float(self.z[i]), float(self.derivative[i]), float(self.slope[i])) for i in order]
+
+    @property
+    def message(self) -> str:
+        """One sentence on what is wrong (or right), with the numbers and what to change."""
+        if self.cause == "ok":
+            return (
+                f"activation {self.name!r}: its derivative matches the slope of f at {len(self.z)} points "
+                f"in [{CHECK_POINTS[0]:g}, {CHECK_POINTS[-1]:g}] (largest error {self.max_error:.2g}, "
+                f"tolerance {self.tolerance:g})"
+            )
+        if self.cause == "in-place":
+            return f"activation {self.name!r}: {self._in_place_message()}"
+        z, derivative, slope = self.worst[0]
+        where = f"at z = {z:.4g} it gives {derivative:.6g} where the slope of f is {slope:.6g}"
+        if self.cause == "scaled":
+            return (
+                f"activation {self.name!r}: its derivative is {self.factor:.4g} times the slope of f at "
+                f"every point: {where}; {_factor_meaning(self.factor)}"
+            )
+        messages = {
+            "takes-output": f"its derivative is written for the output a = f(z) but is given z: {where}, "
+            "and given f(z) instead it matches; pass it as output_derivative=, or write it in terms of z "
+            "(f(z) * (1 - f(z)) for a sigmoid, not z * (1 - z))",
+            "takes-input": f"its output_derivative is written for z but is given a = f(z), so f is "
+            f"applied twice: {where}, and given z instead it matches; pass it as derivative=",
+            "mismatch": f"its derivative does not match the slope of f: {where}",
+        }
+        return f"activation {self.name!r}: {messages[self.cause]}"
+
+    def _in_place_message(self) -> str:
+        before, after = self.changed or (0.0, 0.0)
+        return (
+            f"its {self.role} changes the array it is given (z = {before:.4g} became {after:.4g}): it "
+            "works in place, so in your own code it overwrites the values you pass it; compute a new "
+            "array instead (np.where(z > 0, 1.0, alpha), not z[z > 0] = 1)"
+        )
+
+    def __str__(self) -> str:
+        verdict = "OK" if self.ok else f"FAILED ({self.cause})"
+        lines = [f"activation check {verdict}: {self.message}"]
+        if not self.ok and len(self.z):
+            rows = [[f"{z:.4g}", f"{d:.6g}", f"{s:.6g}"] for z, d, s in self.worst]
+            lines.append(table(["z", "derivative", "slope of f"], rows))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(Text(str(self)))
+
+
+def check_activation(
+    activation: Activation, *, step: float = 1e-5, tolerance: float = CHECK_TOLERANCE
+) -> ActivationCheck:
+    """Compare an activation's derivative with the numeric slope of its function.
+
+    At 40 points in [-4, 4] (``CHECK_POINTS``, none at 0) the derivative the
+    activation uses in backpropagation is compared with the central
+    difference ``(f(z + step) - f(z - step)) / (2 step)``; they agree where
+    ``|derivative - slope| <= tolerance * max(1, |slope|)``. For an activation
+    with ``smooth=False``, points where the slopes to the left and to the
+    right differ (a kink) are left out, and so is any point where either
+    value is not finite.
+
+    When they disagree, the report names the likely cause: a derivative
+    written for the output ``a = f(z)`` but given ``z`` (``z * (1 - z)`` for
+    a sigmoid, ``1 - z**2`` for tanh), an ``output_derivative`` written for
+    ``z`` and so applied to ``f(z)``, a constant factor (2, 1/2, -1, ...), or
+    none of these. First of all, it calls the function and each derivative
+    on a copy of the points and reports one that changes its argument.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neurosim as ns
+    >>> def sigmoid(z):
+    ...     return 0.5 * (1 + np.tanh(z / 2))
+    >>> right = ns.Activation("logistic", sigmoid, lambda z: sigmoid(z) * (1 - sigmoid(z)))
+    >>> ns.check_activation(right).ok
+    True
+
+    The derivative in terms of the output, given ``z``:
+
+    >>> wrong = ns.Activation("logistic_z", sigmoid, lambda z: z * (1 - z))
+    >>> report = ns.check_activation(wrong)
+    >>> report.ok, report.cause
+    (False, 'takes-output')
+    >>> z, derivative, slope = report.worst[0]  # z (1 - z) at z = -4 is -20
+    >>> z, derivative, round(slope, 6)
+    (-4.0, -20.0, 0.017663)
+    """
+    if not isinstance(activation, Activation):
+        raise ParameterError(f"check_activation expects an Activation; got {activation!r}")
+    if not activation.elementwise:
+        raise ParameterError(
+            f"check_activation compares element-wise derivatives; {activation.name!r} is a whole-layer "
+            "activation with a Jacobian"
+        )
+    z = CHECK_POINTS.copy()
+    in_place = _in_place(activation, z)
+    if in_place is not None:
+        return in_place
+    with np.errstate(all="ignore"):
+        values = _Slopes(activation, z, step)
+    derivative, slope = values.derivative, values.slope
+    errors = np.abs(derivative - slope) / np.maximum(1.0, np.abs(slope))
+    cause, factor = "ok", None
+    if not np.all(errors <= tolerance):
+        cause, factor = _cause(values, tolerance)
+    return ActivationCheck(activation.name, cause, values.z, derivative, slope, tolerance, factor)
+
+
+class _Slopes:
+    """An activation's derivative, its numeric slope, and the other readings of the derivative."""
+
+    def __init__(self, activation: Activation, z: np.ndarray, h: float) -> None:
+        f = activation.functions["function"]
+        a, right, left = _call(activation, "function", f, z), f(z + h), f(z - h)
+        keep = np.isfinite(a) & np.isfinite(right) & np.isfinite(left)
+        if not activation.smooth:
+            keep &= np.abs((right - a) - (a - left)) / h <= 1e-3 * np.maximum(1.0, np.abs(right - left) / h)
+        self.activation, self.z, self.a = activation, z[keep], a[keep]
+        self.slope = (right[keep] - left[keep]) / (2 * h)
+        self.derivative = activation.derivative(self.z)
+        keep = np.isfinite(self.derivative)
+        self.z, self.a, self.slope, self.derivative = (
+            self.z[keep],
+            self.a[keep],
+            self.slope[keep],
+            self.derivative[keep],
+        )
+
+    def matches(self, candidate: np.ndarray, tolerance: float) -> bool:
+        return bool(np.all(np.abs(candidate - self.slope) <= tolerance * np.maximum(1.0, np.abs(self.slope))))
+
+
+def _cause(values: _Slopes, tolerance: float) -> tuple[str, float | None]:
+    """Why the derivative and the slope differ, and the factor between them if that is why."""
+    functions = values.activation.functions
+    if "derivative" in functions:
+        if values.matches(
+            _call(values.activation, "derivative", functions["derivative"], values.a.copy()), tolerance
+        ):
+            return "takes-output", None
+    elif values.matches(
+        _call(values.activation, "output_derivative", functions["output_derivative"], values.z.copy()),
+        tolerance,
+    ):
+        return "takes-input", None
+    factor = _common_factor(values.derivative, values.slope)
+    return ("mismatch", None) if factor is None else ("scaled", factor)
+
+
+def _common_factor(derivative: np.ndarray, slope: np.ndarray) -> float | None:
+    """The ratio derivative / slope, if it is the same (within 1%) wherever the slope is not tiny."""
+    resolved = np.abs(slope) > 1e-3
+    if np.count_nonzero(resolved) < 2:
+        return None
+    ratios = derivative[resolved] / slope[resolved]
+    median = float(np.median(ratios))
+    if median == 0 or np.any(np.abs(ratios - median) > FACTOR_TOLERANCE * abs(median)):
+        return None
+    return median
+
+
+def _factor_meaning(factor: float | None) -> str:
+    """What a derivative off by ``factor`` likely means."""
+    meanings = {
+        2.0: "likely an extra factor 2 (a 2 brought down from a square that is not there)",
+        0.5: "likely a missing factor 2",
+        -1.0: "the sign is flipped",
+    }
+    for value, meaning in meanings.items():
+        if factor is not None and abs(factor - value) <= FACTOR_TOLERANCE * abs(value):
+            return meaning
+    return "look for a constant factor in it"
+
+
+def _in_place(activation: Activation, z: np.ndarray) -> ActivationCheck | None:
+    """A failed check if the function or a derivative changes the array it is given."""
+    functions = activation.functions
+    a = _call(activation, "function", functions["function"], z.copy())
+    for role, function in functions.items():
+        argument = a if role == "output_derivative" else z
+        given = argument.copy()
+        _call(activation, role, function, given)
+        changed = np.flatnonzero(~np.isclose(given, argument, rtol=0.0, atol=0.0, equal_nan=True))
+        if changed.size:
+            i = changed[0]
+            empty = np.empty(0)
+            return ActivationCheck(
+                activation.name,
+                "in-place",
+                empty,
+                empty,
+                empty,
+                role=role,
+                changed=(float(argument[i]), float(given[i])),
+            )
+    return None
+
+
+def _call(activation: Activation, role: str, function: ArrayFunction, values: np.ndarray) -> np.ndarray:
+    """``function(values)`` as an array of floats, or a ParameterError naming the activation."""
+    try:
+        with np.errstate(all="ignore"):
+            result = np.asarray(function(values), dtype=float)
+    except Exception as error:
+        raise ParameterError(
+            f"Activation {activation.name!r}: its {role} failed on an array of shape {values.shape}: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    return np.broadcast_to(result, values.shape).copy() if result.ndim == 0 else result
+
+
+def _refuse_a_failed_check(report: ActivationCheck) -> None:
+    """Raise a ParameterError with the report if its function or a derivative works in place."""
+    if report.cause == "in-place":
+        raise ParameterError(f"{report.message}; pass check=False to make it anyway\n{report}")
+
+
 class Softmax(Activation):
     """The softmax: a whole-layer activation, ``a_i = exp(z_i) / sum_j exp(z_j)``.
 
@@ -219,7 +526,7 @@ class Softmax(Activation):
     elementwise = False
 
     def __init__(self) -> None:
-        super().__init__("softmax", _softmax, output_derivative=_unused_derivative)
+        super().__init__("softmax", _softmax, output_derivative=_unused_derivative, check=False)
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Apply the softmax along the last axis."""
@@ -289,6 +596,8 @@ def _declared_as(activation: Activation, acts_as: str | None) -> str | None:
 
 
 ACTIVATIONS: dict[str, Activation] = {}
+#: the activations defined here, trusted not to change the arrays they are given
+_BUILT_IN: list[Activation] = []
 
 
 def register_activation(activation: Activation, *, overwrite: bool = False) -> Activation:
@@ -347,4 +656,4 @@ for _activation in (
     Activation("step", lambda z: (z >= 0).astype(float), output_derivative=np.zeros_like, smooth=False),
     Softmax(),
 ):
-    register_activation(_activation)
+    _BUILT_IN.append(register_activation(_activation))
