@@ -396,3 +396,88 @@ def test_a_ratio_common_to_one_layer_is_reported_for_that_layer():
     assert report.layer_ratios == {"hidden2": pytest.approx(2.0, rel=1e-6)}
     assert "same ratio: backprop / finite difference = 2 for the 8 failing parameters feeding hidden2" in text
     assert "look at the derivative at hidden2's neurons" in text
+
+
+# ---------------------------------------------------------------- gradients of your own: grads= and loss=
+
+
+def _from_scratch(layout: str):
+    """A 2-3-2 tanh/identity network held as numpy arrays, its mse gradients worked out here by hand."""
+    W1, b1 = np.array([[0.5, -1.0], [2.0, 0.25], [0.0, 1.0]]), np.array([0.1, -0.2, 0.3])
+    W2, b2 = np.array([[1.0, -0.5, 0.3], [0.2, 0.4, -0.6]]), np.array([0.05, -0.1])
+    X = np.array([[0.0, 1.0], [1.0, 1.0], [0.5, -1.0], [-0.3, 0.2]])
+    T = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [-1.0, 0.3]])
+    n, k = T.shape
+    A1 = np.tanh(X @ W1.T + b1)
+    A2 = A1 @ W2.T + b2
+    D2 = 2 * (A2 - T) / (n * k)  # mse is the mean over samples and outputs
+    D1 = (D2 @ W2) * (1 - A1**2)
+    grads = {"W1": D1.T @ X, "b1": D1.sum(axis=0), "W2": D2.T @ A1, "b2": D2.sum(axis=0)}
+    weights = [W1, W2]
+    if layout == "in_out":
+        weights = [W.T for W in weights]
+        grads["W1"], grads["W2"] = grads["W1"].T, grads["W2"].T
+    net = ns.Network.from_arrays(weights, [b1, b2], ["tanh", "identity"], layout=layout)
+    return net, X, T, grads
+
+
+@pytest.mark.parametrize("layout", ["out_in", "in_out"])
+def test_your_own_right_gradients_pass_by_your_names_in_your_layout(layout):
+    net, X, T, grads = _from_scratch(layout)
+    report = ns.gradient_check(net, X, T, "mse", grads=grads)
+    assert report.ok and len(report.entries) == 9 + 8
+    assert all(entry.verdict == "ok" for entry in report.entries)
+    W1 = grads["W1"] if layout == "out_in" else grads["W1"].T
+    entry = next(e for e in report.entries if e.name == "input[1] -> hidden1[2]")
+    assert entry.analytic == W1[2, 1]
+
+
+def test_your_gradients_by_neurosims_names_pass_and_a_bias_may_be_a_column():
+    net, X, T, grads = _from_scratch("out_in")
+    named = {"input->hidden1.weight": grads["W1"], "hidden1.bias": grads["b1"].reshape(-1, 1)}
+    report = ns.gradient_check(net, X, T, "mse", grads=named)
+    assert report.ok and len(report.entries) == 6 + 3  # only the arrays given
+
+
+@pytest.mark.parametrize("factor", [4.0, 0.5, -1.0])
+def test_your_gradients_off_by_a_factor_fail_with_that_common_ratio(factor):
+    net, X, T, grads = _from_scratch("in_out")
+    wrong = {name: factor * grad for name, grad in grads.items()}
+    report = ns.gradient_check(net, X, T, "mse", grads=wrong)
+    assert not report.ok and len(report.failures) == len(report.entries)
+    assert report.common_ratio == pytest.approx(factor, rel=1e-6)
+    if factor == 4.0:
+        assert "4, the number of samples in X" in str(report)
+
+
+def test_one_wrong_array_of_yours_fails_alone():
+    net, X, T, grads = _from_scratch("out_in")
+    grads["W2"] = grads["W2"] * 3
+    report = ns.gradient_check(net, X, T, "mse", grads=grads)
+    assert {entry.layer for entry in report.failures} == {"output"}
+    assert {e.name for e in report.failures} == {
+        f"hidden1[{s}] -> output[{t}]" for s in range(3) for t in range(2)
+    }
+
+
+def test_a_loss_function_of_your_own_is_what_the_finite_differences_measure():
+    net, X, T, grads = _from_scratch("out_in")
+    n, k = T.shape
+
+    def summed_half_squares(outputs, targets):  # 1/2 sum of squares: n k / 2 times neurosim's mse
+        return 0.5 * float(np.sum((outputs - targets) ** 2))
+
+    report = ns.gradient_check(net, X, T, summed_half_squares, grads=grads)
+    assert report.common_ratio == pytest.approx(2 / (n * k), rel=1e-6)
+    scaled = {name: grad * n * k / 2 for name, grad in grads.items()}
+    assert ns.gradient_check(net, X, T, summed_half_squares, grads=scaled).ok
+
+
+def test_bad_grads_are_named():
+    net, X, T, grads = _from_scratch("in_out")
+    with pytest.raises(ns.UnknownNameError, match=r"'W3'.*expected one of: W1, dW1, b1"):
+        ns.gradient_check(net, X, T, "mse", grads={"W3": grads["W1"]})
+    with pytest.raises(ns.ShapeError, match=r"grads\['W1'\] has shape \(3, 2\); expected \(2, 3\)"):
+        ns.gradient_check(net, X, T, "mse", grads={"W1": grads["W1"].T})
+    with pytest.raises(ns.ParameterError, match="needs grads="):
+        ns.gradient_check(net, X, T, lambda outputs, targets: 0.0)

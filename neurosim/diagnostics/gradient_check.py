@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neurosim._text import Text, table
 from neurosim.engines import ObjectEngine
+from neurosim.errors import ParameterError, ShapeError, UnknownNameError
 from neurosim.losses import Loss
 from neurosim.validation import positive_number
 
@@ -22,6 +25,8 @@ RATIO_TOLERANCE = 0.01
 
 #: a neuron's name and the samples on which a parameter's nudge carries its ``z`` across 0
 Crossing = tuple[str, tuple[int, ...]]
+#: a mean loss of your own: ``cost(outputs, targets)``, both ``(n_samples, n_outputs)``
+Cost = Callable[[np.ndarray, np.ndarray], float]
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class GradientEntry:
     layer: str = ""
     crossings: tuple[Crossing, ...] = ()
     recheck_error: float | None = None
+    given: bool = False
 
     @property
     def kink_samples(self) -> tuple[int, ...]:
@@ -268,6 +274,8 @@ def _crossing_reason(entry: GradientEntry) -> str:
     if len(entry.crossings) == 1:
         neuron, samples = entry.crossings[0]
         reason = f"z of {neuron} crosses 0 on {_samples(samples)} under the nudge"
+    if entry.given:
+        return f"{reason}; your gradient is for the whole batch, so it cannot be rechecked without them"
     if entry.recheck_error is None:
         return f"{reason}; no other sample is left to recheck it on"
     them = "it" if len(entry.kink_samples) == 1 else "them"
@@ -282,8 +290,9 @@ def gradient_check(
     network: Network,
     X: object,
     Y: object,
-    loss: str | Loss = "mse",
+    loss: str | Loss | Cost = "mse",
     *,
+    grads: Mapping[str, object] | None = None,
     step: float = 1e-4,
     tolerance: float = 1e-6,
     floor: float = 1e-4,
@@ -310,9 +319,26 @@ def gradient_check(
     ``"failed"`` if not. A parameter that crosses no kink and disagrees has
     ``"failed"``. ``report.ok`` is True when none failed.
 
+    ``grads`` checks gradients of your own instead of backprop's: a mapping
+    from array names to arrays, by the names of ``net.named_gradients()``
+    (``"input->hidden1.weight"`` as ``(target, source)``, ``"hidden1.bias"``)
+    or, for a network made with ``Network.from_arrays``, by your names
+    ``"W1"``, ``"b1"``, ``"W2"``, ... (or ``"dW1"``, ...) in your layout
+    ``net.array_layout``, biases of shape ``(n,)``, ``(n, 1)`` or ``(1, n)``.
+    Only the arrays given are checked. They are gradients of the mean loss
+    over ``X``. A disagreement across a kink cannot be rechecked on fewer
+    samples (your arrays are for the whole batch), so it is
+    ``"inconclusive"``.
+
+    ``loss`` may also be a function of your own, ``loss(outputs, targets)``
+    returning the mean loss as a float (outputs and targets as
+    ``(n_samples, n_outputs)`` arrays); the finite differences are then of
+    it, and ``grads`` is required.
+
     Every parameter is restored to its exact value; afterwards the network
     holds a backward pass on ``X``, ``Y`` as after
-    ``net.backward(X, Y, loss)``.
+    ``net.backward(X, Y, loss)`` (with ``"mse"`` for a loss function of
+    your own).
 
     Examples
     --------
@@ -332,22 +358,52 @@ def gradient_check(
     >>> report = ns.gradient_check(net, X, Y, loss="mse")
     >>> report.ok, round(report.common_ratio, 6)
     (False, 2.0)
+
+    Gradients of your own, by your names, here half what they should be:
+
+    >>> W1, b1 = np.array([[0.5, -1.0], [2.0, 0.25], [0.0, 1.0]]), np.zeros(3)
+    >>> W2, b2 = np.array([[1.0, -0.5, 0.3]]), np.zeros(1)
+    >>> net = ns.Network.from_arrays([W1, W2], [b1, b2], ["tanh", "identity"], layout="out_in")
+    >>> round(net.backward(X, Y, "mse"), 4)  # the mean loss; every block.grad is now set
+    1.6316
+    >>> right = {"W1": net.blocks[0].grad.copy(), "W2": net.blocks[1].grad.copy()}
+    >>> ns.gradient_check(net, X, Y, "mse", grads=right).ok
+    True
+    >>> halved = {name: grad / 2 for name, grad in right.items()}
+    >>> report = ns.gradient_check(net, X, Y, "mse", grads=halved)
+    >>> report.ok, round(report.common_ratio, 6), len(report.entries)
+    (False, 0.5, 9)
     """
-    loss_fn, X, T = network.prepare_batch(X, Y, loss)
+    cost = None if isinstance(loss, (str, Loss)) else _cost(loss, grads)
+    loss_fn, X, T = network.prepare_batch(X, Y, "mse" if cost is not None else loss)
     step = positive_number(step, "step")
     tolerance = positive_number(tolerance, "tolerance")
     floor = positive_number(floor, "floor")
-    batch = _Batch(ObjectEngine(network), X, T, loss_fn, step)
+    batch = _Batch(ObjectEngine(network), X, T, loss_fn, step, cost)
     store = network.parameter_store
     parameters = [(entry, *store.arrays(entry.array)) for entry in store.entries()]
+    given = None if grads is None else _given_gradients(network, grads)
+    if given is not None:
+        parameters = [parameter for parameter in parameters if parameter[0].array in given]
     differences = [batch.difference(values, entry.index) for entry, values, _ in parameters]
     analytic, resolution = batch.gradients(parameters, floor)
+    if given is not None:
+        analytic = [float(given[entry.array][entry.index]) for entry, _, _ in parameters]
     layers = _layer_names(network)
     entries = []
     for (entry, _, _), gradient, (numeric, crossings) in zip(parameters, analytic, differences, strict=True):
         error = _relative_error(gradient, numeric, resolution)
         entries.append(
-            GradientEntry(entry.name, gradient, numeric, error, "ok", layers[entry.name], crossings)
+            GradientEntry(
+                entry.name,
+                gradient,
+                numeric,
+                error,
+                "ok",
+                layers[entry.name],
+                crossings,
+                given=given is not None,
+            )
         )
     entries = _judge(batch, parameters, entries, tolerance, floor)
     return GradientCheckReport(
@@ -364,8 +420,16 @@ def gradient_check(
 class _Batch:
     """A batch to nudge parameters on: finite differences of its mean loss, and the kinks they cross."""
 
-    def __init__(self, engine: ObjectEngine, X: np.ndarray, T: np.ndarray, loss: Loss, step: float) -> None:
-        self.engine, self.X, self.T, self.loss, self.step = engine, X, T, loss, step
+    def __init__(
+        self,
+        engine: ObjectEngine,
+        X: np.ndarray,
+        T: np.ndarray,
+        loss: Loss,
+        step: float,
+        cost: Cost | None = None,
+    ) -> None:
+        self.engine, self.X, self.T, self.loss, self.step, self.cost = engine, X, T, loss, step, cost
         self.kinked = [
             layer
             for layer in engine.network.layers
@@ -382,7 +446,7 @@ class _Batch:
         losses, crossed = [], np.zeros(self.signs.shape, dtype=bool)
         for offset in (2 * h, h, -h, -2 * h):
             values[index] = original + offset
-            losses.append(self.engine.evaluate(self.X, self.T, self.loss)[0])
+            losses.append(self._mean_loss())
             if self.kinked:
                 crossed |= self._signs() != self.signs
         values[index] = original
@@ -395,13 +459,19 @@ class _Batch:
         self.engine.train_batch(self.X, self.T, self.loss)
         values = self.engine.last_pass()
         value = self.loss.value(values.logits, values.outputs, self.T)
+        if self.cost is not None:
+            value = self.cost(values.outputs.copy(), self.T.copy())
         return [float(grads[entry.index]) for entry, _, grads in parameters], floor * max(1.0, abs(value))
+
+    def _mean_loss(self) -> float:
+        value, outputs = self.engine.evaluate(self.X, self.T, self.loss)
+        return value if self.cost is None else self.cost(outputs.copy(), self.T.copy())
 
     def without(self, samples: tuple[int, ...]) -> _Batch:
         """The same batch without ``samples``."""
         keep = np.ones(len(self.X), dtype=bool)
         keep[list(samples)] = False
-        return _Batch(self.engine, self.X[keep], self.T[keep], self.loss, self.step)
+        return _Batch(self.engine, self.X[keep], self.T[keep], self.loss, self.step, self.cost)
 
     def _signs(self) -> np.ndarray:
         """The sign of each sample's ``z`` (rows) at each neuron with a kink (columns), in the last pass."""
@@ -427,7 +497,9 @@ def _judge(
     for position, entry in enumerate(entries):
         if entry.rel_error < tolerance:
             continue
-        if entry.crossings:
+        if entry.crossings and entry.given:  # your arrays are for the whole batch: no recheck on fewer
+            judged[position] = replace(entry, verdict="inconclusive")
+        elif entry.crossings:
             suspects[entry.kink_samples].append(position)
         else:
             judged[position] = replace(entry, verdict="failed")
@@ -474,4 +546,70 @@ def _near_kinks(engine: ObjectEngine, margin: float) -> list[str]:
             continue
         closest = np.min(np.abs(values.z(layer)), axis=0)
         names += [neuron.name for neuron, distance in zip(layer, closest, strict=True) if distance < margin]
+    return names
+
+
+def _cost(loss: object, grads: object) -> Cost:
+    """``loss`` as a mean-loss function of your own, refused unless it is one and ``grads`` are given."""
+    if not callable(loss):
+        raise ParameterError(
+            "loss must be a loss name, a Loss, or a function loss(outputs, targets) returning the mean "
+            f"loss; got {loss!r}"
+        )
+    if grads is None:
+        raise ParameterError(
+            "gradient_check with a loss function of your own needs grads=: your gradients of it, "
+            "since backprop cannot differentiate a function it does not know"
+        )
+
+    def cost(outputs: np.ndarray, targets: np.ndarray) -> float:
+        value = loss(outputs, targets)
+        if np.ndim(value) != 0:
+            raise ParameterError(
+                f"loss(outputs, targets) must return one number, the mean loss; got {value!r}"
+            )
+        return float(value)
+
+    return cost
+
+
+def _given_gradients(network: Network, grads: object) -> dict[str, np.ndarray]:
+    """Your gradient arrays by neurosim's array names, held as neurosim holds them (out_in, flat biases)."""
+    if not isinstance(grads, Mapping):
+        raise ParameterError(
+            f"grads must be a mapping from array names to arrays; got {type(grads).__name__}"
+        )
+    shapes = {name: values.shape for name, values in network.named_parameters()}
+    aliases = _user_names(network)
+    given = {}
+    for key, value in grads.items():
+        name, transposed = aliases.get(key, (key, False))
+        if name not in shapes:
+            known = ", ".join([*aliases, *shapes])
+            raise UnknownNameError(
+                f"grads has an array {key!r} that the network does not; expected one of: {known}"
+            )
+        array = np.asarray(value, dtype=float)
+        if name.endswith(".bias"):
+            array = array.reshape(-1) if array.size == shapes[name][0] else array
+        elif transposed:
+            array = array.T
+        if array.shape != shapes[name]:
+            expected = shapes[name][::-1] if transposed else shapes[name]
+            raise ShapeError(f"grads[{key!r}] has shape {np.shape(value)}; expected {expected} like {name}")
+        given[name] = array
+    return given
+
+
+def _user_names(network: Network) -> dict[str, tuple[str, bool]]:
+    """For a network made from arrays: ``"W1"``, ``"dW1"``, ``"b1"``, ... -> (array name, transposed?)."""
+    if network.array_layout is None:
+        return {}
+    layers = network.layer_order()
+    names = {}
+    for k, (source, target) in enumerate(pairwise(layers), start=1):
+        weight = (f"{source.name}->{target.name}.weight", network.array_layout == "in_out")
+        names.update({f"W{k}": weight, f"dW{k}": weight})
+        if target.has_bias:
+            names.update({f"b{k}": (f"{target.name}.bias", False), f"db{k}": (f"{target.name}.bias", False)})
     return names
