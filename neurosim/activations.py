@@ -75,11 +75,15 @@ class Activation:
         ``(n_samples, layer size)`` arrays. They are tried once on a few
         values when the activation is made, and refused if they disagree
         with ``function`` and its derivative.
-    acts_as : {"sigmoid"}, optional
-        Says that ``function`` is the sigmoid, written your own way, so that
-        the loss ``bce`` accepts it as an output layer. It is compared with
-        the built-in sigmoid at 161 points in [-20, 20] when the activation
-        is made, and refused if it differs anywhere by more than ``1e-6``.
+    acts_as : {"sigmoid", "softmax"}, optional
+        Says that ``function`` is the sigmoid, or the softmax, written your
+        own way, so that the loss ``bce`` (or ``cross_entropy``) accepts it
+        as an output layer. It is compared with the built-in at 161 points
+        in [-20, 20] (the softmax: on the rows of a matrix of them) when the
+        activation is made, and refused if it differs anywhere by more than
+        ``1e-6``. A softmax of your own works on whole layers, ``(n_samples,
+        size)``, and needs no derivative: backpropagation uses the softmax's
+        Jacobian.
 
     Examples
     --------
@@ -109,7 +113,7 @@ class Activation:
             raise ParameterError(f"Activation name must be a non-empty string; got {name!r}")
         if not callable(function):
             raise ParameterError(f"Activation {name!r}: function must be callable; got {function!r}")
-        if derivative is None and output_derivative is None:
+        if derivative is None and output_derivative is None and acts_as != "softmax":
             raise ParameterError(
                 f"Activation {name!r} needs its derivative: pass derivative=f'(z) or output_derivative=f'(a)"
             )
@@ -121,7 +125,9 @@ class Activation:
         self._derivative = derivative
         self._output_derivative = output_derivative
         self.smooth = smooth
-        #: the built-in this function was declared to be (``"sigmoid"``), or ``None``
+        if acts_as == "softmax":
+            self.elementwise = False  # a whole-layer activation, like the built-in softmax
+        #: the built-in this function was declared to be (``"sigmoid"``, ``"softmax"``), or ``None``
         self.acts_as = _declared_as(self, acts_as)
         if check and self.elementwise:
             _refuse_a_failed_check(check_activation(self))
@@ -147,12 +153,19 @@ class Activation:
 
     def derivative(self, z: np.ndarray) -> np.ndarray:
         """Return ``f'(z)``, element-wise."""
+        if self.acts_as == "softmax":
+            raise ParameterError(
+                f"{self.name!r} is a softmax: it has a Jacobian, not an element-wise derivative; "
+                "use backward(z, a, grad_a)"
+            )
         if self._derivative is not None:
             return self._checked("derivative", self._derivative, z)
         return self._checked("output_derivative", self._output_derivative, self(z))
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
         """Turn ``dL/da`` into ``dL/dz`` given the forward pass's ``z`` and ``a``."""
+        if self.acts_as == "softmax":  # the softmax's Jacobian, as for the built-in
+            return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
         if self._output_derivative is not None:
             return grad_a * self._checked("output_derivative", self._output_derivative, a)
         return grad_a * self._checked("derivative", self._derivative, z)
@@ -570,7 +583,7 @@ LEAKY_SLOPE = 0.01
 ACTS_AS_POINTS = np.linspace(-20.0, 20.0, 161)
 ACTS_AS_TOLERANCE = 1e-6
 #: the built-ins a function of your own may be declared to be (``Activation(..., acts_as=...)``)
-ACTS_AS = {"sigmoid": _sigmoid}
+ACTS_AS = {"sigmoid": _sigmoid, "softmax": _softmax}
 
 
 def _declared_as(activation: Activation, acts_as: str | None) -> str | None:
@@ -582,8 +595,9 @@ def _declared_as(activation: Activation, acts_as: str | None) -> str | None:
             f"Activation {activation.name!r}: acts_as must be one of {', '.join(map(repr, ACTS_AS))} "
             f"or None; got {acts_as!r}"
         )
-    z = ACTS_AS_POINTS
+    z = ACTS_AS_POINTS if acts_as != "softmax" else ACTS_AS_POINTS[:160].reshape(32, 5)
     got, expected = activation(z), ACTS_AS[acts_as](z)
+    z, got, expected = z.ravel(), got.ravel(), expected.ravel()
     difference = np.abs(got - expected)
     if not np.all(difference <= ACTS_AS_TOLERANCE):  # a NaN counts as a difference
         worst = int(np.argmax(np.where(np.isnan(difference), np.inf, difference)))

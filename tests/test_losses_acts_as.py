@@ -66,7 +66,7 @@ def test_a_sigmoid_a_little_off_is_refused_and_an_unknown_declaration_too():
             acts_as="sigmoid",
         )
     with pytest.raises(
-        ns.ParameterError, match=re.escape("acts_as must be one of 'sigmoid' or None; got 'tanh'")
+        ns.ParameterError, match=re.escape("acts_as must be one of 'sigmoid', 'softmax' or None; got 'tanh'")
     ):
         my_sigmoid(acts_as="tanh")
 
@@ -98,3 +98,41 @@ def test_a_declared_sigmoid_is_still_refused_by_cross_entropy():
         ns.IncompatibleLossError, match="needs a softmax output layer, but layer 'output' uses 'my_sigmoid'"
     ):
         net.backward(X, Y, loss="cross_entropy")
+
+
+def my_softmax(z):
+    """A softmax written the way a user writes it: over the last axis, shifted by the row maximum."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("engine", ["object", "compiled"])
+def test_a_softmax_of_your_own_trains_with_cross_entropy_like_the_built_in(engine):
+    mine = ns.Activation("my_softmax", my_softmax, acts_as="softmax")
+    X, y = ns.datasets.spiral(120, classes=3, seed=0)
+    nets = []
+    for output in ("softmax", mine):
+        net = ns.Network.from_shape([2, 6, 3], activation="tanh", output_activation=output, seed=0)
+        net.fit(
+            X, y, epochs=10, lr=0.3, batch_size=16, loss="cross_entropy", engine=engine, seed=0, verbose=0
+        )
+        nets.append(net)
+    for built_in, own in zip(nets[0].blocks, nets[1].blocks, strict=True):
+        assert np.allclose(own.weight, built_in.weight, rtol=1e-9, atol=1e-12)
+    z = np.array([[1.0, 2.0, 3.0]])
+    assert np.allclose(mine(z), np.exp(z) / np.exp(z).sum())  # what it computes, written out
+    with pytest.raises(ns.ParameterError, match="has a Jacobian"):
+        mine.derivative(z)
+
+
+def test_a_softmax_over_the_wrong_axis_is_refused_when_made_and_an_undeclared_one_by_the_loss():
+    def over_columns(z):
+        e = np.exp(z - z.max(axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+
+    with pytest.raises(ns.ParameterError, match="declared acts_as='softmax' but is not the softmax"):
+        ns.Activation("columns", over_columns, acts_as="softmax")
+    undeclared = ns.Activation("plain", my_softmax, lambda z: np.ones_like(z), check=False)
+    net = ns.Network.from_shape([2, 3], output_activation=undeclared, seed=0)
+    with pytest.raises(ns.IncompatibleLossError, match="acts_as='softmax'"):
+        net.fit([[0.0, 1.0]], [2], epochs=1, lr=0.1, loss="cross_entropy", verbose=0)
