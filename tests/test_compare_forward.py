@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scratch_nets import ScratchNet, sigmoid
 
 import neurosim as ns
-from tests.scratch_nets import ScratchNet, sigmoid
 
 N = 7
 
@@ -54,6 +54,8 @@ def test_a_bias_left_out_is_found(layout):
     Z1 = X @ scratch.W[0] if layout == "in_out" else scratch.W[0] @ X
     result = ns.compare_forward(net, X, {"hidden1": (Z1, sigmoid(Z1))})
     assert result["hidden1"].verdict == "missing-bias"
+    only_a = ns.compare_forward(net, X, {"hidden1": sigmoid(Z1)})  # the activations alone tell it too
+    assert only_a["hidden1"].verdict == "missing-bias"
 
 
 def test_a_mismatch_names_the_neuron_and_the_sample():

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scratch_nets import ScratchNet
 
 import neurosim as ns
-from tests.scratch_nets import ScratchNet
 
 N = 7  # samples: a number no layer size equals, so that no shape reads two ways
 LOSS_OUTPUTS = {"mse": "tanh", "bce": "sigmoid", "cross_entropy": "softmax"}
@@ -59,12 +59,36 @@ def test_the_loss_summed_over_samples_is_a_convention(layout):
     assert f"sums over the {N} samples" in result["W1"].message
 
 
-def test_half_the_squared_error_summed_over_samples_and_outputs_is_a_convention():
-    scratch, net, X, Y = setup("out_in")
-    grads = {name: g * N * 2 / 2 for name, g in scratch.gradients(X, Y, "mse").items()}  # m = 2 outputs
+@pytest.mark.parametrize(
+    ("convention", "factor"),
+    [
+        ("half of the mean squared error", 0.5),  # L = mean((a - t)**2) / 2
+        ("half the squared error summed over outputs, mean over samples", 1.5),  # sum / 2n, m = 3 outputs
+    ],
+)
+def test_half_the_squared_error_is_a_convention(convention, factor):
+    scratch, net, X, Y = setup("out_in", sizes=(3, 4, 3))  # m = 3 outputs: m / 2 is not 1
+    grads = {name: g * factor for name, g in scratch.gradients(X, Y, "mse").items()}
     result = ns.compare_gradients(net, X, Y, "mse", grads)
-    assert {verdict for verdict, _ in verdicts(result).values()} == {"convention"}
-    assert result["b2"].factor == pytest.approx(N)
+    assert result.ok, convention
+    assert list(verdicts(result).values()) == [("convention", pytest.approx(factor))] * 4
+
+
+@pytest.mark.parametrize(
+    ("factor", "named"),
+    [(2.0, "2"), (0.5, "1/2"), (2 / 3, None), (3.0, "outputs"), (1 / 3, "outputs"), (1 / N, "samples")],
+)
+def test_one_array_off_by_a_factor_is_scaled_and_the_factor_is_named(factor, named):
+    scratch, net, X, Y = setup("out_in", sizes=(3, 4, 3))  # 3 outputs, 7 samples
+    grads = scratch.gradients(X, Y, "mse")
+    grads["W2"] = grads["W2"] * factor
+    result = ns.compare_gradients(net, X, Y, "mse", grads)
+    assert verdicts(result)["W2"] == ("scaled", pytest.approx(factor))
+    assert all(verdict == "match" for name, (verdict, _) in verdicts(result).items() if name != "W2")
+    if named == "outputs":
+        assert "3" in result["W2"].message and "output" in result["W2"].message
+    elif named == "samples":
+        assert f"{N}" in result["W2"].message and "sample" in result["W2"].message
 
 
 def test_a_flipped_sign_is_found_on_every_array():
