@@ -291,9 +291,9 @@ BAD_INPUT = [
     case("moons --hidden 0", 2, HIDDEN, "got '0'", HELP),
     case("moons --hidden -3", 2, HIDDEN, "got '-3'", HELP),
     case(
-        "moons --activation swish",
+        "moons --activation no_such_function",
         2,
-        "neurosim train: argument --activation: unknown activation 'swish'; expected one of: ",
+        "neurosim train: argument --activation: unknown activation 'no_such_function'; expected one of: ",
         ", ".join(ns.activations.ACTIVATIONS),
         HELP,
     ),
