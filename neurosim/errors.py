@@ -92,6 +92,15 @@ class FormatVersionError(ModelFileError):
     """A saved network was written by a newer neurosim file format."""
 
 
+class ResourceError(NeurosimError, MemoryError):
+    """A size is over neurosim's limits or would not fit in the memory available (``neurosim.limits``).
+
+    Raised before anything is allocated; the message gives the size asked
+    for and the memory it would need. It derives from ``MemoryError`` so
+    code that already catches that keeps working.
+    """
+
+
 class MissingDependencyError(NeurosimError, ImportError):
     """An optional package that a function needs is not installed."""
 
