@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from neurosim.cli.parser import usage_error
@@ -53,6 +56,53 @@ folder 'no-such-folder' does not exist (see: neurosim diagnose --help)
         raise usage_error(prog, f"{named}: {str(folder)!r} is a file, not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise usage_error(prog, f"{named}: cannot write in {str(folder)!r} (read-only, or no permission)")
+
+
+@contextmanager
+def staged_folder(folder: Path) -> Iterator[Path]:
+    """Yield a hidden folder to write into; move what it holds to ``folder`` when the block ends well.
+
+    When the block raises (a full disk, an interrupt), the hidden folder is
+    removed and ``folder`` is as it was: not created if it did not exist,
+    and with its files untouched if it did. A new ``folder`` (and any
+    missing folders above it) appears in one rename; into an existing one,
+    each file written replaces the file of its name, and the others stay.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "runs" / "first"
+    >>> with staged_folder(folder) as stage:
+    ...     _ = (stage / "model.json").write_text("{}")
+    ...     folder.exists()
+    False
+    >>> sorted(p.name for p in folder.iterdir())
+    ['model.json']
+    """
+    top = _topmost_missing(folder)
+    hidden = Path(
+        tempfile.mkdtemp(prefix=f".{(top or folder).name}.", dir=folder if top is None else top.parent)
+    )
+    stage = hidden if top is None else hidden / folder.relative_to(top)
+    try:
+        stage.mkdir(parents=True, exist_ok=True)
+        yield stage
+        if top is None:
+            for path in sorted(stage.iterdir()):
+                os.replace(path, folder / path.name)
+            hidden.rmdir()
+        else:
+            os.rename(hidden, top)
+    finally:
+        shutil.rmtree(hidden, ignore_errors=True)
+
+
+def _topmost_missing(folder: Path) -> Path | None:
+    """The highest of ``folder`` and the folders above it that does not exist; ``None`` if it exists."""
+    missing = None
+    while not folder.exists() and folder != folder.parent:
+        missing, folder = folder, folder.parent
+    return missing
 
 
 def write_pictures(folder: Path, pictures: list[Picture]) -> list[Path]:

@@ -30,7 +30,13 @@ from neurosim.cli.arguments import (
     random_seed,
 )
 from neurosim.cli.findings import first_culprit, print_report
-from neurosim.cli.output import Picture, check_output_folder, print_written, write_pictures
+from neurosim.cli.output import (
+    Picture,
+    check_output_folder,
+    print_written,
+    staged_folder,
+    write_pictures,
+)
 from neurosim.cli.parser import usage_error
 from neurosim.cli.targets import choose_task
 from neurosim.diagnostics import Report
@@ -365,14 +371,20 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     history = train(net, data.X, T, split, task, args)
     print_results(net, data, T, split, task)
     print_findings(history.diagnosis, net, data)
-    args.output.mkdir(parents=True, exist_ok=True)
+    written = write_outputs(args.output, net, [] if args.no_pictures else _pictures(net, data, task, history))
+    print_written(args.output, written)
     model = args.output / "model.json"
-    net.save(model)
-    pictures = [] if args.no_pictures else write_pictures(args.output, _pictures(net, data, task, history))
-    print_written(args.output, [model, *pictures])
     culprit = None if history.diagnosis is None else first_culprit(net, history.diagnosis)
     print(f"\nLook inside: neurosim inspect {model} --neuron '{culprit or net.output_layer[0].name}'")
     return 0
+
+
+def write_outputs(folder: Path, net: ns.Network, pictures: list[Picture]) -> list[Path]:
+    """Save ``net`` as model.json and draw ``pictures`` into ``folder``, all of them or none."""
+    with staged_folder(folder) as stage:
+        net.save(stage / "model.json")
+        written = [stage / "model.json", *write_pictures(stage, pictures)]
+    return [folder / path.name for path in written]
 
 
 def _pictures(net: ns.Network, data: Data, task: tasks.Task, history: ns.History) -> list[Picture]:
