@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from neurosim.errors import MissingDependencyError, ParameterError, ShapeError
+from neurosim.limits import check_samples
 from neurosim.validation import positive_integer, random_generator
 
 __all__ = ["digits", "moons", "spiral", "split", "xor"]
@@ -51,6 +52,7 @@ def moons(
     ([[1.0, 0.0], [0.0, 0.5], [-1.0, 0.0], [2.0, 0.5]], [0, 1, 0, 1])
     """
     n_samples = positive_integer(n_samples, "n_samples")
+    check_samples(n_samples, 2, "n_samples")
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0:
         raise ParameterError(f"noise must be a number >= 0; got {noise!r}")
     rng = random_generator(seed)
@@ -116,6 +118,7 @@ def spiral(
     ([[0.0, 0.5], [0.0, -0.5], [-1.0, 0.0], [1.0, 0.0]], [0, 1, 0, 1])
     """
     n_samples = positive_integer(n_samples, "n_samples")
+    check_samples(n_samples, 2, "n_samples")
     classes = positive_integer(classes, "classes")
     if classes < 2:
         raise ParameterError(f"classes must be at least 2 (one spiral arm each); got {classes}")

@@ -20,6 +20,7 @@ from neurosim.core.parameters import LoadResult, ParameterStore, WeightBlock, st
 from neurosim.core.synapse import Synapse
 from neurosim.errors import CycleError, ParameterError, ShapeError, StructureError, UnknownNameError
 from neurosim.initializers import Initializer, get_initializer
+from neurosim.limits import check_layer_size, check_network, check_parameters
 from neurosim.losses import Loss, get_loss
 from neurosim.validation import (
     as_float_array,
@@ -118,6 +119,8 @@ class Network:
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
             raise ParameterError(f"sizes must be a list of at least 2 layer sizes; got {sizes!r}")
         sizes = [positive_integer(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
+        weights = sum(a * b for a, b in pairwise(sizes))
+        check_network(sizes, weights + (sum(sizes[1:]) if bias is True else 0), "sizes")
         activation = get_activation(activation)
         output_activation = get_activation(output_activation if output_activation is not None else activation)
         net = cls(init=init, seed=seed)
@@ -226,6 +229,7 @@ class Network:
         Layer('output', 1, bias=False)
         """
         size = positive_integer(size, "size")
+        check_layer_size(size, "size", self.dtype)
         if not isinstance(bias, bool):
             raise ParameterError(f"bias must be True or False; got {bias!r}")
         is_input = not self._layers
@@ -281,8 +285,10 @@ class Network:
         if isinstance(source_obj, Neuron):
             pairs = [(source_obj, target_obj)]
             source_layer, target_layer = source_obj.layer, target_obj.layer
+            self._check_room(source_layer, target_layer, whole_layers=False)
         else:
             source_layer, target_layer = source_obj, target_obj
+            self._check_room(source_layer, target_layer, whole_layers=True)
             pairs = [(s, t) for t in target_layer for s in source_layer]
         self._check_wiring(pairs, source_layer, target_layer)
         values = self._weights_for(weight, source_obj, target_obj, source_layer, target_layer)
@@ -296,6 +302,12 @@ class Network:
         self.graph.add_edges_from((s.source, s.target, {"synapse": s}) for s in synapses)
         self._structure_changed()
         return synapses
+
+    def _check_room(self, source: Layer, target: Layer, *, whole_layers: bool) -> None:
+        # a new weight block is allocated whole, whatever the number of synapses put in it
+        if whole_layers or self.parameter_store.block(source, target) is None:
+            where = f"connecting {source.name!r} -> {target.name!r}"
+            check_parameters(source.size * target.size, where, self.dtype, existing=self.n_parameters)
 
     def _check_wiring(self, pairs: list[tuple[Neuron, Neuron]], source: Layer, target: Layer) -> None:
         first_source, first_target = pairs[0]
