@@ -4,6 +4,7 @@ The file is a JSON object::
 
     {
       "format_version": 1,
+      "dtype": "float64",
       "layers": [
         {"name": "input", "size": 2},
         {"name": "hidden1", "size": 3, "activation": "sigmoid", "bias": [0.0, 0.1, -0.2]},
@@ -19,29 +20,47 @@ The file is a JSON object::
 ``null`` marks a synapse that does not exist (pruned or never made), and
 ``"bias": null`` a layer without biases (``add_layer(..., bias=False)``). Floats
 are written with Python's shortest round-trip repr, so a loaded network has
-every weight and bias bit for bit. Activations are stored by name: a custom
-activation must be passed to ``load`` (or registered) to load.
+every weight and bias bit for bit. ``dtype`` is the network's storage dtype
+(``"float64"`` or ``"float32"``; a file without it, written before it existed,
+loads as float64). Activations are stored by name: a custom activation must be
+passed to ``load`` (or registered) to load, and one named like a built-in is
+refused when saved, since it would load as the built-in.
+
+``save`` checks what it writes as ``load`` will read it, so it never replaces
+a good file with one that will not load. ``load`` reads only regular files up
+to ``MAX_FILE_BYTES``, and checks the whole file (``check_description``) before
+building anything.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neurosim import limits
 from neurosim.activations import ACTIVATIONS, Activation
-from neurosim.errors import DataError, FormatVersionError, ModelFileError, NeurosimError, ParameterError
-from neurosim.io.atomic import write_atomically
-from neurosim.validation import check_finite
+from neurosim.errors import DataError, ModelFileError, NeurosimError, ParameterError, ResourceError
+from neurosim.io.atomic import checked_path, write_atomically
+from neurosim.io.description import FORMAT_VERSION, Description, check_description
 
 if TYPE_CHECKING:
     from neurosim.core import Network
 
-FORMAT_VERSION = 1
+__all__ = ["FORMAT_VERSION", "MAX_FILE_BYTES", "from_dict", "load", "save", "to_dict"]
+
+#: The largest model file ``load`` reads: ten times a file of ``neurosim.limits.MAX_PARAMETERS``
+#: parameters written with short numbers, far more than any network that fits in memory.
+MAX_FILE_BYTES = 2 * 10**9
+
+#: Memory that reading a model file takes, per byte of the file: the bytes, the text, and the
+#: parsed lists of numbers.
+MEMORY_PER_FILE_BYTE = 4
 
 
 def to_dict(network: Network) -> dict[str, Any]:
@@ -64,7 +83,12 @@ def to_dict(network: Network) -> dict[str, Any]:
             for row, mask_row in zip(block.weight, block.mask, strict=True)
         ]
         connections.append({"source": block.source.name, "target": block.target.name, "weights": weights})
-    return {"format_version": FORMAT_VERSION, "layers": layers, "connections": connections}
+    return {
+        "format_version": FORMAT_VERSION,
+        "dtype": network.dtype.name,
+        "layers": layers,
+        "connections": connections,
+    }
 
 
 def _finite_list(values: np.ndarray, what: str) -> list:
@@ -76,9 +100,16 @@ def _finite_list(values: np.ndarray, what: str) -> list:
 def save(network: Network, path: str | os.PathLike[str]) -> None:
     """Write ``network`` to ``path`` as JSON.
 
-    The file is written to a temporary file beside ``path`` and moved into
-    place only when complete, so a save that fails half-way leaves any
-    earlier file intact.
+    The description is checked as ``load`` will check it before anything is
+    written, then written to a temporary file beside ``path`` and moved into
+    place only when complete, so a save that fails at any point leaves any
+    earlier file intact. Replacing a file keeps its permissions; replacing a
+    symbolic link replaces the file it points to.
+
+    Raises ``ParameterError`` for a ``path`` that is not a file name,
+    ``DataError`` for NaN or infinite parameters, and ``ModelFileError`` for a
+    network the file could not describe (a custom activation named like a
+    built-in) or a file that cannot be written.
 
     Examples
     --------
@@ -91,20 +122,45 @@ def save(network: Network, path: str | os.PathLike[str]) -> None:
     >>> [s.weight for s in loaded.synapses] == [s.weight for s in net.synapses]
     True
     """
-    path = Path(path)
-    text = json.dumps(to_dict(network), allow_nan=False, indent=1)
+    path = checked_path(path, "save to")
+    _check_activations_keep_their_identity(network)
+    data = to_dict(network)
+    own = {layer.activation.name: layer.activation for layer in network.layers[1:]}
+    try:
+        check_description(data, own)
+    except (ModelFileError, ResourceError) as error:
+        raise ModelFileError(
+            f"cannot save to {str(path)!r}: the network would not load back: {error}"
+        ) from None
+    text = json.dumps(data, allow_nan=False, indent=1)
     write_atomically(path, lambda handle: handle.write(text), action="save to")
+
+
+def _check_activations_keep_their_identity(network: Network) -> None:
+    for layer in network.layers[1:]:
+        activation = layer.activation
+        builtin = ACTIVATIONS.get(activation.name)
+        if builtin is not None and builtin is not activation and builtin.functions != activation.functions:
+            raise ModelFileError(
+                f"cannot save: layer {layer.name!r} uses an activation of your own named "
+                f"{activation.name!r}, the name of a built-in one; a file stores activations by name, "
+                f"so it would load as the built-in {activation.name!r}. Give yours a name of its own"
+            )
 
 
 def load(path: str | os.PathLike[str], *, activations: Iterable[Activation] = ()) -> Network:
     """Read a network saved by ``Network.save``.
 
     ``activations`` supplies custom activations by object, for layers whose
-    activation is not built in or registered.
+    activation is not built in or registered. The network gets the file's
+    dtype (float64 for files that do not give one).
 
-    Raises ``ModelFileError`` for a missing, truncated
-    or corrupted file, and ``FormatVersionError`` for a
-    file written by a newer format.
+    Raises ``ParameterError`` for a ``path`` that is not a file name,
+    ``ModelFileError`` for a missing, truncated, corrupted or invalid file and
+    for anything but a regular file, ``FormatVersionError`` for a file
+    written by a newer format, and ``ResourceError`` for a file that declares
+    sizes over ``neurosim.limits``; the whole file is checked before any of
+    the network is built.
 
     Examples
     --------
@@ -120,31 +176,70 @@ def load(path: str | os.PathLike[str], *, activations: Iterable[Activation] = ()
     ...
     neurosim.errors.FormatVersionError: cannot load '...': the file has format_version 7, but ...
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelFileError(f"cannot load {str(path)!r}: no such file") from None
-    except IsADirectoryError:
-        raise ModelFileError(
-            f"cannot load {str(path)!r}: it is a folder; expected a model file such as model.json"
-        ) from None
-    except UnicodeDecodeError:
-        raise ModelFileError(f"cannot load {str(path)!r}: not a neurosim model (not JSON text)") from None
-    except OSError as error:
-        raise ModelFileError(f"cannot load {str(path)!r}: {error}") from None
+    path = checked_path(path, "load")
+    known = dict(ACTIVATIONS)
+    known.update(_custom_activations(activations))
+    text = _read_model_text(path)
     try:
         data = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ModelFileError(
+            f"cannot load {str(path)!r}: the JSON is nested too deeply to be a neurosim model"
+        ) from None
     except (json.JSONDecodeError, ValueError) as error:
         raise ModelFileError(
             f"cannot load {str(path)!r}: not valid JSON ({error}); the file may be truncated or corrupted"
         ) from None
-    known = dict(ACTIVATIONS)
-    known.update(_custom_activations(activations))
     try:
         return from_dict(data, known)
-    except ModelFileError as error:
+    except (ModelFileError, ResourceError) as error:
         raise type(error)(f"cannot load {str(path)!r}: {error}") from None
+
+
+def _read_model_text(path: Path) -> str:
+    """The text of the regular file at ``path``, refusing anything else before reading from it."""
+    where = f"cannot load {str(path)!r}"
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except FileNotFoundError:
+        raise ModelFileError(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise ModelFileError(f"{where}: it is a folder; expected a model file such as model.json") from None
+    except OSError as error:
+        raise ModelFileError(f"{where}: {error.strerror or error}") from None
+    try:
+        _check_regular_file(os.fstat(descriptor), where)
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            content = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ModelFileError(f"{where}: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
+    _check_file_size(len(content), where)
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ModelFileError(f"{where}: not a neurosim model (not JSON text)") from None
+
+
+def _check_regular_file(info: os.stat_result, where: str) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise ModelFileError(f"{where}: it is a folder; expected a model file such as model.json")
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelFileError(
+            f"{where}: it is not a regular file (a pipe, a device or a socket); expected a model file"
+        )
+    _check_file_size(info.st_size, where)
+
+
+def _check_file_size(size: int, where: str) -> None:
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError(
+            f"{where}: the file has {limits.format_bytes(size)}, more than the "
+            f"{limits.format_bytes(MAX_FILE_BYTES)} a model file may have"
+        )
+    limits.check_memory(size * MEMORY_PER_FILE_BYTE, f"reading a file of {limits.format_bytes(size)}", where)
 
 
 def _custom_activations(activations: Iterable[Activation]) -> dict[str, Activation]:
@@ -162,99 +257,34 @@ def _reject_constant(name: str) -> None:
 
 
 def from_dict(data: object, activations: dict[str, Activation]) -> Network:
-    """Rebuild a network from ``to_dict``'s description."""
-    from neurosim.core import Network
-
-    if not isinstance(data, dict):
-        raise ModelFileError("expected a JSON object at the top level")
-    if "format_version" not in data:
-        raise ModelFileError("not a neurosim model: it has no 'format_version' field")
-    version = data["format_version"]
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise ModelFileError(f"'format_version' must be an integer; got {version!r}")
-    if version > FORMAT_VERSION:
-        raise FormatVersionError(
-            f"the file has format_version {version}, but this neurosim reads versions up to "
-            f"{FORMAT_VERSION}; upgrade neurosim to load it"
-        )
-    if version < 1:
-        raise ModelFileError(f"'format_version' must be at least 1; got {version}")
-    layers = _field(data, "layers", list, "the top level")
-    connections = _field(data, "connections", list, "the top level")
-    network = Network()
+    """Rebuild a network from ``to_dict``'s description, checked whole first (``check_description``)."""
+    description = check_description(data, activations)
     try:
-        for i, layer in enumerate(layers):
-            _add_layer(network, layer, i, activations)
-        for i, connection in enumerate(connections):
-            _add_connection(network, connection, i)
+        return _build(description)
     except ModelFileError:
         raise
     except NeurosimError as error:
         raise ModelFileError(f"the file describes an invalid network: {error}") from None
-    if len(network.layers) < 2:
-        raise ModelFileError(f"a network needs at least 2 layers; the file has {len(network.layers)}")
+
+
+def _build(description: Description) -> Network:
+    from neurosim.core import Network
+
+    network = Network()
+    network.parameter_store.set_dtype(description.dtype)
+    for entry in description.layers:
+        if entry.activation is None:
+            network.add_layer(entry.size, name=entry.name)
+            continue
+        layer = network.add_layer(
+            entry.size, name=entry.name, activation=entry.activation, bias=entry.bias is not None
+        )
+        if entry.bias is not None:
+            layer.bias = entry.bias
+    for connection in description.connections:
+        source, target = network[connection.source], network[connection.target]
+        network.connect(source, target, weight=connection.weights)
+        for row, col in np.argwhere(~connection.present):
+            network.disconnect(source[int(col)], target[int(row)])
     network.parameter_store.pack()
     return network
-
-
-def _field(entry: object, key: str, kind: type, where: str) -> Any:
-    if not isinstance(entry, dict) or key not in entry:
-        raise ModelFileError(f"{where} has no {key!r} field")
-    value = entry[key]
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise ModelFileError(f"{where}: {key!r} must be a {kind.__name__}; got {value!r:.60}")
-    return value
-
-
-def _add_layer(network: Network, entry: object, i: int, activations: dict[str, Activation]) -> None:
-    where = f"layers[{i}]"
-    name = _field(entry, "name", str, where)
-    size = _field(entry, "size", int, where)
-    if i == 0:
-        network.add_layer(size, name=name)
-        return
-    activation_name = _field(entry, "activation", str, where)
-    if activation_name not in activations:
-        raise ModelFileError(
-            f"{where} ({name!r}) uses activation {activation_name!r}, which is not built in; pass it "
-            f"to load(path, activations=[...]) or register it with neurosim.register_activation"
-        )
-    if isinstance(entry, dict) and "bias" in entry and entry["bias"] is None:
-        network.add_layer(size, name=name, activation=activations[activation_name], bias=False)
-        return
-    layer = network.add_layer(size, name=name, activation=activations[activation_name])
-    layer.bias[:] = _numbers(_field(entry, "bias", list, where), (size,), f"{where}.bias")
-
-
-def _add_connection(network: Network, entry: object, i: int) -> None:
-    where = f"connections[{i}]"
-    source = network[_field(entry, "source", str, where)]
-    target = network[_field(entry, "target", str, where)]
-    rows = _field(entry, "weights", list, where)
-    shape = (target.size, source.size)
-    if len(rows) != shape[0] or not all(isinstance(row, list) and len(row) == shape[1] for row in rows):
-        raise ModelFileError(f"{where}.weights must be {shape[0]} rows of {shape[1]} entries")
-    mask = np.array([[value is not None for value in row] for row in rows], dtype=bool)
-    values = _numbers(
-        [[0.0 if value is None else value for value in row] for row in rows], shape, f"{where}.weights"
-    )
-    network.connect(source, target, weight=values)
-    for row, col in np.argwhere(~mask):
-        network.disconnect(source[int(col)], target[int(row)])
-
-
-def _numbers(values: list, shape: tuple[int, ...], where: str) -> np.ndarray:
-    flat = np.ravel(np.array(values, dtype=object))
-    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in flat):
-        raise ModelFileError(f"{where} must hold only numbers")
-    try:
-        array = np.array(values, dtype=float)
-    except OverflowError:
-        raise ModelFileError(f"{where} holds a number too large for a float") from None
-    if array.shape != shape:
-        raise ModelFileError(f"{where} must have shape {shape}; got {array.shape}")
-    try:
-        check_finite(array, where)
-    except DataError as error:
-        raise ModelFileError(str(error)) from None
-    return array
