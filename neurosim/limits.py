@@ -73,6 +73,10 @@ ARRAYS_PER_PARAMETER = 4
 #: (measured: ``moons`` peaks at about 110 bytes per sample of two features, 5 x 3 x 8 = 120).
 ARRAYS_PER_SAMPLE = 5
 
+#: Requests smaller than this are never refused for memory: the estimates are
+#: rough, and the memory available moves by more than this from moment to moment.
+MIN_CHECKED_BYTES = 100 * 10**6
+
 #: Where Linux says how much memory is available (``MemAvailable``, counting reclaimable caches).
 MEMINFO = Path("/proc/meminfo")
 
@@ -132,7 +136,8 @@ def format_bytes(count: float) -> str:
 def check_memory(nbytes: int, what: str, where: str) -> None:
     """Raise a ``ResourceError`` if ``what`` would need more memory than is available now.
 
-    Does nothing where the available memory cannot be read.
+    Does nothing for fewer than ``MIN_CHECKED_BYTES`` bytes, and where the
+    available memory cannot be read.
 
     Examples
     --------
@@ -142,6 +147,8 @@ def check_memory(nbytes: int, what: str, where: str) -> None:
     ...
     neurosim.errors.ResourceError: x asks for a huge array, which would need about 1e+30 bytes of memory; ...
     """
+    if nbytes < MIN_CHECKED_BYTES:
+        return
     available = available_memory()
     if available is not None and nbytes > available:
         raise ResourceError(

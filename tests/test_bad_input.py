@@ -201,6 +201,7 @@ def test_every_exception_class_in_errors_derives_from_neurosim_error():
         "ModelFileError",
         "FormatVersionError",
         "MissingDependencyError",
+        "ResourceError",
         "StateDictError",
     }
     for cls in exceptions:

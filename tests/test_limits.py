@@ -99,16 +99,24 @@ def test_connect_refuses_a_block_past_the_parameter_ceiling_and_changes_nothing(
 
 
 def test_memory_check_gives_the_need_and_what_is_available(monkeypatch):
-    monkeypatch.setattr(limits, "available_memory", lambda: 2_000_000)
-    # [2, 1000, 1]: 1003 neurons; 2*1000 + 1000*1 weights + 1001 biases = 4001 parameters;
-    # 1003 * 500 + 4001 * (500 + 4 * 8) = 2,630,032 bytes
+    monkeypatch.setattr(limits, "available_memory", lambda: 200_000_000)
+    # [2, 100000, 1]: 100,003 neurons; 2*100000 + 100000*1 weights + 100,001 biases = 400,001
+    # parameters; 100003 * 500 + 400001 * (500 + 4 * 8) = 262,802,032 bytes
     with pytest.raises(ns.ResourceError) as caught:
-        ns.Network.from_shape([2, 1000, 1])
+        ns.Network.from_shape([2, 100_000, 1])
     assert str(caught.value) == (
-        "sizes asks for a network of 1,003 neurons and 4,001 parameters, which would need about "
-        "2.63 MB of memory; only 2 MB is available"
+        "sizes asks for a network of 100,003 neurons and 400,001 parameters, which would need about "
+        "263 MB of memory; only 200 MB is available"
     )
-    ns.Network.from_shape([2, 100, 1])  # 103 * 500 + 401 * 532 = 264,832 bytes fits
+
+
+def test_small_requests_are_never_refused_for_memory(monkeypatch):
+    monkeypatch.setattr(limits, "available_memory", lambda: 0)
+    # 103 * 500 + 401 * 532 = 264,832 bytes, under the 100 MB below which memory is not checked
+    assert ns.Network.from_shape([2, 100, 1]).n_parameters == 401
+    limits.check_memory(100 * 10**6 - 1, "an array", "x")
+    with pytest.raises(ns.ResourceError, match="x asks for an array, which would need about 100 MB"):
+        limits.check_memory(100 * 10**6, "an array", "x")
 
 
 def test_just_under_each_ceiling_is_accepted_and_one_more_is_refused(plenty_of_memory):
