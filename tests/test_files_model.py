@@ -244,3 +244,12 @@ def test_a_duplicate_layer_name_is_refused(net, tmp_path):
         ns.ModelFileError, match=r"layers\[2\]: the name 'hidden1' is used by an earlier layer"
     ):
         ns.load(write_json(tmp_path / "twice.json", data))
+
+
+def test_a_very_long_name_is_shortened_in_the_message(net, tmp_path):
+    data = saved_dict(net, tmp_path)
+    data["connections"][0]["source"] = "x" * 100_000
+    with pytest.raises(ns.ModelFileError) as info:
+        ns.load(write_json(tmp_path / "long.json", data))
+    assert "no layer named 'xxx" in str(info.value)
+    assert len(str(info.value)) < 400

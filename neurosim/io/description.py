@@ -172,8 +172,8 @@ def _checked_layer(
     if not name:
         raise ModelFileError(f"{where}: 'name' must not be empty")
     if any(layer.name == name for layer in description.layers):
-        raise ModelFileError(f"{where}: the name {name!r} is used by an earlier layer too")
-    named = f"{where} ({name!r})"
+        raise ModelFileError(f"{where}: the name {describe(name)} is used by an earlier layer too")
+    named = f"{where} ({describe(name)})"
     size = field_of(entry, "size", int, where)
     if size < 1:
         raise ModelFileError(
@@ -219,11 +219,12 @@ def _layer_name(name: str, sizes: dict[str, int], where: str) -> str:
     owner = name.split("[", 1)[0]
     if owner in sizes and name.endswith("]"):
         raise ModelFileError(
-            f"{where} is {name!r}, a neuron of layer {owner!r}; a connection joins two layers, "
+            f"{where} is {describe(name)}, a neuron of layer {owner!r}; a connection joins two layers, "
             f"named as in 'layers': {layers}"
         )
     raise ModelFileError(
-        f"the file describes an invalid network: no layer named {name!r} ({where}); the layers are {layers}"
+        f"the file describes an invalid network: no layer named {describe(name)} ({where}); "
+        f"the layers are {layers}"
     )
 
 
