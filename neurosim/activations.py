@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurosim._text import Text, table
-from neurosim.errors import ParameterError, ShapeError, UnknownNameError
+from neurosim.errors import DataError, ParameterError, ShapeError, UnknownNameError
+from neurosim.validation import as_float_array
 
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
 
@@ -172,8 +173,9 @@ class Activation:
 
     def _checked(self, role: str, function: ArrayFunction, values: np.ndarray) -> np.ndarray:
         values = np.asarray(values, dtype=float)
-        given = values if self in _BUILT_IN else values.copy()  # a user's function may work in place
-        result = np.asarray(function(given), dtype=float)
+        if self in _BUILT_IN:
+            return np.asarray(function(values), dtype=float)
+        result = self._user_result(role, function(values.copy()), values)  # it may work in place
         if result.shape != values.shape:
             if result.ndim == 0:
                 result = np.full(values.shape, float(result))
@@ -183,6 +185,23 @@ class Activation:
                     f"for an input of shape {values.shape}; it must work element-wise"
                 )
         return result
+
+    def _user_result(self, role: str, result: object, values: np.ndarray) -> np.ndarray:
+        """What a user's function returned, as floats; ``ParameterError`` unless real and NaN-free."""
+        try:
+            array = as_float_array(result, f"the {role} of activation {self.name!r}")
+        except DataError as error:
+            raise ParameterError(f"{error}; it must return an array of numbers") from None
+        with np.errstate(invalid="ignore"):
+            made_nan = np.isnan(array) & ~np.isnan(values) if array.shape == values.shape else np.isnan(array)
+        if made_nan.any():
+            where = np.argwhere(made_nan)[0] if made_nan.ndim else ()
+            given = f" for {values[tuple(where)]:g}" if array.shape == values.shape else ""
+            raise ParameterError(
+                f"activation {self.name!r}: its {role} returned NaN{given}; it must return a number "
+                "for every number it is given"
+            )
+        return array
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
@@ -417,7 +436,7 @@ class _Slopes:
 
     def __init__(self, activation: Activation, z: np.ndarray, h: float) -> None:
         f = activation.functions["function"]
-        a, right, left = _call(activation, "function", f, z), f(z + h), f(z - h)
+        a, right, left = (_call(activation, "function", f, values) for values in (z, z + h, z - h))
         keep = np.isfinite(a) & np.isfinite(right) & np.isfinite(left)
         if not activation.smooth:
             keep &= np.abs((right - a) - (a - left)) / h <= 1e-3 * np.maximum(1.0, np.abs(right - left) / h)
@@ -558,7 +577,8 @@ class Softmax(Activation):
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
-    shifted = z - np.max(z, axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):  # a difference below -1.8e308 is -inf, whose exp is exactly 0
+        shifted = z - np.max(z, axis=-1, keepdims=True)
     exp = np.exp(shifted)
     return exp / np.sum(exp, axis=-1, keepdims=True)
 
@@ -636,8 +656,10 @@ def register_activation(activation: Activation, *, overwrite: bool = False) -> A
     return activation
 
 
-def get_activation(spec: str | Activation) -> Activation:
+def get_activation(spec: str | Activation, argument: str | None = None) -> Activation:
     """Return the activation named ``spec`` (or ``spec`` itself if it is one).
+
+    ``argument`` names the argument ``spec`` was given as, for the error.
 
     Examples
     --------
@@ -652,7 +674,9 @@ def get_activation(spec: str | Activation) -> Activation:
         return spec
     if isinstance(spec, str) and spec in ACTIVATIONS:
         return ACTIVATIONS[spec]
-    raise UnknownNameError(f"unknown activation {spec!r}; expected one of: {', '.join(ACTIVATIONS)}")
+    known = ", ".join(ACTIVATIONS)
+    prefix = "" if argument is None else f"{argument}: "
+    raise UnknownNameError(f"{prefix}unknown activation {spec!r}; expected one of: {known}")
 
 
 for _activation in (

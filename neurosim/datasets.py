@@ -53,8 +53,7 @@ def moons(
     """
     n_samples = positive_integer(n_samples, "n_samples")
     check_samples(n_samples, 2, "n_samples")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0:
-        raise ParameterError(f"noise must be a number >= 0; got {noise!r}")
+    noise = _number_at_least(noise, 0.0, "noise", "a finite number >= 0")
     rng = random_generator(seed)
     y = np.arange(n_samples) % 2
     k = np.arange(n_samples) // 2
@@ -178,10 +177,23 @@ def split(
         raise ParameterError(f"test_fraction must be a number in (0, 1); got {test_fraction!r}")
     if not 0 < test_fraction < 1:
         raise ParameterError(f"test_fraction must be a number in (0, 1); got {test_fraction!r}")
-    X, y = np.asarray(X), np.asarray(y)
+    X, y = _samples(X, "X"), _samples(y, "y")
     if len(X) != len(y):
         raise ShapeError(f"X has {len(X)} samples but y has {len(y)}; they must match")
     order = random_generator(seed).permutation(len(X))
     n_test = max(1, round(len(X) * test_fraction))
+    if n_test >= len(X):
+        raise ParameterError(
+            f"test_fraction={test_fraction!r} of {len(X)} samples leaves no training samples; "
+            "use a smaller test_fraction or more samples"
+        )
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
+
+
+def _samples(values: object, name: str) -> np.ndarray:
+    """``values`` as an array with one sample per row, or a ``ShapeError``."""
+    array = np.asarray(values)
+    if array.ndim == 0:
+        raise ShapeError(f"{name} must be an array with one sample per row; got the single value {values!r}")
+    return array

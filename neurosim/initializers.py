@@ -33,8 +33,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from neurosim.errors import ParameterError, UnknownNameError
-from neurosim.validation import finite_number, positive_number
+from neurosim.errors import DataError, ParameterError, ShapeError, UnknownNameError
+from neurosim.validation import as_float_array, finite_number, positive_number
 
 __all__ = ["Initializer", "constant", "get_initializer", "normal", "uniform"]
 
@@ -64,7 +64,21 @@ class Initializer:
         """
         fan_in = shape[1] if fan_in is None else fan_in
         fan_out = shape[0] if fan_out is None else fan_out
-        return np.asarray(self._draw(shape, rng, fan_in, fan_out), dtype=float).reshape(shape)
+        drawn = self._draw(shape, rng, fan_in, fan_out)
+        try:
+            weights = as_float_array(drawn, f"initializer {self.name!r}")
+        except DataError as error:
+            raise ParameterError(f"{error}; it must return an array of numbers") from None
+        if weights.shape != tuple(shape):
+            raise ShapeError(
+                f"initializer {self.name!r} returned shape {weights.shape}; expected {tuple(shape)} "
+                "(n_targets, n_sources)"
+            )
+        if not np.isfinite(weights).all():
+            raise ParameterError(
+                f"initializer {self.name!r} returned NaN or infinity; weights must be finite"
+            )
+        return weights
 
     def __repr__(self) -> str:
         args = "".join(f", {key}={value!r}" for key, value in self.params.items())
@@ -76,6 +90,11 @@ def uniform(low: float = -1.0, high: float = 1.0) -> Initializer:
     low, high = finite_number(low, "low"), finite_number(high, "high")
     if high <= low:
         raise ParameterError(f"uniform initializer needs low < high; got low={low}, high={high}")
+    if not np.isfinite(high - low):
+        raise ParameterError(
+            "uniform initializer needs high - low within float64's range (1.8e308); "
+            f"got low={low}, high={high}"
+        )
     return Initializer("uniform", lambda shape, rng, *_: rng.uniform(low, high, shape), low=low, high=high)
 
 

@@ -14,14 +14,103 @@ import numpy as np
 
 from neurosim.errors import DataError, ParameterError, ShapeError
 
+#: what an array of each dtype kind holds, for the kinds that are not real numbers
+_NOT_REAL = {
+    "b": "booleans",
+    "U": "strings",
+    "S": "bytes",
+    "c": "complex numbers",
+    "M": "dates",
+    "m": "time spans",
+    "V": "records (a structured array)",
+    "O": "Python objects",
+}
+
 
 def as_float_array(value: object, name: str) -> np.ndarray:
-    """Convert ``value`` to a float64 array or raise a ``DataError``."""
+    """Convert ``value`` to a float64 array of real numbers, or raise a ``DataError`` naming ``name``.
+
+    Integers and floats of any precision are accepted. Strings (numeric
+    ones too), bytes, booleans, complex numbers, dates, records, masked
+    arrays and ``None`` are refused, and so is a number outside float64's
+    range (say a ``longdouble`` of 1e400, or the Python int ``10**400``).
+
+    Examples
+    --------
+    >>> as_float_array([[1, 2.5]], "X")
+    array([[1. , 2.5]])
+    >>> as_float_array([["1", "2"]], "X")
+    Traceback (most recent call last):
+    ...
+    neurosim.errors.DataError: X must be numeric (ints or floats); got an array of strings ...
+    """
+    if value is None:
+        raise DataError(f"{name} must be numeric; got None")
+    if isinstance(value, np.ma.MaskedArray):
+        raise DataError(
+            f"{name} is a masked array, whose mask neurosim would ignore; fill the masked values "
+            f"({name}.filled(...)) or drop those rows first"
+        )
     try:
-        array = np.asarray(value, dtype=float)
+        array = np.asarray(value)
     except (TypeError, ValueError) as error:
-        raise DataError(f"{name} must be numeric; could not read it as numbers ({error})") from None
-    return array
+        raise DataError(
+            f"{name} must be numeric; could not read it as an array of numbers ({error})"
+        ) from None
+    if array.dtype.kind == "O":
+        array = _object_array_as_float(array, name)
+    elif array.dtype.kind in _NOT_REAL:
+        raise DataError(
+            f"{name} must be numeric (ints or floats); got an array of "
+            f"{_NOT_REAL[array.dtype.kind]} ({array.dtype})"
+        )
+    check_in_range(array, name, np.dtype(np.float64))
+    return array.astype(np.float64, copy=False)
+
+
+def _object_array_as_float(array: np.ndarray, name: str) -> np.ndarray:
+    """An object array of real numbers (like Python ints too large for int64) as floats."""
+    for position, item in np.ndenumerate(array):
+        if isinstance(item, bool) or not isinstance(item, numbers.Real):
+            where = _describe_position(position) if position else "its only value"
+            raise DataError(
+                f"{name} must be numeric (ints or floats); got {type(item).__name__} {item!r:.40} at {where}"
+            )
+    floats = np.empty(array.shape)
+    for position, item in np.ndenumerate(array):
+        try:
+            floats[position] = float(item)
+        except OverflowError:
+            where = _describe_position(position) if position else "its only value"
+            size = f"an integer of {len(str(abs(item)))} digits" if isinstance(item, int) else "a number"
+            raise DataError(f"{name} holds {size} at {where}, outside {_range_of(np.float64)}") from None
+    return floats
+
+
+def check_in_range(array: np.ndarray, name: str, dtype: np.dtype) -> None:
+    """Raise a ``DataError`` naming the first finite value of ``array`` that ``dtype`` cannot hold.
+
+    Examples
+    --------
+    >>> check_in_range(np.array([1.0, 1e39]), "x", np.dtype(np.float32))
+    Traceback (most recent call last):
+    ...
+    neurosim.errors.DataError: x holds 1e+39 at index 1, outside float32's range (about -3.4e+38 to 3.4e+38)
+    """
+    if array.dtype.kind != "f" or np.finfo(array.dtype).max <= np.finfo(dtype).max:
+        return
+    with np.errstate(invalid="ignore"):
+        too_large = np.isfinite(array) & (np.abs(array) > np.finfo(dtype).max)
+    if too_large.any():
+        position = tuple(int(i) for i in np.argwhere(too_large)[0])
+        where = _describe_position(position) if position else "its only value"
+        value = np.format_float_scientific(array[position], precision=3, trim="-")
+        raise DataError(f"{name} holds {value} at {where}, outside {_range_of(dtype)}")
+
+
+def _range_of(dtype: np.dtype | type) -> str:
+    largest = float(np.finfo(dtype).max)
+    return f"{np.dtype(dtype).name}'s range (about {-largest:.2g} to {largest:.2g})"
 
 
 def check_finite(array: np.ndarray, name: str) -> None:
@@ -52,8 +141,15 @@ def as_input_batch(
 
     With ``allow_single``, a 1-D ``X`` of length ``n_inputs`` is one sample.
     """
+    expected = f"a batch of shape (n_samples, {n_inputs})"
+    if allow_single:
+        expected = f"one sample of shape ({n_inputs},) or {expected}"
+    if X is None:
+        raise DataError(f"{name} must be {expected}; got None")
     array = as_float_array(X, name)
     single = False
+    if array.ndim == 0:
+        raise ShapeError(f"{name} must be {expected}; got the single number {array.item():g}")
     if array.ndim == 1 and allow_single:
         if array.shape[0] != n_inputs:
             raise ShapeError(f"{name} has {array.shape[0]} values but the input layer has {n_inputs} neurons")
@@ -121,6 +217,29 @@ def positive_number(value: object, name: str) -> float:
     if number is None or number <= 0:
         raise ParameterError(f"{name} must be a positive number; got {value!r}")
     return number
+
+
+def non_negative_number(value: object, name: str) -> float:
+    """Return ``value`` as a float, or raise unless it is a finite number at or above zero."""
+    number = _as_finite_float(value)
+    if number is None or number < 0:
+        raise ParameterError(f"{name} must be a number >= 0; got {value!r}")
+    return number
+
+
+def boolean(value: object, name: str) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (numpy's too), or raise a ``ParameterError``.
+
+    Examples
+    --------
+    >>> boolean("no", "shuffle")
+    Traceback (most recent call last):
+    ...
+    neurosim.errors.ParameterError: shuffle must be True or False; got 'no'
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
 
 
 def positive_integer(value: object, name: str) -> int:

@@ -18,7 +18,14 @@ from neurosim.core.layer import Layer
 from neurosim.core.neuron import Neuron
 from neurosim.core.parameters import LoadResult, ParameterStore, WeightBlock, storage_dtype
 from neurosim.core.synapse import Synapse
-from neurosim.errors import CycleError, ParameterError, ShapeError, StructureError, UnknownNameError
+from neurosim.errors import (
+    CycleError,
+    DataError,
+    ParameterError,
+    ShapeError,
+    StructureError,
+    UnknownNameError,
+)
 from neurosim.initializers import Initializer, get_initializer
 from neurosim.limits import check_layer_size, check_network, check_parameters
 from neurosim.losses import Loss, get_loss
@@ -26,6 +33,7 @@ from neurosim.validation import (
     as_float_array,
     as_input_batch,
     check_finite,
+    check_in_range,
     positive_integer,
     positive_number,
     random_generator,
@@ -121,15 +129,16 @@ class Network:
         sizes = [positive_integer(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
         weights = sum(a * b for a, b in pairwise(sizes))
         check_network(sizes, weights + (sum(sizes[1:]) if bias is True else 0), "sizes")
-        activation = get_activation(activation)
-        output_activation = get_activation(output_activation if output_activation is not None else activation)
+        activation = get_activation(activation, "activation")
+        if output_activation is not None:
+            output_activation = get_activation(output_activation, "output_activation")
         net = cls(init=init, seed=seed)
         if not isinstance(bias, bool):
             raise ParameterError(f"bias must be True or False; got {bias!r}")
         net.add_layer(sizes[0], name="input")
         for i, size in enumerate(sizes[1:-1], start=1):
             net.add_layer(size, name=f"hidden{i}", activation=activation, bias=bias)
-        net.add_layer(sizes[-1], name="output", activation=output_activation, bias=bias)
+        net.add_layer(sizes[-1], name="output", activation=output_activation or activation, bias=bias)
         for source, target in pairwise(net._layers):
             net.connect(source.name, target.name)
         net.parameter_store.pack()
@@ -359,6 +368,7 @@ class Network:
                 f"array of shape {shape} (targets x sources); got shape {values.shape}"
             )
         check_finite(values, "weight")
+        check_in_range(values, "weight", self.dtype)
         return values
 
     def disconnect(self, source: str | Layer | Neuron, target: str | Layer | Neuron) -> None:
@@ -680,6 +690,12 @@ class Network:
     def predict(self, X: object) -> np.ndarray:
         """The outputs for a batch ``X`` of shape ``(n_samples, n_inputs)``: ``(n_samples, n_outputs)``.
 
+        A prediction is numbers or an error, never NaN: when an output is
+        not finite (a network whose training diverged), ``DataError`` names
+        the output, the sample, and the parameter to blame (one that is not
+        finite, or else the largest). ``forward`` still returns such
+        outputs, to look into.
+
         Examples
         --------
         >>> import neurosim as ns
@@ -691,7 +707,10 @@ class Network:
 
         self._require_layers()
         X, _ = as_input_batch(X, self.input_layer.size)
-        return forward(self, X)
+        outputs = forward(self, X)
+        if not np.isfinite(outputs).all():
+            raise DataError(_nonfinite_outputs(self, outputs))
+        return outputs
 
     def backward(self, X: object, Y: object, loss: str | Loss = "mse") -> float:
         """Forward and backward pass over a batch; return the mean loss.
@@ -721,7 +740,10 @@ class Network:
         loss_fn = get_loss(loss)
         loss_fn.check_output(self.output_layer.activation, self.output_layer.name)
         X, _ = as_input_batch(X, self.input_layer.size)
-        return loss_fn, X, loss_fn.targets(Y, X.shape[0], self.output_layer.size)
+        T = loss_fn.targets(Y, X.shape[0], self.output_layer.size)
+        check_in_range(X, "X", self.dtype)
+        check_in_range(T, "Y", self.dtype)
+        return loss_fn, X, T
 
     def step(self, lr: float) -> None:
         """One plain gradient-descent step: ``w -= lr * grad`` for every weight and bias.
@@ -940,6 +962,34 @@ def _per_layer(activations: object, count: int) -> list[Activation]:
             f"got {activations!r}"
         )
     return [get_activation(activation) for activation in activations]
+
+
+def _nonfinite_outputs(network: Network, outputs: np.ndarray) -> str:
+    """Why ``predict`` refuses outputs that are not all finite: where, and the parameter to blame."""
+    sample, column = (int(i) for i in np.argwhere(~np.isfinite(outputs))[0])
+    culprit = _worst_parameter(network)
+    return (
+        f"cannot predict: output {network.output_layer[column].name} is {outputs[sample, column]} for "
+        f"sample {sample}, because {culprit}; the network is broken (training diverged?): train it "
+        "again with a smaller lr, or load a saved copy"
+    )
+
+
+def _worst_parameter(network: Network) -> str:
+    """The first parameter that is not finite, or else the largest in size, as words."""
+    largest = ("", (), 0.0)
+    for name, values in network.named_parameters():
+        if values.size == 0:
+            continue
+        bad = np.argwhere(~np.isfinite(values))
+        if len(bad):
+            index = tuple(int(i) for i in bad[0])
+            return f"{name}{list(index)} is {values[index]}"
+        index = np.unravel_index(int(np.argmax(np.abs(values))), values.shape)
+        if abs(values[index]) >= abs(largest[2]):
+            largest = (name, tuple(int(i) for i in index), float(values[index]))
+    name, index, value = largest
+    return f"the pass overflowed: the largest parameter is {name}{list(index)} = {value:.3g}"
 
 
 def _describe(item: Layer | Neuron) -> str:

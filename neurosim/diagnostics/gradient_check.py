@@ -14,7 +14,7 @@ from neurosim._text import Text, table
 from neurosim.engines import ObjectEngine
 from neurosim.errors import ParameterError, ShapeError, UnknownNameError
 from neurosim.losses import Loss
-from neurosim.validation import positive_number
+from neurosim.validation import non_negative_number, positive_number
 
 if TYPE_CHECKING:
     from neurosim.core import Network
@@ -379,6 +379,7 @@ def gradient_check(
     step = positive_number(step, "step")
     tolerance = positive_number(tolerance, "tolerance")
     floor = positive_number(floor, "floor")
+    kink_margin = non_negative_number(kink_margin, "kink_margin")
     batch = _Batch(ObjectEngine(network), X, T, loss_fn, step, cost)
     store = network.parameter_store
     parameters = [(entry, *store.arrays(entry.array)) for entry in store.entries()]

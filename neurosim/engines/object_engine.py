@@ -37,7 +37,12 @@ if TYPE_CHECKING:
 
 
 def forward(network: Network, X: np.ndarray) -> np.ndarray:
-    """Forward pass of a validated ``(n_samples, n_inputs)`` batch; returns the outputs."""
+    """Forward pass of a validated ``(n_samples, n_inputs)`` batch; returns the outputs.
+
+    Raises ``StructureError`` first if ``network.graph`` was changed directly
+    (see ``Network.check_graph``), as the compiled engine does.
+    """
+    network.check_graph()
     with np.errstate(over="ignore", invalid="ignore"):
         for layer in network.layer_order():
             if layer.is_input:

@@ -22,7 +22,7 @@ from neurosim.training.history import History
 from neurosim.training.metrics import CorrectCounter, accuracy, is_classification
 from neurosim.training.optimizer import SGD
 from neurosim.training.progress import ProgressCallback
-from neurosim.validation import positive_integer, random_generator
+from neurosim.validation import boolean, positive_integer, random_generator
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -118,6 +118,7 @@ def fit(
     """
     loss_fn, X, T = network.prepare_batch(X, Y, loss)
     epochs = positive_integer(epochs, "epochs")
+    shuffle = boolean(shuffle, "shuffle")
     optimizer = SGD(network, lr, momentum)
     n = X.shape[0]
     batch = n if batch_size is None else min(positive_integer(batch_size, "batch_size"), n)
