@@ -709,7 +709,7 @@ class Network:
         X, _ = as_input_batch(X, self.input_layer.size)
         outputs = forward(self, X)
         if not np.isfinite(outputs).all():
-            raise DataError(_nonfinite_outputs(self, outputs))
+            raise DataError(nonfinite_outputs_message(self, outputs))
         return outputs
 
     def backward(self, X: object, Y: object, loss: str | Loss = "mse") -> float:
@@ -964,7 +964,7 @@ def _per_layer(activations: object, count: int) -> list[Activation]:
     return [get_activation(activation) for activation in activations]
 
 
-def _nonfinite_outputs(network: Network, outputs: np.ndarray) -> str:
+def nonfinite_outputs_message(network: Network, outputs: np.ndarray) -> str:
     """Why ``predict`` refuses outputs that are not all finite: where, and the parameter to blame."""
     sample, column = (int(i) for i in np.argwhere(~np.isfinite(outputs))[0])
     culprit = _worst_parameter(network)

@@ -8,7 +8,7 @@ import numpy as np
 
 from neurosim._text import Text
 from neurosim.errors import StructureError
-from neurosim.validation import finite_number
+from neurosim.validation import check_in_range, finite_number
 
 if TYPE_CHECKING:
     from neurosim.activations import Activation
@@ -81,7 +81,9 @@ class Neuron:
             raise StructureError(
                 f"neuron {self.name!r} has no bias: layer {self.layer.name!r} was added with bias=False"
             )
-        self.layer.bias[self.index] = finite_number(value, f"bias of neuron {self.name!r}")
+        value = finite_number(value, f"bias of neuron {self.name!r}")
+        check_in_range(np.asarray(value), f"bias of neuron {self.name!r}", self.layer.bias.dtype)
+        self.layer.bias[self.index] = value
 
     @property
     def bias_grad(self) -> float | None:

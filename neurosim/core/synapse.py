@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from neurosim.errors import StructureError
-from neurosim.validation import finite_number
+from neurosim.validation import check_in_range, finite_number
 
 if TYPE_CHECKING:
     from neurosim.core.neuron import Neuron
@@ -54,6 +56,7 @@ class Synapse:
     @weight.setter
     def weight(self, value: float) -> None:
         value = finite_number(value, f"weight of synapse {self.name!r}")
+        check_in_range(np.asarray(value), f"weight of synapse {self.name!r}", self.block.weight.dtype)
         if not self.connected:
             raise StructureError(f"synapse {self.name!r} was disconnected; its weight can no longer be set")
         self.block.weight[self.position] = value

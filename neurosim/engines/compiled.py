@@ -41,11 +41,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neurosim.core import Layer
+from neurosim.core.network import nonfinite_outputs_message
 from neurosim.engines.base import PassValues, StoredPassValues, no_pass, read_only
 from neurosim.engines.kernels import LossKernel, activation_kernels, loss_kernel
-from neurosim.errors import UnknownNameError
+from neurosim.errors import DataError, UnknownNameError
 from neurosim.losses import Loss
-from neurosim.validation import as_input_batch
+from neurosim.validation import as_input_batch, check_in_range
 
 if TYPE_CHECKING:
     from neurosim.core import Network, WeightBlock
@@ -344,6 +345,7 @@ class CompiledNetwork:
         """
         self._ensure_current()
         X, single = as_input_batch(x, self.network.input_layer.size, name="x", allow_single=True)
+        check_in_range(X, "x", self.dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             buffers = self._run_forward(self._buffers_for(X.shape[0]), self.prepare(X))
         self._last_pass = buffers
@@ -358,9 +360,13 @@ class CompiledNetwork:
         """
         self._ensure_current()
         X, _ = as_input_batch(X, self.network.input_layer.size)
+        check_in_range(X, "X", self.dtype)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             buffers = self._run_forward(self._pooled(self._side_buffers, X.shape[0]), self.prepare(X))
-        return buffers.A[self._output].copy()
+        outputs = buffers.A[self._output].copy()
+        if not np.isfinite(outputs).all():  # as Network.predict: numbers or an error, never NaN
+            raise DataError(nonfinite_outputs_message(self.network, outputs))
+        return outputs
 
     def backward(self, X: object, Y: object, loss: str | Loss = "mse") -> float:
         """Forward and backward pass over a batch; return the mean loss.
