@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from neurosim import __version__
 from neurosim.cli import bench, demo, diagnose, inspect_model, plot, train
 from neurosim.cli.parser import ArgumentParser, UsageError
+from neurosim.cli.terminal import printable_streams
 from neurosim.errors import NeurosimError
 
 COMMANDS = (demo, train, inspect_model, diagnose, plot, bench)
@@ -31,7 +32,16 @@ EPILOG = """examples:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+
+    Names are printed safely on any terminal: what its encoding cannot
+    show is printed as a backslash escape (``neurosim.cli.terminal``).
+    """
+    with printable_streams():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if not hasattr(args, "run"):

@@ -157,13 +157,47 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
     reader = csv.reader(text.splitlines())
     rows = []
     line = 1
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            rows.append((line, [cell.strip() for cell in cells]))
-        line = reader.line_num + 1
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append((line, [cell.strip() for cell in cells]))
+            line = reader.line_num + 1
+    except csv.Error:  # the only error of csv's default dialect: a cell longer than it reads
+        raise DataError(_too_long(path, text, line, rows)) from None
     if not rows:
         raise DataError(f"{str(path)!r} is empty; expected rows of comma-separated numbers")
     return rows
+
+
+def _too_long(path: Path, text: str, line: int, rows: list[tuple[int, list[str]]]) -> str:
+    """The message for a cell longer than ``csv.field_size_limit()`` in the row starting on ``line``."""
+    limit = csv.field_size_limit()
+    cells = text.splitlines()[line - 1].split(",")
+    long = [(i, len(cell)) for i, cell in enumerate(cells) if len(cell) > limit]
+    if not long:  # a quoted cell running over several lines
+        return (
+            f"{str(path)!r} line {line}: a cell is longer than the {limit:,} characters a CSV cell may hold"
+        )
+    column, length = long[0]
+    header = _header(rows) if rows else None
+    name = f" ({header[1][column]!r})" if header is not None and column < len(header[1]) else ""
+    return (
+        f"{str(path)!r} line {line}, column {column + 1}{name}: the cell has {length:,} characters, "
+        f"more than the {limit:,} a CSV cell may hold; expected a number"
+    )
+
+
+def _shown(cell: str, most: int = 40) -> str:
+    """``repr(cell)``, shortened to its start and its length when longer than ``most`` characters.
+
+    Examples
+    --------
+    >>> _shown("1.5"), _shown("x" * 1000, most=5)
+    ("'1.5'", "'xxxxx...' (1,000 characters)")
+    """
+    if len(cell) <= most:
+        return repr(cell)
+    return f"{cell[:most]!r}"[:-1] + f"...' ({len(cell):,} characters)"
 
 
 def _header(rows: list[tuple[int, list[str]]]) -> tuple[int, list[str]] | None:
@@ -200,7 +234,7 @@ def _numbers(
         except ValueError:
             raise DataError(f"{where}: {_not_a_number(cell)}") from None
         if not math.isfinite(value):
-            raise DataError(f"{where}: {cell!r} is not a finite number; expected numbers only")
+            raise DataError(f"{where}: {_shown(cell)} is not a finite number; expected numbers only")
         values.append(value)
     return values
 
@@ -208,7 +242,7 @@ def _numbers(
 def _not_a_number(cell: str) -> str:
     if not cell:
         return "the cell is empty; expected a number"
-    return f"{cell!r} is not a number{_separator_hint(cell)}"
+    return f"{_shown(cell)} is not a number{_separator_hint(cell)}"
 
 
 def _separator_hint(cell: str) -> str:

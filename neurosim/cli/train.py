@@ -11,6 +11,7 @@ and each can be overridden on the command line.
 from __future__ import annotations
 
 import argparse
+import itertools
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import neurosim as ns
+from neurosim import limits
 from neurosim._text import table
 from neurosim.cli._data import Data, read_data
 from neurosim.cli.arguments import (
@@ -256,6 +258,12 @@ def describe_task(data: Data, task: tasks.Task) -> None:
         print(f"Classes, numbered in the order of the target's values: {pairs}")
 
 
+def check_network_size(sizes: list[int]) -> None:
+    """Refuse a network too large to build (``neurosim.limits``), naming ``--hidden``."""
+    parameters = sum((fan_in + 1) * size for fan_in, size in itertools.pairwise(sizes))
+    limits.check_network(sizes, parameters, "--hidden")
+
+
 # ------------------------------------------------------------------------------------- training
 
 
@@ -275,7 +283,16 @@ def split_rows(data: Data, test_fraction: float | None, seed: int) -> Split:
     if test_fraction == 0:
         print(f"Split: all {n} samples are trained on; none held out for testing")
         return Split(np.arange(n), np.arange(0))
-    _, _, train, test = ns.datasets.split(data.X, np.arange(n), test_fraction=test_fraction, seed=seed)
+    try:
+        _, _, train, test = ns.datasets.split(data.X, np.arange(n), test_fraction=test_fraction, seed=seed)
+    except ParameterError:  # the fraction is in (0, 1): only a split with no training rows is refused
+        train = np.arange(0)
+    if len(train) == 0:
+        raise usage_error(
+            PROG,
+            f"--test-fraction {test_fraction:g} holds out all {n} samples of {data.source}, leaving none "
+            "to train on; give a smaller fraction, or 0 to train on every sample",
+        )
     print(
         f"Split: {len(train)} samples to train on, {len(test)} held out for testing "
         f"(--test-fraction {test_fraction:g}, shuffled with seed {seed})"
@@ -352,12 +369,15 @@ def print_findings(report: Report | None, net: ns.Network, data: Data) -> None:
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     """Train, print what happened, and write the model and its pictures."""
     check_loss_fits_output(args)
+    for size in args.hidden:
+        limits.check_layer_size(size, "--hidden")
     data = read_data(PROG, args.data, target=args.target, seed=args.seed)
     check_output_folder(PROG, args.output)
     task = choose_task(data, task=args.task, output_activation=args.output_activation, loss=args.loss)
     describe_task(data, task)
     split = split_rows(data, args.test_fraction, args.seed)
     sizes = [data.X.shape[1], *args.hidden, task.n_outputs]
+    check_network_size(sizes)
     net = ns.Network.from_shape(
         sizes,
         activation=args.activation,
