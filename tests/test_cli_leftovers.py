@@ -22,6 +22,12 @@ def full_disk(request, monkeypatch):
     if request.param == "the model":
         monkeypatch.setattr(os, "fsync", disk_full)
         return request.param
+    fill_up_after_one_picture(monkeypatch)
+    return request.param
+
+
+def fill_up_after_one_picture(monkeypatch):
+    """Make the disk fill up while the second picture is saved; return the list of saves tried."""
     real_savefig = matplotlib.figure.Figure.savefig
     calls = []
 
@@ -32,7 +38,7 @@ def full_disk(request, monkeypatch):
         return real_savefig(figure, *args, **kwargs)
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig_then_fill_up)
-    return request.param
+    return calls
 
 
 def snapshot(folder):
@@ -84,3 +90,13 @@ def test_an_interrupted_run_leaves_no_new_folder_behind(monkeypatch, capsys, tmp
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", interrupt)
     assert main([*TRAIN, "--output", str(tmp_path / "run")]) == 130
     assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_on_a_full_disk_leaves_no_pictures_folder(monkeypatch, capsys, tmp_path):
+    model = tmp_path / "model.json"
+    ns.Network.from_shape([2, 2, 1], seed=0).save(model)
+    calls = fill_up_after_one_picture(monkeypatch)
+    assert main(["plot", str(model)]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert len(calls) == 2  # the first picture was written, into the hidden folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]

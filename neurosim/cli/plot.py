@@ -10,7 +10,7 @@ import numpy as np
 import neurosim as ns
 from neurosim.cli._data import Data, check_data_fits, read_data
 from neurosim.cli.arguments import check_input, number_list, random_seed
-from neurosim.cli.output import Picture, check_output_folder, print_written, write_pictures
+from neurosim.cli.output import Picture, check_output_folder, print_written, staged_folder, write_pictures
 from neurosim.cli.parser import usage_error
 from neurosim.training import tasks
 
@@ -73,9 +73,9 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         check_data_fits(net, data)
     check_output_folder(PROG, folder)
     print(f"{args.model}: {net!r}")
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = write_pictures(folder, pictures(net, data, args.input, args.model.name))
-    print_written(folder, paths)
+    with staged_folder(folder) as stage:
+        paths = write_pictures(stage, pictures(net, data, args.input, args.model.name))
+    print_written(folder, [folder / path.name for path in paths])
     return 0
 
 
