@@ -4,6 +4,7 @@ import errno
 import os
 import signal
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
@@ -120,6 +121,15 @@ def test_the_longest_legal_file_names_save_and_load(net, tmp_path, name):
     assert weights(ns.load(path)) == weights(net)
 
 
+def test_the_longest_legal_file_name_saves_from_the_largest_process_id(net, tmp_path, monkeypatch):
+    name = "é" * 122 + ".json"  # 254 bytes
+    monkeypatch.setattr(atomic, "os", OsWith(getpid=lambda: 2**31 - 1))
+    net.save(tmp_path / name)
+    net.save(tmp_path / name)
+    assert names(tmp_path) == [name]
+    assert weights(ns.load(tmp_path / name)) == weights(net)
+
+
 def test_a_temporary_file_that_cannot_be_created_is_a_model_file_error(net, tmp_path, monkeypatch):
     def mkstemp(**kwargs: object) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, "Permission denied")
@@ -173,6 +183,116 @@ def test_an_interrupt_while_writing_leaves_the_earlier_file_and_nothing_else(tmp
         atomic.write_atomically(path, interrupted)
     assert path.read_text() == "first"
     assert names(tmp_path) == ["notes.txt"]
+
+
+# --------------------------------------------------------------------------- leftovers of killed saves
+
+WRITER = """
+import os, sys
+from neurosim.io import atomic
+
+def write(handle):
+    handle.write("theirs")
+    handle.flush()
+    print("writing", flush=True)
+    if sys.argv[2] == "die":
+        os._exit(3)  # no clean-up at all, as after SIGKILL
+    sys.stdin.readline()
+
+atomic.write_atomically(sys.argv[1], write)
+"""
+
+
+def start_writer(path: Path, then: str) -> subprocess.Popen:
+    """A process writing "theirs" to ``path`` atomically, stopped once its temporary file exists.
+
+    With ``then="die"`` it dies there; with ``then="wait"`` it finishes its
+    save when a line arrives on its standard input.
+    """
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), then], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert writer.stdout.readline() == b"writing\n"
+    return writer
+
+
+def leave_a_leftover(path: Path) -> tuple[str, int]:
+    """The name of the temporary file a process writing ``path`` left when it died, and its ID."""
+    before = set(names(path.parent))
+    writer = start_writer(path, "die")
+    assert writer.wait(timeout=30) == 3
+    writer.stdin.close()
+    writer.stdout.close()
+    (left,) = set(names(path.parent)) - before
+    return left, writer.pid
+
+
+needs_kill = pytest.mark.skipif(os.name != "posix", reason="asking whether a process lives needs POSIX")
+
+
+@needs_kill
+def test_the_next_save_removes_a_temporary_file_left_by_a_process_that_died(net, tmp_path):
+    path = tmp_path / "net.json"
+    net.save(path)
+    left, pid = leave_a_leftover(path)
+    assert left.startswith(f".net.json.{pid}-") and left.endswith(".tmp.json")
+    assert (tmp_path / left).read_text() == "theirs"
+    assert [p.name for p in atomic.leftovers(path)] == [left]
+    net.save(path)
+    assert names(tmp_path) == ["net.json"]
+    assert weights(ns.load(path)) == weights(net)
+
+
+@needs_kill
+def test_only_leftovers_of_the_same_target_on_this_machine_are_removed(net, tmp_path):
+    path = tmp_path / "net.json"
+    other, _ = leave_a_leftover(tmp_path / "other.json")
+    mine, pid = leave_a_leftover(path)
+    start, host, rest = mine[: mine.index("-") + 1], mine.split("-")[1][:8], mine.split("-")[1][8:]
+    elsewhere = start + f"{int(host, 16) ^ 1:08x}" + rest  # the same process ID, another machine
+    (tmp_path / elsewhere).write_text("another machine's")
+    (tmp_path / ".net.json.backup").write_text("the user's own")
+    (tmp_path / mine.replace(str(pid), "1", 1)).write_text("a live process's")  # process 1 always lives
+    untouched = set(names(tmp_path)) - {mine}
+    net.save(path)
+    assert set(names(tmp_path)) == untouched | {"net.json"}
+    assert other in untouched
+
+
+@needs_kill
+def test_the_temporary_file_of_a_save_still_running_is_left_alone(net, tmp_path):
+    path = tmp_path / "net.json"
+    writer = start_writer(path, "wait")
+    try:
+        (theirs,) = names(tmp_path)
+        assert theirs.startswith(f".net.json.{writer.pid}-")
+        assert atomic.leftovers(path) == []
+        net.save(path)
+        assert names(tmp_path) == sorted([theirs, "net.json"])
+        assert weights(ns.load(path)) == weights(net)
+        writer.stdin.write(b"go on\n")
+        writer.stdin.flush()
+        assert writer.wait(timeout=30) == 0
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+        writer.stdin.close()
+        writer.stdout.close()
+    assert path.read_text() == "theirs"  # its save finished, over ours
+    assert names(tmp_path) == ["net.json"]
+
+
+def test_without_a_safe_way_to_ask_whether_a_process_lives_leftovers_stay(net, tmp_path, monkeypatch):
+    path = tmp_path / "net.json"
+    (tmp_path / ".net.json.4194304-00000000.abcdefgh.tmp.json").write_text("left")
+
+    def kill(pid: int, signal: int) -> None:
+        raise AssertionError("os.kill ends a process outside POSIX")
+
+    monkeypatch.setattr(atomic, "os", OsWith(name="nt", kill=kill))
+    net.save(path)
+    assert names(tmp_path) == [".net.json.4194304-00000000.abcdefgh.tmp.json", "net.json"]
 
 
 # --------------------------------------------------------------------------- what a save replaces

@@ -14,14 +14,21 @@ Traceback (most recent call last):
 RuntimeError: the writer failed
 >>> path.read_text(), sorted(p.name for p in path.parent.iterdir())
 ('first', ['notes.txt'])
+
+A temporary file is named after its target, the writing process and the
+machine, so that a later save of the same target can remove one that a
+killed process left behind (``leftovers``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import socket
 import stat
 import tempfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -94,7 +101,9 @@ def replace_atomically(
     ``write`` owns the open ``descriptor`` (it closes it, or hands it to
     ``os.fdopen``). The temporary file keeps ``path``'s extension, for
     writers that choose a format by it, and a name short enough for any
-    legal ``path``. Once written, it gets the permissions of the file it
+    legal ``path``, naming the writing process and machine: before writing,
+    the temporary files of earlier saves of ``path`` whose process has died
+    are removed (see ``remove_leftovers``). Once written, it gets the permissions of the file it
     replaces, or those a new file normally gets (``0o666`` less the umask),
     and replaces ``path``; where ``path`` is a symbolic link, the file it
     points to is replaced and the link kept. A failure at any point leaves
@@ -109,9 +118,10 @@ def replace_atomically(
     if not directory.is_dir():
         raise ModelFileError(f"cannot {action} {str(path)!r}: folder {str(directory)!r} does not exist")
     try:
+        remove_leftovers(target)
         mode = _mode_for(target)
         descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{_name_hint(target.name)}.", suffix=_temporary_suffix(target), dir=directory
+            prefix=_temporary_prefix(target, os.getpid()), suffix=_temporary_suffix(target), dir=directory
         )
     except OSError as error:
         raise ModelFileError(f"cannot {action} {str(path)!r}: {error.strerror or error}") from error
@@ -125,6 +135,75 @@ def replace_atomically(
         if isinstance(error, OSError):
             raise ModelFileError(f"cannot {action} {str(path)!r}: {error.strerror or error}") from error
         raise
+
+
+def leftovers(target: str | os.PathLike[str]) -> list[Path]:
+    """The temporary files of saves of ``target`` on this machine whose process is no longer alive.
+
+    Only regular files named as ``replace_atomically`` names the temporary
+    files for ``target`` count, written by a process of this machine (its
+    host name is in the name) whose ID names no live process. A file being
+    written by a live process is never listed, nor one written on another
+    machine sharing the folder. Where processes cannot be asked whether
+    they live without side effects (outside POSIX), nothing is listed.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.json"
+    >>> leftovers(path)
+    []
+    """
+    target = Path(target)
+    if os.name != "posix":
+        return []
+    pattern = re.compile(
+        re.escape(f".{_name_hint(target.name)}.")
+        + r"([0-9]{1,10})"
+        + re.escape(f"-{_host_tag()}.")
+        + r"[a-z0-9_]+"
+        + re.escape(_temporary_suffix(target))
+    )
+    found = []
+    with contextlib.suppress(OSError), os.scandir(target.parent if str(target.parent) else ".") as entries:
+        for entry in entries:
+            match = pattern.fullmatch(entry.name)
+            if match and entry.is_file(follow_symlinks=False) and not _alive(int(match.group(1))):
+                found.append(Path(entry.path))
+    return found
+
+
+def remove_leftovers(target: str | os.PathLike[str]) -> None:
+    """Remove the ``leftovers`` of ``target``: temporary files of saves whose process was killed.
+
+    A file that cannot be removed is left as it is; this never fails.
+    """
+    for leftover in leftovers(target):
+        with contextlib.suppress(OSError):
+            os.unlink(leftover)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with ID ``pid`` runs on this machine (or might: only a sure "no" is False)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # another user's process, or an ID the system cannot hold
+        return True
+    return True
+
+
+def _temporary_prefix(target: Path, pid: int) -> str:
+    """``.NAME.PID-HOST.``: the start of the target's name, the writing process and its machine."""
+    return f".{_name_hint(target.name)}.{pid}-{_host_tag()}."
+
+
+def _host_tag() -> str:
+    """Eight hexadecimal digits standing for this machine's host name."""
+    return f"{zlib.crc32(socket.gethostname().encode('utf-8', 'surrogateescape')):08x}"
 
 
 def _name_hint(name: str) -> str:
