@@ -100,11 +100,12 @@ def replace_atomically(
 
     ``write`` owns the open ``descriptor`` (it closes it, or hands it to
     ``os.fdopen``). The temporary file keeps ``path``'s extension, for
-    writers that choose a format by it, and a name short enough for any
-    legal ``path``, naming the writing process and machine: before writing,
-    the temporary files of earlier saves of ``path`` whose process has died
-    are removed (see ``remove_leftovers``). Once written, it gets the permissions of the file it
-    replaces, or those a new file normally gets (``0o666`` less the umask),
+    writers that choose a format by it, names the writing process and
+    machine, and is short enough for any legal ``path``. Before it is
+    created, the temporary files that earlier saves of ``path`` left when
+    their process was killed are removed (``remove_leftovers``). Once
+    written, it gets the permissions of the file it replaces, or those a
+    new file normally gets (``0o666`` less the umask),
     and replaces ``path``; where ``path`` is a symbolic link, the file it
     points to is replaced and the link kept. A failure at any point leaves
     an earlier file at ``path`` as it was, and no temporary file behind. An
