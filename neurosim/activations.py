@@ -531,7 +531,14 @@ def _call(activation: Activation, role: str, function: ArrayFunction, values: np
             f"Activation {activation.name!r}: its {role} failed on an array of shape {values.shape}: "
             f"{type(error).__name__}: {error}"
         ) from error
-    return np.broadcast_to(result, values.shape).copy() if result.ndim == 0 else result
+    if result.ndim == 0:
+        return np.broadcast_to(result, values.shape).copy()
+    if result.shape != values.shape:
+        raise ParameterError(
+            f"Activation {activation.name!r}: its {role} returned shape {result.shape} for an input of "
+            f"shape {values.shape}; it must work element-wise"
+        )
+    return result
 
 
 def _refuse_a_failed_check(report: ActivationCheck) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurosim.errors import MissingDependencyError, ParameterError, ShapeError
+from neurosim.errors import DataError, MissingDependencyError, ParameterError, ShapeError
 from neurosim.limits import check_samples
-from neurosim.validation import positive_integer, random_generator
+from neurosim.validation import finite_number, positive_integer, random_generator
 
 __all__ = ["digits", "moons", "spiral", "split", "xor"]
 
@@ -139,11 +139,13 @@ def spiral(
 
 def _number_at_least(value: object, low: float, name: str, expected: str, *, strict: bool = False) -> float:
     """``value`` as a float, or a ``ParameterError`` unless it is a finite number above ``low``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
+    try:
+        number = finite_number(value, name)
+    except DataError:
+        number = None
+    if number is None or number < low or (strict and number == low):
         raise ParameterError(f"{name} must be {expected}; got {value!r}")
-    if value < low or (strict and value == low):
-        raise ParameterError(f"{name} must be {expected}; got {value!r}")
-    return float(value)
+    return number
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:

@@ -126,6 +126,9 @@ def format_bytes(count: float) -> str:
     """
     if count < 1000:
         return f"{int(count)} bytes"
+    if count >= 1e18:  # written from its digits: a Python int this large may not fit in a float
+        exponent = len(str(int(count))) - 1
+        return f"{int(count) / 10**exponent:.3g}e+{exponent:02d} bytes"
     for unit in ("kB", "MB", "GB", "TB", "PB"):
         count /= 1000
         if count < 1000:

@@ -71,7 +71,7 @@ def as_float_array(value: object, name: str) -> np.ndarray:
 def _object_array_as_float(array: np.ndarray, name: str) -> np.ndarray:
     """An object array of real numbers (like Python ints too large for int64) as floats."""
     for position, item in np.ndenumerate(array):
-        if isinstance(item, bool) or not isinstance(item, numbers.Real):
+        if not _is_real(item):
             where = _describe_position(position) if position else "its only value"
             raise DataError(
                 f"{name} must be numeric (ints or floats); got {type(item).__name__} {item!r:.40} at {where}"
@@ -202,13 +202,23 @@ def check_sample_count(count: int, expected: int, name: str) -> None:
 
 def _as_finite_float(value: object) -> float | None:
     """``value`` as a finite float, or ``None`` if it is not a finite real number."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not _is_real(value):
         return None
     try:
         number = float(value)
     except (OverflowError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+def _is_real(value: object) -> bool:
+    """Whether ``value`` is a real number: not a bool, and not a numpy time span (an "integer" to numpy)."""
+    return not isinstance(value, (bool, np.timedelta64)) and isinstance(value, numbers.Real)
+
+
+def _is_integer(value: object) -> bool:
+    """Whether ``value`` is a whole number (Python's or numpy's), not a bool or a time span."""
+    return _is_real(value) and isinstance(value, numbers.Integral)
 
 
 def positive_number(value: object, name: str) -> float:
@@ -244,7 +254,7 @@ def boolean(value: object, name: str) -> bool:
 
 def positive_integer(value: object, name: str) -> int:
     """Return ``value`` as an int, or raise unless it is a whole number above zero."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+    if not _is_integer(value) or value <= 0:
         raise ParameterError(f"{name} must be a positive integer; got {value!r}")
     return int(value)
 
@@ -269,6 +279,6 @@ def random_generator(seed: object, name: str = "seed") -> np.random.Generator:
     ...
     neurosim.errors.ParameterError: seed must be a non-negative integer or None; got -1
     """
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+    if seed is not None and (not _is_integer(seed) or seed < 0):
         raise ParameterError(f"{name} must be a non-negative integer or None; got {seed!r}")
     return np.random.default_rng(None if seed is None else int(seed))

@@ -955,13 +955,13 @@ class Network:
 def _per_layer(activations: object, count: int) -> list[Activation]:
     """One activation per layer: the list given, or the one given for all."""
     if isinstance(activations, (str, Activation)):
-        return [get_activation(activations)] * count
+        return [get_activation(activations, "activations")] * count
     if not isinstance(activations, Sequence) or len(activations) != count:
         raise ParameterError(
             f"activations must be one activation, or a list of {count} (one per weight matrix); "
             f"got {activations!r}"
         )
-    return [get_activation(activation) for activation in activations]
+    return [get_activation(activation, f"activations[{i}]") for i, activation in enumerate(activations)]
 
 
 def nonfinite_outputs_message(network: Network, outputs: np.ndarray) -> str:

@@ -193,13 +193,14 @@ def samples_in_rows(
     ...
     neurosim.errors.ParameterError: X is square (2, 2), so its samples could be rows or columns: ...
     """
-    if samples not in (None, "rows", "columns"):
+    if samples is not None and (not isinstance(samples, str) or samples not in ("rows", "columns")):
         raise ParameterError(f"samples must be 'rows', 'columns' or None (found from X); got {samples!r}")
-    if X.ndim == 1:
+    if X.ndim == 1 and len(X) > 0 and (n_inputs == 1 or len(X) == n_inputs):
         X = X.reshape(-1, 1) if n_inputs == 1 else X.reshape(1, -1)
         return X, samples or "rows"
-    if X.ndim != 2:
-        raise ShapeError(f"{name} must be a 2-D array of samples; got shape {X.shape}")
+    if X.ndim != 2 or 0 in X.shape:
+        expected = f"one sample of {n_inputs} inputs or a 2-D array of samples"
+        raise ShapeError(f"{name} must be {expected}; got shape {X.shape}")
     if samples is None:
         if X.shape[0] == X.shape[1] == n_inputs:
             raise ParameterError(
