@@ -1,5 +1,6 @@
 """What the fuzz tests found, each kept as a focused test: refused by name, never a raw exception."""
 
+import os
 import re
 
 import numpy as np
@@ -74,3 +75,10 @@ def test_compare_forward_refuses_inputs_of_the_wrong_width(chain, X):
 def test_compare_gradients_refuses_samples_given_as_an_array(chain):
     with pytest.raises(ns.ParameterError, match=r"^samples must be 'rows', 'columns' or None"):
         ns.compare_gradients(chain, np.zeros((3, 2)), np.zeros((3, 1)), "mse", {}, samples=np.array([1, 2]))
+
+
+def test_save_to_a_name_too_long_for_the_system_is_refused_by_path(tmp_path):
+    net = ns.Network.from_shape([2, 1], seed=0)
+    with pytest.raises(ns.ModelFileError, match=r"^cannot save '.*a{300}': File name too long"):
+        net.save(tmp_path / ("a" * 300))
+    assert os.listdir(tmp_path) == []

@@ -114,7 +114,10 @@ def replace_atomically(
     a ``ParameterError``.
     """
     path = checked_path(path, action)
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:  # a name too long for the system fails here already
+        target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    except OSError as error:
+        raise ModelFileError(f"cannot {action} {str(path)!r}: {error.strerror or error}") from error
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise ModelFileError(f"cannot {action} {str(path)!r}: folder {str(directory)!r} does not exist")
