@@ -79,6 +79,6 @@ def test_compare_gradients_refuses_samples_given_as_an_array(chain):
 
 def test_save_to_a_name_too_long_for_the_system_is_refused_by_path(tmp_path):
     net = ns.Network.from_shape([2, 1], seed=0)
-    with pytest.raises(ns.ModelFileError, match=r"^cannot save '.*a{300}': File name too long"):
+    with pytest.raises(ns.ModelFileError, match=r"^cannot save to '.*a{300}': File name too long"):
         net.save(tmp_path / ("a" * 300))
     assert os.listdir(tmp_path) == []
