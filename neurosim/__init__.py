@@ -15,7 +15,7 @@ Network(layers=[2, 3, 1], synapses=9, parameters=13)
 True
 """
 
-from neurosim import datasets, diagnostics, engines, training
+from neurosim import datasets, diagnostics, engines, optim, training
 from neurosim.activations import Activation, check_activation, get_activation, register_activation
 from neurosim.core import Layer, Network, Neuron, Synapse
 from neurosim.diagnostics import (
@@ -94,6 +94,7 @@ __all__ = [
     "get_loss",
     "gradient_check",
     "load",
+    "optim",
     "register_activation",
     "training",
 ]

@@ -6,7 +6,7 @@ The layers, from the bottom::
     core         the object model and its parameter store
     engines      the object and compiled engines, behind one interface
     training     fit, callbacks, optimizers, watches, tasks
-    diagnostics, io
+    diagnostics, io, optim (the public name of the optimizers, which live in training)
     plot
     cli
     demos, benchmarks
@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "training": 3,
     "diagnostics": 4,
     "io": 4,
+    "optim": 4,
     "plot": 5,
     "cli": 6,
     "demos": 7,

@@ -852,7 +852,8 @@ class Network:
         """Train the network on ``X``, ``Y``: ``net.fit(X, Y, epochs=..., lr=..., loss=...)``.
 
         The options are those of ``neurosim.training.fit.fit``: ``epochs``,
-        ``lr``, ``batch_size``, ``loss``, ``momentum``, ``shuffle``,
+        ``lr``, ``optimizer`` (``"sgd"``, the default, ``"adam"``, ... or an
+        object of ``neurosim.optim``), ``batch_size``, ``loss``, ``momentum``, ``shuffle``,
         ``seed``, ``validation_data``, ``verbose``, ``engine`` and
         ``callbacks``, and ``diagnose``: ``True`` (the default) runs the
         doctor as training goes (``neurosim.diagnostics.doctor.Doctor``,

@@ -1,15 +1,15 @@
-"""The training loop: epochs of shuffled mini-batches of stochastic gradient descent.
+"""The training loop: epochs of shuffled mini-batches, each followed by an optimizer's update.
 
 ``fit`` drives any engine through the ``neurosim.engines.Engine``
 interface, one straight line per batch: forward and backward pass
-(``engine.train_batch``), then the update (``SGD.step``), with the
+(``engine.train_batch``), then the update (``optimizer.step``), with the
 callbacks of ``neurosim.training.callbacks`` called between.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,14 +20,24 @@ from neurosim.training.batches import EpochData
 from neurosim.training.callbacks import Batch, Callback, CallbackList, Run, checked_callbacks
 from neurosim.training.history import History
 from neurosim.training.metrics import CorrectCounter, accuracy, is_classification
-from neurosim.training.optimizer import SGD
+from neurosim.training.optimizers import SGD, Optimizer, get_optimizer
 from neurosim.training.progress import ProgressCallback
-from neurosim.validation import boolean, positive_integer, random_generator
+from neurosim.validation import boolean, positive_integer, positive_number, random_generator
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from neurosim.core import Network
+
+
+class _NotGiven:
+    """The default of ``fit``'s ``lr`` and ``momentum``: the optimizer's own setting."""
+
+    def __repr__(self) -> str:
+        return "the optimizer's"
+
+
+NOT_GIVEN: Any = _NotGiven()
 
 
 def fit(
@@ -36,10 +46,11 @@ def fit(
     Y: object,
     *,
     epochs: int,
-    lr: float,
+    lr: float = NOT_GIVEN,
+    optimizer: str | Optimizer = "sgd",
     batch_size: int | None = None,
     loss: str | Loss = "mse",
-    momentum: float = 0.0,
+    momentum: float = NOT_GIVEN,
     shuffle: bool = True,
     seed: int | None = None,
     validation_data: tuple[object, object] | None = None,
@@ -47,7 +58,7 @@ def fit(
     engine: str | engines.Engine = "object",
     callbacks: Sequence[object] = (),
 ) -> History:
-    """Train ``network`` on ``X``, ``Y`` with stochastic gradient descent.
+    """Train ``network`` on ``X``, ``Y`` with gradient descent (SGD unless ``optimizer`` says otherwise).
 
     Parameters
     ----------
@@ -61,16 +72,27 @@ def fit(
         ``0..n_outputs-1`` for a softmax layer).
     epochs : int
         Passes over the training data.
-    lr : float
-        Learning rate.
+    lr : float, optional
+        Learning rate of the optimizer named by ``optimizer``; by default
+        that optimizer's own (``torch.optim``'s: 0.001 for SGD, Adam and
+        AdamW, 0.01 for RMSprop, Adagrad and Rprop). Not with an optimizer
+        object, which has its own.
+    optimizer : {"sgd", "adam", "adamw", "rmsprop", "adagrad", "rprop"} or Optimizer
+        What updates the weights after each batch (see
+        ``neurosim.optim``). A name makes a new one with its default
+        settings and ``lr``; an object (``ns.optim.Adam(lr=1e-3)``) is
+        used as it is, and keeps its state from one ``fit`` call to the
+        next. An object trains one network only: giving it to ``fit`` for
+        another network is refused.
     batch_size : int, optional
         Samples per update: ``1`` is online training, ``None`` (default) the
         whole set at once (full batch), anything else mini-batches (the last
         one may be smaller).
     loss : {"mse", "bce", "cross_entropy"}
         See ``neurosim.losses``.
-    momentum : float in [0, 1)
-        ``torch.optim.SGD``'s convention: ``v = momentum * v + grad; w -= lr * v``.
+    momentum : float in [0, 1), default 0
+        For SGD only: ``torch.optim.SGD``'s convention,
+        ``v = momentum * v + grad; w -= lr * v``.
     shuffle : bool
         Visit samples in a new random order each epoch.
     seed : int, optional
@@ -115,11 +137,15 @@ def fit(
     >>> history = net.fit(X, Y, epochs=500, lr=2.0, loss="bce", seed=0, verbose=0)
     >>> history.accuracy[-1], (net.predict(X)[:, 0] > 0.5).astype(int).tolist()
     (1.0, [0, 1, 1, 1])
+    >>> net = ns.Network.from_shape([2, 1], seed=0)
+    >>> history = net.fit(X, Y, epochs=100, optimizer="adam", lr=0.1, loss="bce", seed=0, verbose=0)
+    >>> history.accuracy[-1]
+    1.0
     """
     loss_fn, X, T = network.prepare_batch(X, Y, loss)
     epochs = positive_integer(epochs, "epochs")
     shuffle = boolean(shuffle, "shuffle")
-    optimizer = SGD(network, lr, momentum)
+    optimizer = _optimizer(optimizer, lr, momentum)
     n = X.shape[0]
     batch = n if batch_size is None else min(positive_integer(batch_size, "batch_size"), n)
     if verbose not in (0, 1, 2):
@@ -130,6 +156,7 @@ def fit(
     progress = [ProgressCallback(verbose)] if verbose else []
     hooks = CallbackList([*attached, *checked_callbacks(callbacks, attached), *progress])
     engine = engines.create(network, engine)
+    optimizer.bind(network)
     history = History(loss_name=loss_fn.name)
     run = Run(
         network, engine, loss_fn, optimizer, history, epochs=epochs, batch_size=batch, n_samples=n, X=X, T=T
@@ -255,6 +282,27 @@ class DivergenceStop(Callback):
         run.history.diverged_at = batch.epoch
         run.stop(message)
         warnings.warn(message, DivergenceWarning, stacklevel=outside_stacklevel())
+
+
+def _optimizer(optimizer: object, lr: object, momentum: object) -> Optimizer:
+    """The optimizer ``fit`` was asked for, checked (not yet bound to the network)."""
+    if isinstance(optimizer, Optimizer):
+        for name, value in (("lr", lr), ("momentum", momentum)):
+            if value is not NOT_GIVEN:
+                raise ParameterError(
+                    f"{name}: give it to the optimizer object ({type(optimizer).__name__}({name}=...)), "
+                    f"not to fit as well; got {name}={value!r} and {optimizer!r}"
+                )
+        return optimizer
+    chosen = get_optimizer(optimizer, None if lr is NOT_GIVEN else positive_number(lr, "lr"))
+    if momentum is NOT_GIVEN:
+        return chosen
+    if not isinstance(chosen, SGD):
+        raise ParameterError(
+            f"momentum is a setting of SGD; for {optimizer!r} give an optimizer object "
+            f"(ns.optim.{type(chosen).__name__}(...)) instead; got momentum={momentum!r}"
+        )
+    return SGD(lr=chosen.lr, momentum=momentum)
 
 
 def _validation_batch(

@@ -1,0 +1,87 @@
+"""Stochastic gradient descent, with momentum and Nesterov momentum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neurosim.core import Network
+from neurosim.errors import ParameterError
+from neurosim.training.optimizers.base import Optimizer, fraction
+from neurosim.validation import boolean, non_negative_number
+
+
+class SGD(Optimizer):
+    """Gradient descent, as ``torch.optim.SGD`` (without dampening).
+
+    ``g = grad + weight_decay * w``; with ``momentum``, ``v = momentum * v + g``
+    (``v`` starts at the first ``g``) and ``g = v``, or with ``nesterov``
+    ``g = g + momentum * v``; then ``w -= lr * g``.
+
+    Parameters
+    ----------
+    network : Network, optional
+        Bind to it now (``fit`` binds it otherwise).
+    lr : float, default 0.001
+    momentum : float in [0, 1), default 0
+    nesterov : bool, default False
+        Needs ``momentum > 0``.
+    weight_decay : float >= 0, default 0
+        L2 penalty added to the gradient.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
+    >>> _ = net.backward([[1.0]], [[1.0]])        # z = 0, so d(z - 1)^2/dw = -2
+    >>> ns.optim.SGD(net, lr=0.25).step()
+    >>> net.synapse("input[0]", "output[0]").weight
+    0.5
+    """
+
+    name = "sgd"
+
+    def __init__(
+        self,
+        network: Network | None = None,
+        lr: float | None = None,
+        momentum: float = 0.0,
+        *,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        self.momentum = fraction(momentum, "momentum")
+        self.nesterov = boolean(nesterov, "nesterov")
+        if self.nesterov and self.momentum == 0:
+            raise ParameterError("nesterov=True needs a momentum above 0; got momentum=0")
+        self.weight_decay = non_negative_number(weight_decay, "weight_decay")
+        self.state_names = ("velocity",) if self.momentum else ()
+        super().__init__(network, lr=lr)
+
+    def new_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        """A velocity of zeros (with momentum) and a scratch array."""
+        return {**super().new_state(values), "scratch": np.empty_like(values)}
+
+    def update(self, values: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        """One step of ``w -= lr * g``."""
+        scratch = state["scratch"]
+        if self.weight_decay:
+            grad = grad + self.weight_decay * values
+        if self.momentum:
+            velocity = state["velocity"]
+            if self.steps == 1:
+                velocity[...] = grad
+            else:
+                velocity *= self.momentum
+                velocity += grad
+            grad = grad + self.momentum * velocity if self.nesterov else velocity
+        np.multiply(grad, self.lr, out=scratch)
+        values -= scratch
+
+    def settings(self) -> dict[str, object]:
+        """The hyperparameters, by name."""
+        return {
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "nesterov": self.nesterov,
+            "weight_decay": self.weight_decay,
+        }
