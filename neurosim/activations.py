@@ -206,6 +206,12 @@ class Activation:
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
+    def __copy__(self) -> Activation:
+        return self  # an activation is a pair of functions that never changes: copies share it
+
+    def __deepcopy__(self, memo: dict) -> Activation:
+        return self
+
 
 def _checked_kernels(
     activation: Activation, kernels: object

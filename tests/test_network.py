@@ -1,5 +1,7 @@
 """The object model: layers, neurons, synapses, the graph, names and order."""
 
+import copy
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -208,3 +210,13 @@ def test_explain_picks_a_sample_of_a_batch(net):
     assert "means over 2 samples" in text
     with pytest.raises(ns.ParameterError, match=r"sample must be an integer in 0\.\.1"):
         neuron.explain(sample=2)
+
+
+def test_a_deep_copy_of_a_network_keeps_its_activations_and_trains_with_bce():
+    X, y = ns.datasets.xor()
+    net = ns.Network.from_shape([2, 2, 1], seed=0)
+    twin = copy.deepcopy(net)
+    assert twin["output"].activation is ns.get_activation("sigmoid")  # the same built-in, not a copy
+    for network in (net, twin):
+        network.fit(X, y, epochs=3, lr=0.5, loss="bce", seed=0, verbose=0, diagnose=False)
+    assert np.array_equal(twin.blocks[0].weight, net.blocks[0].weight)
