@@ -287,3 +287,16 @@ def test_the_private_check_catches_and_allows():
     assert private_problems("from neurosim._text import table", "neurosim.demos.xor")
     assert private_problems("from neurosim.cli._data import Data", "neurosim.cli.train") == []
     assert private_problems("from neurosim._text import table", "neurosim.diagnostics.summary") == []
+
+
+def test_test_modules_import_their_shared_helpers_by_their_own_name():
+    """``from tests.x import ...`` works where the checkout is on the path, but not from a fresh clone."""
+    offenders = [
+        path.name
+        for path in sorted((ROOT / "tests").glob("*.py"))
+        if any(
+            isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "tests"
+            for node in ast.walk(ast.parse(path.read_text()))
+        )
+    ]
+    assert offenders == [], f"import shared test modules as 'from reference_mlp import ...': {offenders}"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import cases, network_settings
 
 import neurosim as ns
-from tests.strategies import cases, network_settings
 
 #: one object of every optimizer, with settings that exercise its options
 SETTINGS = {
