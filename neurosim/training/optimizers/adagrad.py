@@ -33,6 +33,7 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    hyperparameters = ("lr", "eps", "weight_decay")
     default_lr = 1e-2
     state_names = ("sum",)
 
@@ -49,12 +50,7 @@ class Adagrad(Optimizer):
 
     def update(self, values: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
         """One Adagrad step."""
-        if self.weight_decay:
-            grad = grad + self.weight_decay * values
+        grad = self.with_weight_decay(grad, values)
         total = state["sum"]
         total += grad * grad
         values -= self.lr * grad / (np.sqrt(total) + self.eps)
-
-    def settings(self) -> dict[str, object]:
-        """The hyperparameters, by name."""
-        return {"lr": self.lr, "eps": self.eps, "weight_decay": self.weight_decay}

@@ -45,6 +45,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    hyperparameters = ("lr", "betas", "eps", "weight_decay")
     state_names = ("m", "v")
     #: whether the weight decay is decoupled from the gradient (AdamW)
     decoupled = False
@@ -67,10 +68,10 @@ class Adam(Optimizer):
     def update(self, values: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
         """One Adam step."""
         beta1, beta2 = self.betas
-        if self.weight_decay and self.decoupled:
+        if self.decoupled:
             values *= 1 - self.lr * self.weight_decay
-        elif self.weight_decay:
-            grad = grad + self.weight_decay * values
+        else:
+            grad = self.with_weight_decay(grad, values)
         m, v = state["m"], state["v"]
         m *= beta1
         m += (1 - beta1) * grad
@@ -79,10 +80,6 @@ class Adam(Optimizer):
         step_size = self.lr / (1 - beta1**self.steps)
         denominator = np.sqrt(v) / math.sqrt(1 - beta2**self.steps) + self.eps
         values -= step_size * m / denominator
-
-    def settings(self) -> dict[str, object]:
-        """The hyperparameters, by name."""
-        return {"lr": self.lr, "betas": self.betas, "eps": self.eps, "weight_decay": self.weight_decay}
 
 
 class AdamW(Adam):

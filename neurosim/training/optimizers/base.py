@@ -34,8 +34,8 @@ class Optimizer:
     (``state_of``); it starts again when the network's arrays are replaced
     (a change of structure or of dtype).
 
-    Subclasses name their per-parameter state in ``state_names`` and
-    implement ``update``.
+    Subclasses name their hyperparameters in ``hyperparameters`` and their
+    per-parameter state in ``state_names``, and implement ``update``.
     """
 
     #: the name ``fit(optimizer=...)`` knows it by
@@ -44,6 +44,8 @@ class Optimizer:
     default_lr: ClassVar[float] = 1e-3
     #: the names of the arrays of state it keeps per parameter, as ``state_of`` gives them
     state_names: ClassVar[tuple[str, ...]] = ()
+    #: the names of its settings, as attributes, in the order ``settings`` and the repr give them
+    hyperparameters: ClassVar[tuple[str, ...]] = ("lr",)
 
     def __init__(self, network: Network | None = None, *, lr: float | None = None) -> None:
         self.lr = positive_number(self.default_lr if lr is None else lr, "lr")
@@ -131,7 +133,12 @@ class Optimizer:
 
     def settings(self) -> dict[str, object]:
         """The hyperparameters, by name."""
-        return {"lr": self.lr}
+        return {name: getattr(self, name) for name in self.hyperparameters}
+
+    def with_weight_decay(self, grad: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """``grad + weight_decay * values``: the L2 penalty's gradient added, as ``torch.optim`` does."""
+        weight_decay = getattr(self, "weight_decay", 0.0)
+        return grad + weight_decay * values if weight_decay else grad
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{key}={value!r}" for key, value in self.settings().items())

@@ -38,6 +38,7 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum")
     default_lr = 1e-2
 
     def __init__(
@@ -58,8 +59,7 @@ class RMSprop(Optimizer):
 
     def update(self, values: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
         """One RMSprop step."""
-        if self.weight_decay:
-            grad = grad + self.weight_decay * values
+        grad = self.with_weight_decay(grad, values)
         square_avg = state["square_avg"]
         square_avg *= self.alpha
         square_avg += (1 - self.alpha) * grad * grad
@@ -70,13 +70,3 @@ class RMSprop(Optimizer):
             velocity += direction
             direction = velocity
         values -= self.lr * direction
-
-    def settings(self) -> dict[str, object]:
-        """The hyperparameters, by name."""
-        return {
-            "lr": self.lr,
-            "alpha": self.alpha,
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-            "momentum": self.momentum,
-        }

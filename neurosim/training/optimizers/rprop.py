@@ -47,6 +47,7 @@ class Rprop(Optimizer):
     """
 
     name = "rprop"
+    hyperparameters = ("lr", "etas", "step_sizes")
     default_lr = 1e-2
     state_names = ("prev_grad", "step_size")
 
@@ -85,7 +86,3 @@ class Rprop(Optimizer):
         grad = np.where(agreement < 0, 0.0, grad)
         values -= np.sign(grad) * step_size
         prev_grad[...] = grad
-
-    def settings(self) -> dict[str, object]:
-        """The hyperparameters, by name."""
-        return {"lr": self.lr, "etas": self.etas, "step_sizes": self.step_sizes}

@@ -39,6 +39,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    hyperparameters = ("lr", "momentum", "nesterov", "weight_decay")
 
     def __init__(
         self,
@@ -64,8 +65,7 @@ class SGD(Optimizer):
     def update(self, values: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
         """One step of ``w -= lr * g``."""
         scratch = state["scratch"]
-        if self.weight_decay:
-            grad = grad + self.weight_decay * values
+        grad = self.with_weight_decay(grad, values)
         if self.momentum:
             velocity = state["velocity"]
             if self.steps == 1:
@@ -76,12 +76,3 @@ class SGD(Optimizer):
             grad = grad + self.momentum * velocity if self.nesterov else velocity
         np.multiply(grad, self.lr, out=scratch)
         values -= scratch
-
-    def settings(self) -> dict[str, object]:
-        """The hyperparameters, by name."""
-        return {
-            "lr": self.lr,
-            "momentum": self.momentum,
-            "nesterov": self.nesterov,
-            "weight_decay": self.weight_decay,
-        }
