@@ -95,14 +95,14 @@ def _fixed_at_origin(network: Network, X: np.ndarray, T: np.ndarray, missing: li
 def _perceptron_through_origin(
     network: Network, X: np.ndarray, T: np.ndarray, loss: Loss, settings: Settings
 ) -> Finding | None:
-    from neurosim.diagnostics.data_checks import best_linear_accuracy
+    from neurosim.diagnostics.data_checks import remembered_accuracy
 
     output = network.output_layer
     sources = {block.source for block in network.blocks if block.target is output}
     if output.has_bias or sources != {network.input_layer} or not loss.classification:
         return None
-    through = best_linear_accuracy(X, T, through_origin=True)
-    offset = best_linear_accuracy(X, T)
+    through = remembered_accuracy(X, T, through_origin=True)
+    offset = remembered_accuracy(X, T)
     if through >= settings.linear_accuracy or offset - through < 0.05:
         return None
     evidence = {"accuracy_through_origin": through, "accuracy_with_bias": offset, "samples": len(X)}

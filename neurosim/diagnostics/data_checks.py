@@ -33,9 +33,9 @@ LINEAR_FIT_SAMPLES = 1000
 CURVED_GAIN = 0.05
 LOGISTIC_STEPS = 200
 LOGISTIC_STARTS = 5
-#: how many data sets' boundary accuracies are remembered (a fit on the same data again costs nothing)
+#: how many boundary accuracies are remembered (a fit on the same data again costs nothing)
 REMEMBERED = 16
-_ACCURACIES: dict[tuple, tuple[float, float]] = {}
+_ACCURACIES: dict[tuple, float] = {}
 
 
 def data_findings(
@@ -240,18 +240,21 @@ def no_nonlinearity(
 
 
 def _boundary_accuracies(X: np.ndarray, T: np.ndarray, enough: float) -> tuple[float, float]:
-    """The best accuracies of a straight and of a curved boundary (the curved one only below ``enough``).
+    """The best accuracies of a straight and of a curved boundary (the curved one only below ``enough``)."""
+    linear = remembered_accuracy(X, T)
+    # classes that overlap are misclassified by any boundary: only a curved one doing better says more
+    curved = remembered_accuracy(curved_features(X), T) if linear < enough else linear
+    return linear, curved
 
-    Remembered for the last few data sets, so that fitting the same data again costs nothing.
-    """
-    key = (hashlib.blake2b(X.tobytes() + T.tobytes(), digest_size=16).digest(), X.shape, T.shape, enough)
+
+def remembered_accuracy(X: np.ndarray, T: np.ndarray, *, through_origin: bool = False) -> float:
+    """``best_linear_accuracy``, remembered for the last few data sets: the same data again is free."""
+    digest = hashlib.blake2b(X.tobytes() + T.tobytes(), digest_size=16).digest()
+    key = (digest, X.shape, T.shape, through_origin)
     if key not in _ACCURACIES:
-        linear = best_linear_accuracy(X, T)
-        # classes that overlap are misclassified by any boundary: only a curved one doing better says more
-        curved = best_linear_accuracy(curved_features(X), T) if linear < enough else linear
         if len(_ACCURACIES) >= REMEMBERED:
             del _ACCURACIES[next(iter(_ACCURACIES))]
-        _ACCURACIES[key] = (linear, curved)
+        _ACCURACIES[key] = best_linear_accuracy(X, T, through_origin=through_origin)
     return _ACCURACIES[key]
 
 
