@@ -47,7 +47,7 @@ class Trial:
 
     def accuracy(self) -> float:
         """The share of training samples classified right: class 1 where the output is >= 0.5."""
-        return float(np.mean((self.net.predict(self.X)[:, 0] >= 0.5) == (self.y >= 0.5)))
+        return float(np.mean(ns.predicted_classes(self.net.predict(self.X)) == self.y))
 
     def mse(self) -> float:
         """The mean squared error on the training samples."""
@@ -275,7 +275,7 @@ def outcome(case: Case, trial: Trial) -> str:
         shown = "outputs " + ", ".join(f"{value:.3f}" for value in outputs)
     else:
         shown = f"outputs from {outputs.min():.3f} to {outputs.max():.3f}"
-    classes = np.unique(outputs >= 0.5)
+    classes = np.unique(ns.predicted_classes(outputs[:, None]))
     if len(classes) == 1:
         shown += f": class {int(classes[0])} for every input"
     return f"accuracy {trial.accuracy():.1%}; {shown}"

@@ -28,7 +28,6 @@ from neurosim.demos._common import (
     heading,
     save_pictures,
 )
-from neurosim.training.metrics import predicted_classes
 
 SIZES = [2, 8, 8, 1]
 TRAINING = {"lr": 0.2, "batch_size": 32, "loss": "bce", "engine": "compiled"}
@@ -137,8 +136,8 @@ def train_in_stages(
 
 
 def accuracy(net: ns.Network, X: np.ndarray, y: np.ndarray) -> float:
-    """The fraction of ``X`` classified right: output >= 0.5 means class 1, or the largest output wins."""
-    return float(np.mean(predicted_classes(net.compile().predict(X)) == y))
+    """The fraction of ``X`` classified right (``net.score``: output >= 0.5 means class 1)."""
+    return net.score(X, y, engine="compiled")
 
 
 def save_network(net: ns.Network, path: Path) -> None:

@@ -171,15 +171,16 @@ def report_training(net: ns.Network, history: ns.History) -> None:
         print(f"  epoch {epoch + 1:5d}  loss {history.loss[epoch]:.5f}")
 
     print("\nTruth table:")
-    outputs = net.predict(X)[:, 0]
-    for x, target, output in zip(X, Y, outputs, strict=True):
-        verdict = "right" if (output > 0.5) == (target > 0.5) else "WRONG"
+    outputs = net.predict(X)
+    right = ns.predicted_classes(outputs) == labels  # class 1 where the output is >= 0.5
+    for x, target, output, correct in zip(X, Y, outputs[:, 0], right, strict=True):
+        verdict = "right" if correct else "WRONG"
         print(f"  {int(x[0])} XOR {int(x[1])} = {int(target)}   network says {output:.3f}  ({verdict})")
 
     net.backward(X, Y, loss="mse")
     print("\nHow hidden neuron hidden1[0] computes its output for input (0, 1):")
     print(net["hidden1[0]"].explain(sample=1))
-    if not np.all((outputs > 0.5) == (Y > 0.5)):
+    if not right.all():
         print("\n" + not_learned(history))
         print_diagnosis(history)
 
@@ -242,7 +243,7 @@ def survey(hidden: int, seeds: Sequence[int], epochs: int, lr: float) -> list[Ru
     runs = []
     for seed in seeds:
         net, history = train(hidden, seed, epochs, lr, engine="compiled", verbose=0)
-        right_side = np.all((net.predict(X)[:, 0] > 0.5) == (Y > 0.5))
+        right_side = net.score(X, labels) == 1.0
         loss = mse(net)
         runs.append(Run(hidden, seed, loss, bool(right_side and loss < CONVERGED_LOSS), history.loss))
     return runs
@@ -341,10 +342,15 @@ def plateau_pair(net: ns.Network, loss: float, history: ns.History) -> tuple[int
         last >= 0.99 * earlier,
         gap < NEAR_HALF,
         abs(output.a[i] - 0.5) < NEAR_HALF and abs(output.a[j] - 0.5) < NEAR_HALF,
-        all((output.a[k] > 0.5) == (Y[k] > 0.5) for k in others),
+        all(classified_right(output)[others]),
         hidden_slope(net, (i, j)) < SATURATED_SLOPE,
     )
     return (i, j, gap) if all(premises) else None
+
+
+def classified_right(output: ns.Neuron) -> np.ndarray:
+    """Which samples of the last pass the output neuron puts on the right side of 0.5."""
+    return ns.predicted_classes(output.a_samples[:, None]) == labels
 
 
 def hidden_slope(net: ns.Network, samples: Sequence[int]) -> float:
@@ -382,7 +388,7 @@ def explain_plateau(net: ns.Network, loss: float, lr: float, pair: tuple[int, in
 def describe_values(net: ns.Network, loss: float, history: ns.History, lr: float) -> None:
     """What a stuck run's values show when it is not on the plateau: wrong outputs, saturated neurons."""
     output = net["output[0]"]
-    wrong = [PATTERNS[k] for k in range(len(Y)) if (output.a[k] > 0.5) != (Y[k] > 0.5)]
+    wrong = [PATTERNS[k] for k in np.flatnonzero(~classified_right(output))]
     if wrong:
         print(f"\nThe output is on the wrong side of 0.5 for {', '.join(wrong)}; the loss is {loss:.4f}.")
     else:

@@ -17,6 +17,7 @@ True
 
 from neurosim import datasets, diagnostics, engines, optim, training
 from neurosim.activations import Activation, check_activation, get_activation, register_activation
+from neurosim.classes import predicted_classes
 from neurosim.core import Layer, Network, Neuron, Synapse
 from neurosim.diagnostics import (
     ForwardComparison,
@@ -95,6 +96,7 @@ __all__ = [
     "gradient_check",
     "load",
     "optim",
+    "predicted_classes",
     "register_activation",
     "training",
 ]

@@ -2,7 +2,8 @@
 
 The layers, from the bottom::
 
-    foundation   errors, validation, activations, losses, initializers, datasets, limits, _text (text helpers)
+    foundation   errors, validation, activations, losses, initializers, datasets, limits, classes,
+                 _text (text helpers)
     core         the object model and its parameter store
     engines      the object and compiled engines, behind one interface
     training     fit, callbacks, optimizers, watches, tasks
@@ -37,7 +38,17 @@ SOURCES = {
 }
 
 #: the modules at the top of the neurosim package that everything builds on, one layer together
-FOUNDATION = ("errors", "validation", "activations", "losses", "initializers", "datasets", "limits", "_text")
+FOUNDATION = (
+    "errors",
+    "validation",
+    "activations",
+    "losses",
+    "initializers",
+    "datasets",
+    "limits",
+    "classes",
+    "_text",
+)
 LAYERS: dict[str, int] = {
     "foundation": 0,
     "core": 1,

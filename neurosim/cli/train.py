@@ -21,6 +21,7 @@ import numpy as np
 import neurosim as ns
 from neurosim import limits
 from neurosim._text import table
+from neurosim.classes import predicted_classes
 from neurosim.cli._data import Data, read_data
 from neurosim.cli.arguments import (
     activation_name,
@@ -44,7 +45,6 @@ from neurosim.cli.targets import choose_task
 from neurosim.diagnostics import Report
 from neurosim.errors import ParameterError
 from neurosim.training import tasks
-from neurosim.training.metrics import predicted_classes
 
 PROG = "neurosim train"
 EPILOG = """examples:

@@ -12,7 +12,8 @@ import networkx as nx
 import numpy as np
 
 from neurosim._text import Text
-from neurosim.activations import Activation, get_activation
+from neurosim.activations import ACTIVATIONS, Activation, get_activation
+from neurosim.classes import predicted_classes
 from neurosim.core.handles import CallbackHandle
 from neurosim.core.layer import Layer
 from neurosim.core.neuron import Neuron
@@ -32,14 +33,17 @@ from neurosim.losses import Loss, get_loss
 from neurosim.validation import (
     as_float_array,
     as_input_batch,
+    as_target_batch,
     check_finite,
     check_in_range,
+    check_sample_count,
     positive_integer,
     positive_number,
     random_generator,
 )
 
 if TYPE_CHECKING:
+    from neurosim.engines.base import Engine, PassValues
     from neurosim.engines.compiled import CompiledNetwork
     from neurosim.training.history import History
     from neurosim.training.watch import Watch
@@ -97,6 +101,9 @@ class Network:
         self._callbacks: list[object] = []
         #: how the arrays of ``from_arrays`` were laid out ("out_in" or "in_out"); None otherwise
         self.array_layout: str | None = None
+        #: the optimizer that last trained this network (``Optimizer.bind`` sets it), or None;
+        #: ``synapse.optimizer_state`` and ``neuron.bias_optimizer_state`` show its state
+        self.optimizer: object | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -879,6 +886,270 @@ class Network:
             options["callbacks"] = [*checked_callbacks(options.get("callbacks", ()), self.callbacks), doctor]
         return fit(self, X, Y, **options)
 
+    # ---------------------------------------------------------------- predicting and scoring
+
+    def predict_classes(
+        self, X: object, *, classes: object = None, engine: str | Engine = "compiled"
+    ) -> np.ndarray:
+        """The class of each sample of ``X``: class 1 where the one output is >= 0.5, else the largest output.
+
+        The rule is ``ns.predicted_classes``'s, the one training accuracy
+        uses. Classes are numbered ``0, 1, ...`` in the order of the
+        outputs, as ``fit`` trains on them; the network does not keep the
+        values they stand for. Give those as ``classes`` (a ``Task``'s
+        ``task.classes``, such as ``[-1, 1]``) to have class ``i`` returned
+        as ``classes[i]``. The neurons, gradients and the engines' last
+        pass are left as they were.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_inputs)
+            The samples.
+        classes : sequence, optional
+            The value of each class, in the order of the outputs: 2 for one
+            sigmoid output, else one per output.
+        engine : {"compiled", "object"} or Engine
+            What computes the outputs. Both give the same classes (the
+            outputs agree to float rounding); the compiled engine is many
+            times faster.
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+            The class indices, or the values of ``classes``.
+
+        Raises
+        ------
+        ParameterError
+            If the output layer is neither sigmoid nor softmax (a regression
+            output has no classes), or ``classes`` does not fit it.
+        ShapeError, DataError
+            If ``X`` is not a batch of numbers for the input layer, or an
+            output is not finite (see ``predict``).
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([1, 1], init="constant", seed=0)   # sigmoid(x): weight 1, bias 0
+        >>> net.synapse("input[0]", "output[0]").weight = 1.0
+        >>> net.predict_classes([[-1.0], [0.0], [2.0]])                    # 0.27, 0.5, 0.88
+        array([0, 1, 1])
+        >>> net.predict_classes([[-1.0], [0.0], [2.0]], classes=[-1, 1])
+        array([-1,  1,  1])
+        """
+        self._classifier_output("predict_classes")
+        predicted = predicted_classes(self._side_pass(self._input_batch(X), engine).outputs)
+        if classes is None:
+            return predicted
+        return _class_values(classes, self._n_classes())[predicted]
+
+    def predict_proba(self, X: object, *, engine: str | Engine = "compiled") -> np.ndarray:
+        """The probability of each class for each sample of ``X``, as scikit-learn's ``predict_proba``.
+
+        A softmax output layer gives its outputs. One sigmoid output
+        ``p`` (the probability of class 1) gives two columns,
+        ``[1 - p, p]``. Several sigmoid outputs give their outputs, each the
+        probability of its own class (they need not add up to 1). The
+        neurons, gradients and the engines' last pass are left as they were.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_inputs)
+            The samples.
+        engine : {"compiled", "object"} or Engine
+            What computes the outputs (see ``predict_classes``).
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_classes)
+            Column ``i`` is the probability of class ``i``.
+
+        Raises
+        ------
+        ParameterError
+            If the output layer is neither sigmoid nor softmax: its outputs
+            are not probabilities.
+        ShapeError, DataError
+            As for ``predict_classes``.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([1, 1], init="constant", seed=0)
+        >>> net.synapse("input[0]", "output[0]").weight = 1.0
+        >>> net.predict_proba([[0.0], [2.0]]).round(4)              # sigmoid(2) = 0.8808
+        array([[0.5   , 0.5   ],
+               [0.1192, 0.8808]])
+        """
+        kind = self._classifier_output("predict_proba")
+        outputs = self._side_pass(self._input_batch(X), engine).outputs
+        if kind == "sigmoid" and outputs.shape[1] == 1:
+            return np.column_stack([1.0 - outputs[:, 0], outputs[:, 0]])
+        return outputs
+
+    def score(
+        self, X: object, y: object, *, classes: object = None, engine: str | Engine = "compiled"
+    ) -> float:
+        """How well the network predicts ``y`` from ``X``: accuracy for a classifier, R^2 for regression.
+
+        The output layer decides, as in scikit-learn, where a classifier's
+        ``score`` is its accuracy and a regressor's its R^2:
+
+        - a sigmoid or softmax output layer is a classifier: the fraction of
+          samples whose ``predict_classes`` is their label in ``y``;
+        - any other output layer is a regression: the coefficient of
+          determination ``R^2 = 1 - sum((y - prediction)^2) / sum((y - mean(y))^2)``,
+          1 for a perfect prediction and 0 for always predicting the mean
+          of ``y``, averaged over the outputs (scikit-learn's ``r2_score``;
+          an output whose targets are all equal scores 1 if predicted
+          exactly, else 0).
+
+        The neurons, gradients and the engines' last pass are left as they were.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_inputs)
+            The samples.
+        y : array-like
+            For a classifier one label per sample, shape ``(n_samples,)``:
+            the class index ``0, 1, ...``, or one of ``classes`` when they
+            are given. For a regression the targets, ``(n_samples,)`` for one
+            output or ``(n_samples, n_outputs)``.
+        classes : sequence, optional
+            The value of each class, as for ``predict_classes``.
+        engine : {"compiled", "object"} or Engine
+            What computes the outputs (see ``predict_classes``).
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ShapeError, DataError
+            If ``X`` or ``y`` does not fit the network, a label is not one
+            of the classes, a regression has fewer than 2 samples, or an
+            output is not finite.
+        ParameterError
+            If ``classes`` does not fit the output layer, or is given for a regression.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([1, 1], init="constant", seed=0)
+        >>> net.synapse("input[0]", "output[0]").weight = 1.0
+        >>> net.score([[-1.0], [0.0], [2.0]], [0, 0, 1])            # predicts 0, 1, 1
+        0.6666666666666666
+        >>> line = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
+        >>> line.synapse("input[0]", "output[0]").weight = 2.0     # predicts 0, 2, 4
+        >>> round(line.score([[0.0], [1.0], [2.0]], [0.0, 2.0, 5.0]), 4)   # 1 - 1 / (114 / 9)
+        0.9211
+        """
+        X = self._input_batch(X)
+        kind = _classifier_kind(self.output_layer.activation)
+        if kind is None:
+            if classes is not None:
+                raise ParameterError(
+                    f"classes: output layer {self.output_layer.name!r} uses "
+                    f"{self.output_layer.activation.name!r}, a regression, which has no classes; "
+                    f"got classes={classes!r}"
+                )
+            targets = as_target_batch(y, X.shape[0], self.output_layer.size, name="y")
+            return _r2_score(targets, self._side_pass(X, engine).outputs)
+        labels = _class_labels(y, X.shape[0], self._n_classes(), classes)
+        predicted = predicted_classes(self._side_pass(X, engine).outputs)
+        return float(np.mean(predicted == labels))
+
+    def evaluate(
+        self, X: object, Y: object, loss: str | Loss = "mse", *, engine: str | Engine = "compiled"
+    ) -> dict[str, float]:
+        """The mean loss on ``X``, ``Y``, and the accuracy for classification, touching nothing.
+
+        What ``fit`` records for its validation data: ``"loss"``, the mean
+        ``loss`` (as ``backward`` returns it), and ``"accuracy"`` when
+        accuracy means something (a classification loss, ``bce`` or
+        ``cross_entropy``, or targets that are all 0 or 1), by the rule of
+        ``History.accuracy``. No gradient, no neuron's values and no
+        engine's last pass change.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_inputs)
+            The samples.
+        Y : array-like
+            The targets, as ``fit`` and ``backward`` take them.
+        loss : {"mse", "bce", "cross_entropy"} or Loss
+            See ``neurosim.losses``.
+        engine : {"compiled", "object"} or Engine
+            What computes the outputs (see ``predict_classes``).
+
+        Returns
+        -------
+        dict
+            ``{"loss": ..., "accuracy": ...}`` (no ``"accuracy"`` for regression).
+
+        Raises
+        ------
+        ShapeError, DataError
+            If ``X`` or ``Y`` does not fit the network or the loss, or an
+            output is not finite.
+        IncompatibleLossError
+            If ``loss`` cannot follow the output layer.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([1, 1], init="constant", seed=0)
+        >>> net.synapse("input[0]", "output[0]").weight = 1.0
+        >>> result = net.evaluate([[-1.0], [0.0], [2.0]], [0, 0, 1], loss="bce")
+        >>> {name: round(value, 4) for name, value in result.items()}    # mean of 0.3133, 0.6931, 0.1269
+        {'loss': 0.3778, 'accuracy': 0.6667}
+        """
+        from neurosim.training.metrics import accuracy, is_classification
+
+        loss_fn, X, T = self.prepare_batch(X, Y, loss)
+        values = self._side_pass(X, engine)
+        targets = T.astype(values.outputs.dtype, copy=False)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            result = {"loss": loss_fn.value(values.logits, values.outputs, targets)}
+        if is_classification(loss_fn.classification, T):
+            result["accuracy"] = accuracy(values.outputs, T)
+        return result
+
+    def _input_batch(self, X: object) -> np.ndarray:
+        """``X`` checked as a batch for the input layer and the network's dtype."""
+        self._require_layers()
+        X, _ = as_input_batch(X, self.input_layer.size)
+        check_in_range(X, "X", self.dtype)
+        return X
+
+    def _side_pass(self, X: np.ndarray, engine: str | Engine) -> PassValues:
+        """Every layer's ``z`` and ``a`` on a checked batch; the neurons and the last pass stay."""
+        from neurosim import engines
+
+        computing = engines.create(self, engine)
+        values = computing.activations(computing.prepare(X))
+        if not np.isfinite(values.outputs).all():
+            raise DataError(nonfinite_outputs_message(self, values.outputs))
+        return values
+
+    def _classifier_output(self, method: str) -> str:
+        """``"sigmoid"`` or ``"softmax"``, what the output layer is; refused for any other activation."""
+        self._require_layers()
+        kind = _classifier_kind(self.output_layer.activation)
+        if kind is None:
+            raise ParameterError(
+                f"{method} needs a classifier's output layer, sigmoid or softmax, but output layer "
+                f"{self.output_layer.name!r} uses {self.output_layer.activation.name!r}, whose outputs are "
+                "not class probabilities; build it with output_activation='sigmoid' (two classes) or "
+                "'softmax', or use predict(X) for a regression"
+            )
+        return kind
+
+    def _n_classes(self) -> int:
+        """How many classes the output layer tells apart: 2 for one output, else one per output."""
+        return max(self.output_layer.size, 2)
+
     # ---------------------------------------------------------------- compiling
 
     @property
@@ -963,6 +1234,65 @@ def _per_layer(activations: object, count: int) -> list[Activation]:
             f"got {activations!r}"
         )
     return [get_activation(activation, f"activations[{i}]") for i, activation in enumerate(activations)]
+
+
+def _classifier_kind(activation: Activation) -> str | None:
+    """``"sigmoid"`` or ``"softmax"`` when ``activation`` is one (built in, or declared with ``acts_as``)."""
+    for kind in ("sigmoid", "softmax"):
+        if activation is ACTIVATIONS[kind] or activation.acts_as == kind:
+            return kind
+    return None
+
+
+def _class_values(classes: object, n_classes: int) -> np.ndarray:
+    """``classes`` as an array of ``n_classes`` distinct values, or a ``ParameterError`` naming it."""
+    expected = f"classes must be a sequence of {n_classes} distinct values, one per class of the output layer"
+    try:
+        values = np.asarray(classes)
+        distinct = values.ndim == 1 and len(set(values.tolist())) == len(values)
+    except (TypeError, ValueError):
+        distinct = False
+    if not distinct or len(values) != n_classes:
+        raise ParameterError(f"{expected} (a Task's are task.classes); got {classes!r}")
+    return values
+
+
+def _class_labels(y: object, n_samples: int, n_classes: int, classes: object) -> np.ndarray:
+    """``y``, one label per sample, as class indices ``0 .. n_classes - 1`` (of ``classes`` when given)."""
+    labels = np.asarray(y) if classes is not None else as_float_array(y, "y")
+    if labels.ndim != 1:
+        hint = " (for one-hot rows, ns.predicted_classes(Y) gives their labels)" if labels.ndim == 2 else ""
+        raise ShapeError(f"y must be 1-D, one label per sample; got shape {labels.shape}{hint}")
+    check_sample_count(len(labels), n_samples, "y")
+    if classes is None:
+        known = (labels == np.round(labels)) & (labels >= 0) & (labels < n_classes)
+        indices = np.where(known, labels, -1).astype(np.intp)
+        listing = f"a class index 0 to {n_classes - 1}"
+    else:
+        values = _class_values(classes, n_classes)
+        position = {value: i for i, value in enumerate(values.tolist())}
+        indices = np.array([position.get(label, -1) for label in labels.tolist()], dtype=np.intp)
+        known = indices >= 0
+        listing = f"one of the classes {', '.join(map(str, values.tolist()))}"
+    if not known.all():
+        sample = int(np.argmin(known))
+        label = labels.tolist()[sample]
+        shown = f"{label:g}" if isinstance(label, float) else repr(label)
+        raise DataError(f"y has {shown} at index {sample}, which is not {listing}")
+    return indices
+
+
+def _r2_score(targets: np.ndarray, outputs: np.ndarray) -> float:
+    """R^2 of ``outputs`` against ``targets``, averaged over the outputs, as scikit-learn's ``r2_score``."""
+    if targets.shape[0] < 2:
+        raise DataError("y has one sample; R^2 needs at least 2 (it compares with the mean of y)")
+    with np.errstate(over="ignore", invalid="ignore"):
+        residual = ((targets - outputs) ** 2).sum(axis=0)
+        total = ((targets - targets.mean(axis=0)) ** 2).sum(axis=0)
+        constant = total == 0
+        explained = 1.0 - residual / np.where(constant, 1.0, total)
+        per_output = np.where(constant, (residual == 0).astype(float), explained)
+    return float(per_output.mean())
 
 
 def nonfinite_outputs_message(network: Network, outputs: np.ndarray) -> str:

@@ -93,6 +93,27 @@ class Neuron:
         return float(self.layer.bias_grad[self.index])
 
     @property
+    def bias_optimizer_state(self) -> dict[str, float] | None:
+        """What the optimizer that last trained the network keeps for this bias, by name.
+
+        As ``Synapse.optimizer_state``, for the bias: Adam's ``{"m": ..., "v": ...}``,
+        and so on. ``None`` for inputs, a layer without biases, or when no
+        optimizer has trained the network.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
+        >>> _ = net.fit([[1.0]], [[1.0]], epochs=1, optimizer=ns.optim.Adam(lr=0.1), verbose=0)
+        >>> {name: round(value, 6) for name, value in net["output[0]"].bias_optimizer_state.items()}
+        {'m': -0.2, 'v': 0.004}
+        """
+        optimizer = self.layer.network.optimizer
+        if optimizer is None or self.layer.bias is None or not self.layer.has_bias:
+            return None
+        return optimizer.state_of(self)
+
+    @property
     def z(self) -> Value:
         """Weighted input ``bias + sum(w * a_source)`` of the last forward pass."""
         return _public(self.z_samples)

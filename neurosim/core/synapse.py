@@ -71,6 +71,33 @@ class Synapse:
         """``d(mean loss)/d(weight)`` from the last backward pass."""
         return float(self.block.grad[self.position])
 
+    @property
+    def optimizer_state(self) -> dict[str, float] | None:
+        """What the optimizer that last trained the network keeps for this weight, by name.
+
+        Adam's moments ``{"m": ..., "v": ...}``, SGD's ``{"velocity": ...}``
+        with momentum (``{}`` without), and so on: see each optimizer's
+        ``state_names``. The network remembers the optimizer that last
+        trained it (``fit``, or ``Optimizer.bind``); this is that
+        optimizer's ``state_of(synapse)``. ``None`` when no optimizer has
+        trained the network, or the synapse was disconnected.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
+        >>> s = net.synapse("input[0]", "output[0]")
+        >>> s.optimizer_state is None
+        True
+        >>> _ = net.fit([[1.0]], [[1.0]], epochs=1, optimizer=ns.optim.Adam(lr=0.1), verbose=0)
+        >>> {name: round(value, 6) for name, value in s.optimizer_state.items()}   # grad -2
+        {'m': -0.2, 'v': 0.004}
+        """
+        optimizer = self.target.layer.network.optimizer
+        if optimizer is None or not self.connected:
+            return None
+        return optimizer.state_of(self)
+
     def __repr__(self) -> str:
         return (
             f"Synapse({self.source.name!r} -> {self.target.name!r}, "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neurosim._text import plain
+from neurosim.classes import predicted_classes
 from neurosim.diagnostics.bias_checks import no_bias
 from neurosim.diagnostics.report import Finding
 
@@ -282,7 +283,7 @@ def best_linear_accuracy(X: np.ndarray, T: np.ndarray, *, through_origin: bool =
     >>> best_linear_accuracy(X, np.array([[0.0], [1.0], [1.0], [0.0]]))  # XOR
     0.75
     """
-    labels = T.argmax(axis=1) if T.shape[1] > 1 else (T[:, 0] >= 0.5).astype(int)
+    labels = predicted_classes(T)  # a target row's class, by the rule an output row's follows
     classes = max(2, T.shape[1])
     spread = X.std(axis=0)
     if through_origin:

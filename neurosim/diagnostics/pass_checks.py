@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neurosim._text import plain
+from neurosim.classes import NO_CLASS, predicted_classes
 from neurosim.diagnostics.report import Finding
 
 if TYPE_CHECKING:
@@ -226,13 +227,10 @@ def one_class(
     zero_one = bool(np.all((T == 0) | (T == 1)))  # 0/1 targets: a classifier, even trained with mse
     if not (loss.classification or zero_one) or outputs is None or len(outputs) < 2:
         return None
-    if outputs.shape[1] == 1:
-        predicted, labels = (outputs[:, 0] >= 0.5).astype(int), (T[:, 0] >= 0.5).astype(int)
-    else:
-        predicted, labels = outputs.argmax(axis=1), T.argmax(axis=1)
+    predicted, labels = predicted_classes(outputs), predicted_classes(T)
     present = np.unique(labels)
-    if present.size < 2 or np.any(predicted != predicted[0]):
-        return None
+    if present.size < 2 or np.any(predicted != predicted[0]) or predicted[0] == NO_CLASS:
+        return None  # several classes predicted, or none (outputs that are not numbers, found elsewhere)
     chosen = int(predicted[0])
     shares = {int(c): float(np.mean(labels == c)) for c in present}
     layer = network.output_layer

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from neurosim.classes import predicted_classes
 from neurosim.core.network import Network
 from neurosim.errors import ParameterError, ShapeError
 from neurosim.plot._style import VALUE_CMAP, axes_or_new, require_2d_inputs, require_network
@@ -36,7 +37,6 @@ from neurosim.plot.plane import (
     pixel_extent,
     plane_ranges,
 )
-from neurosim.training.metrics import predicted_classes
 from neurosim.validation import as_input_batch
 
 __all__ = [

@@ -58,8 +58,8 @@ def confusion_matrix(
     Parameters
     ----------
     y_true, y_pred : array of shape (n_samples,)
-        True and predicted class labels, whole numbers from 0 (for a
-        softmax network, ``y_pred = net.predict(X).argmax(axis=1)``).
+        True and predicted class labels, whole numbers from 0 (a network's
+        are ``y_pred = net.predict_classes(X)``).
     labels : sequence of str, optional
         A name for each class, which also sets the number of classes. By
         default the classes are 0 .. the largest label in either array.

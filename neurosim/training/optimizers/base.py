@@ -59,7 +59,11 @@ class Optimizer:
             self.bind(network)
 
     def bind(self, network: Network) -> Optimizer:
-        """Train ``network`` from now on; refused if this optimizer already trains another one."""
+        """Train ``network`` from now on; refused if this optimizer already trains another one.
+
+        The network remembers it as ``network.optimizer``, whose state
+        ``synapse.optimizer_state`` and ``neuron.bias_optimizer_state`` show.
+        """
         if not isinstance(network, Network):
             raise ParameterError(
                 f"network must be a Network; got {network!r} (give the learning rate as lr=...)"
@@ -70,6 +74,7 @@ class Optimizer:
                 f"({self.network!r}); make a new {type(self).__name__} for this one"
             )
         self.network = network
+        network.optimizer = self
         return self
 
     def step(self) -> None:
