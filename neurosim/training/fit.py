@@ -18,10 +18,12 @@ from neurosim.errors import DivergenceWarning, NeurosimError, ParameterError, Sh
 from neurosim.losses import Loss
 from neurosim.training.batches import EpochData
 from neurosim.training.callbacks import Batch, Callback, CallbackList, Run, checked_callbacks
+from neurosim.training.engine_choice import choose_engine
 from neurosim.training.history import History
 from neurosim.training.metrics import CorrectCounter, accuracy, is_classification
 from neurosim.training.optimizers import SGD, Optimizer, get_optimizer
 from neurosim.training.progress import ProgressCallback
+from neurosim.training.regularization import Penalty
 from neurosim.validation import boolean, positive_integer, positive_number, random_generator
 
 if TYPE_CHECKING:
@@ -39,13 +41,16 @@ class _NotGiven:
 
 NOT_GIVEN: Any = _NotGiven()
 
+#: how many epochs ``fit`` trains when not told
+DEFAULT_EPOCHS = 100
+
 
 def fit(
     network: Network,
     X: object,
     Y: object,
     *,
-    epochs: int,
+    epochs: int = DEFAULT_EPOCHS,
     lr: float = NOT_GIVEN,
     optimizer: str | Optimizer = "sgd",
     batch_size: int | None = None,
@@ -55,8 +60,11 @@ def fit(
     seed: int | None = None,
     validation_data: tuple[object, object] | None = None,
     verbose: int = 1,
-    engine: str | engines.Engine = "object",
+    engine: str | engines.Engine = "auto",
     callbacks: Sequence[object] = (),
+    weight_decay: float = 0.0,
+    l1: float = 0.0,
+    history: History | None = None,
 ) -> History:
     """Train ``network`` on ``X``, ``Y`` with gradient descent (SGD unless ``optimizer`` says otherwise).
 
@@ -70,8 +78,12 @@ def fit(
         Targets: ``(n_samples, n_outputs)`` values, or for classification
         ``(n_samples,)`` integer class labels (0/1 for one sigmoid output,
         ``0..n_outputs-1`` for a softmax layer).
-    epochs : int
-        Passes over the training data.
+    epochs : int, default 100
+        Passes over the training data in this call (with ``history``, the
+        epochs it adds). 100 is a starting point, not advice: how many
+        a problem needs depends on the data, the network, the optimizer
+        and ``lr``. Set it for yours, or set it large and let
+        ``early_stopping`` end the run.
     lr : float, optional
         Learning rate of the optimizer named by ``optimizer``; by default
         that optimizer's own (``torch.optim``'s: 0.001 for SGD, Adam and
@@ -101,17 +113,46 @@ def fit(
         Measured after every epoch into ``val_loss`` (and ``val_accuracy``).
     verbose : {0, 1, 2}
         0 silent; 1 a progress bar on a terminal only; 2 a line every tenth of the run.
-    engine : {"object", "compiled"} or Engine
+    engine : {"auto", "compiled", "object"} or Engine
         ``"object"`` computes neuron by neuron and synapse by synapse;
         ``"compiled"`` computes a layer at a time with matrices (see
         ``Network.compile``), many times faster. Both give the same
         weights, to float rounding, and both leave the trained weights in
-        the network's synapses. An engine object of this network (see
+        the network's synapses. ``"auto"`` (default) takes the compiled
+        engine unless something needs the object one: an activation of
+        your own that runs only one neuron at a time, or a callback of
+        yours with a per-batch hook, which may read the neurons' values
+        (see ``neurosim.training.engine_choice``; ``run.engine`` says which
+        it took). An engine object of this network (see
         ``neurosim.engines``) is used as it is.
     callbacks : list of Callback
         Called as training goes on, after those attached to the network
         (``Network.add_callback``, ``Network.watch``); see
         ``neurosim.training.callbacks``.
+    weight_decay : float >= 0, default 0
+        L2 penalty ``weight_decay / 2 * sum(w ** 2)`` on the weights (not
+        the biases): ``weight_decay * w`` is added to each weight's
+        gradient after every backward pass, before the callbacks'
+        ``on_backward_end`` and the update, so ``synapse.grad`` shows it.
+        This is ``torch.optim``'s coupled ``weight_decay``; an optimizer's
+        own ``weight_decay`` acts on the biases too, and ``AdamW``'s is
+        decoupled. See ``neurosim.training.regularization``.
+    l1 : float >= 0, default 0
+        L1 penalty ``l1 * sum(|w|)`` on the weights: ``l1 * sign(w)`` is
+        added to each weight's gradient, in the same place.
+        ``history.loss`` is the loss of the data, without either penalty.
+    history : History, optional
+        The ``History`` of an earlier ``fit`` of this network, to append
+        this run's epochs to (and return); by default a new one. It must
+        record the same loss, and validation data and accuracy in the same
+        way, so that its lists stay one entry per epoch. Its epochs count
+        on across the calls: ``diverged_at`` and ``stopped_at`` say how
+        the latest call ended, in the history's numbering (``None`` if it
+        ran all its epochs). With SGD and ``shuffle=False`` two calls of 5
+        epochs give exactly the weights and history of one call of 10; an
+        optimizer object keeps its state across the calls, while one named
+        by a string starts afresh in each; with ``shuffle=True`` each call
+        draws its own batch order from its ``seed``.
 
     Returns
     -------
@@ -123,9 +164,9 @@ def fit(
     If the loss stops being finite, training stops before that update, a
     ``DivergenceWarning`` says when and why, and ``history.diverged_at``
     records the epoch. Every argument is checked before training starts; a
-    bad one raises and leaves the network untouched. After training, the
-    neurons hold the last pass: of the last batch, or of the validation
-    data when there is some.
+    bad one raises a ``NeurosimError`` that names it and leaves the network
+    untouched. After training, the neurons hold the last pass: of the last
+    batch, or of the validation data when there is some.
 
     Examples
     --------
@@ -141,11 +182,19 @@ def fit(
     >>> history = net.fit(X, Y, epochs=100, optimizer="adam", lr=0.1, loss="bce", seed=0, verbose=0)
     >>> history.accuracy[-1]
     1.0
+
+    Continue the same run for 50 more epochs, with an L2 penalty from now on:
+
+    >>> history = net.fit(X, Y, epochs=50, optimizer="adam", lr=0.1, loss="bce", seed=0, verbose=0,
+    ...                   weight_decay=1e-3, history=history)
+    >>> history.epochs, history.accuracy[-1]
+    (150, 1.0)
     """
     loss_fn, X, T = network.prepare_batch(X, Y, loss)
     epochs = positive_integer(epochs, "epochs")
     shuffle = boolean(shuffle, "shuffle")
     optimizer = _optimizer(optimizer, lr, momentum)
+    penalty = Penalty(weight_decay, l1)
     n = X.shape[0]
     batch = n if batch_size is None else min(positive_integer(batch_size, "batch_size"), n)
     if verbose not in (0, 1, 2):
@@ -153,15 +202,22 @@ def fit(
     rng = random_generator(seed)
     validation = _validation_batch(network, validation_data, loss)
     attached = network.callbacks
+    given = checked_callbacks(callbacks, attached)
     progress = [ProgressCallback(verbose)] if verbose else []
-    hooks = CallbackList([*attached, *checked_callbacks(callbacks, attached), *progress])
+    hooks = CallbackList([*attached, *given, *progress])
+    if isinstance(engine, str) and engine == "auto":
+        engine = choose_engine(network, hooks.callbacks).name
     engine = engines.create(network, engine)
+    history = _history_to_continue(
+        history, loss_fn.name, is_classification(loss_fn.classification, T), validation
+    )
     optimizer.bind(network)
-    history = History(loss_name=loss_fn.name)
+    epochs_before = _continue(history, loss_fn.name)
     run = Run(
         network, engine, loss_fn, optimizer, history, epochs=epochs, batch_size=batch, n_samples=n, X=X, T=T
     )
-    loop = _Loop(run, hooks, EpochData(engine.prepare(X), engine.prepare(T), batch))
+    loop = _Loop(run, hooks, EpochData(engine.prepare(X), engine.prepare(T), batch), epochs_before)
+    loop.penalty = penalty if penalty.active else None
     if validation is not None:
         loop.validation = engine.prepare(validation[0]), engine.prepare(validation[1])
     hooks.call("on_fit_begin", run)
@@ -174,6 +230,8 @@ def fit(
                 loop.epoch(epoch, order)
     finally:
         engine.publish()
+        if history.stopped_at is not None:
+            history.stopped_at += epochs_before
         hooks.call("on_fit_end", run)
     return history
 
@@ -181,9 +239,11 @@ def fit(
 class _Loop:
     """One run's epochs: batches through the engine, the updates, the records and the hooks."""
 
-    def __init__(self, run: Run, hooks: CallbackList, data: EpochData) -> None:
+    def __init__(self, run: Run, hooks: CallbackList, data: EpochData, epochs_before: int = 0) -> None:
         self.run, self.hooks, self.data = run, hooks, data
         self.validation: tuple[np.ndarray, np.ndarray] | None = None
+        #: the weight penalty whose gradient is added after each backward pass, if any
+        self.penalty: Penalty | None = None
         T = data.T
         self.counter = CorrectCounter(T) if is_classification(run.loss.classification, T) else None
         # every batch's output logits and activations, in epoch order, for the epoch's loss and accuracy
@@ -197,7 +257,7 @@ class _Loop:
         causes = [
             c.divergence_cause for c in hooks.callbacks if callable(getattr(c, "divergence_cause", None))
         ]
-        self.divergence = DivergenceStop(causes)
+        self.divergence = DivergenceStop(causes, epochs_before)
 
     def epoch(self, epoch: int, order: np.ndarray) -> None:
         """Train one epoch and record it, unless a callback stops training first."""
@@ -214,10 +274,12 @@ class _Loop:
     def batches(self, epoch: int, order: np.ndarray) -> bool:
         """Every batch of the epoch; return whether all of them were trained on."""
         run, batch, batch_hooks = self.run, self.batch, self.batch_hooks
-        engine, loss, step = run.engine, run.loss, run.optimizer.step
+        engine, loss, step, penalty = run.engine, run.loss, run.optimizer.step, self.penalty
         logits, outputs = self.logits, self.outputs
         for number, (start, stop, X, T) in enumerate(self.data.batches(order), start=1):
             finite = engine.train_batch(X, T, loss)
+            if penalty is not None:
+                penalty.add_gradient(run.network)
             values = engine.last_pass()
             logits[start:stop] = values.logits
             outputs[start:stop] = values.outputs
@@ -262,8 +324,12 @@ class DivergenceStop(Callback):
     methods) that is not ``None``, or else the learning rate.
     """
 
-    def __init__(self, causes: Sequence[Callable[[Run, Batch], str | None]] = ()) -> None:
+    def __init__(
+        self, causes: Sequence[Callable[[Run, Batch], str | None]] = (), epochs_before: int = 0
+    ) -> None:
         self.causes = list(causes)
+        #: the epochs of the history before this run (``fit(history=...)``), which the epoch counts on from
+        self.epochs_before = epochs_before
 
     def on_backward_end(self, run: Run, batch: Batch) -> None:
         """Stop if the batch's loss is not finite."""
@@ -276,10 +342,9 @@ class DivergenceStop(Callback):
                 f"The weights or outputs overflowed. The learning rate lr={run.optimizer.lr:g} is probably "
                 "too large for this network and data; try a smaller one, or scale the inputs."
             )
-        message = (
-            f"training stopped at epoch {batch.epoch}, batch {batch.number}: the loss became {value}. {cause}"
-        )
-        run.history.diverged_at = batch.epoch
+        epoch = self.epochs_before + batch.epoch
+        message = f"training stopped at epoch {epoch}, batch {batch.number}: the loss became {value}. {cause}"
+        run.history.diverged_at = epoch
         run.stop(message)
         warnings.warn(message, DivergenceWarning, stacklevel=outside_stacklevel())
 
@@ -303,6 +368,44 @@ def _optimizer(optimizer: object, lr: object, momentum: object) -> Optimizer:
             f"(ns.optim.{type(chosen).__name__}(...)) instead; got momentum={momentum!r}"
         )
     return SGD(lr=chosen.lr, momentum=momentum)
+
+
+def _history_to_continue(
+    history: object, loss_name: str, records_accuracy: bool, validation: object
+) -> History:
+    """The ``History`` this run appends to: ``history`` if it can go on, or a new one; changes nothing."""
+    if history is None:
+        return History(loss_name=loss_name)
+    if not isinstance(history, History):
+        raise ParameterError(
+            f"history must be the History of an earlier fit, to continue it, or None; got {history!r}"
+        )
+    if history.loss_name is not None and history.loss_name != loss_name:
+        raise ParameterError(
+            f"history records training with loss={history.loss_name!r}, and this fit trains with "
+            f"loss={loss_name!r}; its values would not continue the curve: train with "
+            f"loss={history.loss_name!r}, or start a new History"
+        )
+    if history.epochs:
+        for name, recorded, now, why in (
+            ("val_loss", bool(history.val_loss), validation is not None, "validation_data"),
+            ("accuracy", bool(history.accuracy), records_accuracy, "targets that are classes"),
+        ):
+            if recorded != now:
+                has, would = ("has", "has no") if recorded else ("has no", "has")
+                raise ParameterError(
+                    f"history {has} {name} for its {history.epochs} epochs, and this fit {would} {why}; "
+                    "its lists must stay one entry per epoch: train as in the runs it records, or start "
+                    "a new History"
+                )
+    return history
+
+
+def _continue(history: History, loss_name: str) -> int:
+    """Make ``history`` ready for the run: it says how this run ends. Returns the epochs it holds."""
+    history.loss_name = loss_name
+    history.stopped_at = history.stop_reason = history.diverged_at = None
+    return history.epochs
 
 
 def _validation_batch(
