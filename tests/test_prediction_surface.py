@@ -203,6 +203,21 @@ def test_every_method_refuses_an_unknown_engine(method):
         getattr(net, method)(*arguments, engine="gpu")
 
 
+def test_auto_takes_the_object_engine_for_an_activation_that_runs_one_neuron_at_a_time():
+    by_value = ns.Activation(
+        "tanh_by_value",
+        lambda z: np.array([math.tanh(v) for v in z]),
+        lambda z: np.array([1 - math.tanh(v) ** 2 for v in z]),
+    )
+    net = ns.Network.from_shape([2, 3, 1], activation=by_value, output_activation="sigmoid", seed=0)
+    X, y = ns.datasets.xor()
+    hidden = np.tanh(X @ net.blocks[0].weight.T + net["hidden1"].bias)
+    p = sigmoid(hidden @ net.blocks[1].weight.T + net["output"].bias)[:, 0]
+    np.testing.assert_allclose(net.predict_proba(X), np.column_stack([1 - p, p]), rtol=1e-12)
+    assert net.predict_classes(X).tolist() == (p >= 0.5).astype(int).tolist()
+    assert net.score(X, y) == np.mean((p >= 0.5) == y)  # the compiled engine would fail on it
+
+
 @pytest.mark.parametrize("method", ["predict_classes", "predict_proba", "score", "evaluate"])
 def test_an_output_that_is_not_finite_is_refused_as_predict_refuses_it(method):
     # the hidden neurons overflow to +inf and -inf, and the output's weighted sum is inf - inf
@@ -230,6 +245,7 @@ def test_predict_proba_of_a_softmax_layer_is_its_softmax(engine):
     got = softmax_net().predict_proba(SOFTMAX_X, engine=engine)
     np.testing.assert_allclose(got, softmax(SOFTMAX_X @ SOFTMAX_W.T + SOFTMAX_B), rtol=1e-12)
     np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-12)
+    got[0, 0] = 0.0  # the caller's own array, as scikit-learn's
 
 
 def test_predict_proba_of_several_sigmoid_outputs_is_each_outputs_probability():

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from neurosim.engines.base import Engine, PassValues
     from neurosim.engines.compiled import CompiledNetwork
     from neurosim.training.history import History
+    from neurosim.training.optimizers import Optimizer
     from neurosim.training.watch import Watch
 
 _NEURON_NAME = re.compile(r"^(?P<layer>.+)\[(?P<index>-?\d+)\]$")
@@ -103,7 +104,7 @@ class Network:
         self.array_layout: str | None = None
         #: the optimizer that last trained this network (``Optimizer.bind`` sets it), or None;
         #: ``synapse.optimizer_state`` and ``neuron.bias_optimizer_state`` show its state
-        self.optimizer: object | None = None
+        self.optimizer: Optimizer | None = None
 
     # ------------------------------------------------------------------ building
 
@@ -889,7 +890,7 @@ class Network:
     # ---------------------------------------------------------------- predicting and scoring
 
     def predict_classes(
-        self, X: object, *, classes: object = None, engine: str | Engine = "compiled"
+        self, X: object, *, classes: object = None, engine: str | Engine = "auto"
     ) -> np.ndarray:
         """The class of each sample of ``X``: class 1 where the one output is >= 0.5, else the largest output.
 
@@ -908,10 +909,12 @@ class Network:
         classes : sequence, optional
             The value of each class, in the order of the outputs: 2 for one
             sigmoid output, else one per output.
-        engine : {"compiled", "object"} or Engine
-            What computes the outputs. Both give the same classes (the
-            outputs agree to float rounding); the compiled engine is many
-            times faster.
+        engine : {"auto", "compiled", "object"} or Engine
+            What computes the outputs. Both engines give the same classes
+            (the outputs agree to float rounding); the compiled one is many
+            times faster. ``"auto"`` (default) takes it unless an activation
+            runs only one neuron at a time, as ``fit`` does (see
+            ``neurosim.training.engine_choice``).
 
         Returns
         -------
@@ -938,12 +941,11 @@ class Network:
         array([-1,  1,  1])
         """
         self._classifier_output("predict_classes")
+        values = None if classes is None else _class_values(classes, self._n_classes())
         predicted = predicted_classes(self._side_pass(self._input_batch(X), engine).outputs)
-        if classes is None:
-            return predicted
-        return _class_values(classes, self._n_classes())[predicted]
+        return predicted if values is None else values[predicted]
 
-    def predict_proba(self, X: object, *, engine: str | Engine = "compiled") -> np.ndarray:
+    def predict_proba(self, X: object, *, engine: str | Engine = "auto") -> np.ndarray:
         """The probability of each class for each sample of ``X``, as scikit-learn's ``predict_proba``.
 
         A softmax output layer gives its outputs. One sigmoid output
@@ -956,7 +958,7 @@ class Network:
         ----------
         X : array-like, shape (n_samples, n_inputs)
             The samples.
-        engine : {"compiled", "object"} or Engine
+        engine : {"auto", "compiled", "object"} or Engine
             What computes the outputs (see ``predict_classes``).
 
         Returns
@@ -985,10 +987,10 @@ class Network:
         outputs = self._side_pass(self._input_batch(X), engine).outputs
         if kind == "sigmoid" and outputs.shape[1] == 1:
             return np.column_stack([1.0 - outputs[:, 0], outputs[:, 0]])
-        return outputs
+        return outputs.copy()  # the pass's own array is read-only
 
     def score(
-        self, X: object, y: object, *, classes: object = None, engine: str | Engine = "compiled"
+        self, X: object, y: object, *, classes: object = None, engine: str | Engine = "auto"
     ) -> float:
         """How well the network predicts ``y`` from ``X``: accuracy for a classifier, R^2 for regression.
 
@@ -1017,7 +1019,7 @@ class Network:
             output or ``(n_samples, n_outputs)``.
         classes : sequence, optional
             The value of each class, as for ``predict_classes``.
-        engine : {"compiled", "object"} or Engine
+        engine : {"auto", "compiled", "object"} or Engine
             What computes the outputs (see ``predict_classes``).
 
         Returns
@@ -1061,7 +1063,7 @@ class Network:
         return float(np.mean(predicted == labels))
 
     def evaluate(
-        self, X: object, Y: object, loss: str | Loss = "mse", *, engine: str | Engine = "compiled"
+        self, X: object, Y: object, loss: str | Loss = "mse", *, engine: str | Engine = "auto"
     ) -> dict[str, float]:
         """The mean loss on ``X``, ``Y``, and the accuracy for classification, touching nothing.
 
@@ -1080,7 +1082,7 @@ class Network:
             The targets, as ``fit`` and ``backward`` take them.
         loss : {"mse", "bce", "cross_entropy"} or Loss
             See ``neurosim.losses``.
-        engine : {"compiled", "object"} or Engine
+        engine : {"auto", "compiled", "object"} or Engine
             What computes the outputs (see ``predict_classes``).
 
         Returns
@@ -1126,7 +1128,10 @@ class Network:
     def _side_pass(self, X: np.ndarray, engine: str | Engine) -> PassValues:
         """Every layer's ``z`` and ``a`` on a checked batch; the neurons and the last pass stay."""
         from neurosim import engines
+        from neurosim.training.engine_choice import choose_engine
 
+        if isinstance(engine, str) and engine == "auto":
+            engine = choose_engine(self).name
         computing = engines.create(self, engine)
         values = computing.activations(computing.prepare(X))
         if not np.isfinite(values.outputs).all():

@@ -21,6 +21,22 @@ class History:
     (divergence included), or are ``None``. ``diagnosis`` is the doctor's
     ``Report`` when ``fit`` ran it (``diagnose=True``, the default). An epoch stopped part of the way
     keeps the updates it made but has no entry in the lists.
+
+    ``fit(..., history=h)`` appends another call's epochs to ``h`` (and
+    returns it). The epochs then count on across the calls: ``epochs`` is
+    the total, and ``diverged_at``, ``stopped_at`` and ``stop_reason``
+    say how the latest call ended, in that numbering (``None`` when it ran
+    all its epochs). ``diagnosis`` is the latest call's report.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> X, y = ns.datasets.xor()
+    >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
+    >>> history = net.fit(X, y, epochs=3, lr=0.5, loss="bce", verbose=0, diagnose=False)
+    >>> history = net.fit(X, y, epochs=2, lr=0.5, loss="bce", verbose=0, diagnose=False, history=history)
+    >>> history.epochs, len(history.accuracy), history.loss_name
+    (5, 5, 'bce')
     """
 
     loss: list[float] = field(default_factory=list)
