@@ -13,6 +13,7 @@ from neurosim.plot.diagnosis import diagnosis
 from neurosim.plot.engines import engines
 from neurosim.plot.history import history
 from neurosim.plot.network import network
+from neurosim.plot.optimizers import loss_curves, loss_surface, optimizer_paths
 from neurosim.plot.saving import save
 from neurosim.plot.watched import watched
 from neurosim.plot.weights import weights
@@ -25,8 +26,11 @@ __all__ = [
     "engines",
     "history",
     "input_weights",
+    "loss_curves",
+    "loss_surface",
     "network",
     "neuron_maps",
+    "optimizer_paths",
     "save",
     "watched",
     "weights",
