@@ -15,7 +15,7 @@ Network(layers=[2, 3, 1], synapses=9, parameters=13)
 True
 """
 
-from neurosim import datasets, diagnostics, engines, optim, training
+from neurosim import callbacks, datasets, diagnostics, engines, optim, training
 from neurosim.activations import Activation, check_activation, get_activation, register_activation
 from neurosim.classes import predicted_classes
 from neurosim.core import Layer, Network, Neuron, Synapse
@@ -83,6 +83,7 @@ __all__ = [
     "StructureError",
     "Synapse",
     "UnknownNameError",
+    "callbacks",
     "check_activation",
     "compare_forward",
     "compare_gradients",

@@ -7,7 +7,7 @@ The layers, from the bottom::
     core         the object model and its parameter store
     engines      the object and compiled engines, behind one interface
     training     fit, callbacks, optimizers, watches, tasks
-    diagnostics, io, optim (the public name of the optimizers, which live in training)
+    diagnostics, io, optim, callbacks (the public names of the optimizers and callbacks, which live in training)
     plot
     cli
     demos, benchmarks
@@ -57,6 +57,7 @@ LAYERS: dict[str, int] = {
     "diagnostics": 4,
     "io": 4,
     "optim": 4,
+    "callbacks": 4,
     "plot": 5,
     "cli": 6,
     "demos": 7,
