@@ -10,7 +10,18 @@ import pytest
 from neurosim.cli import main
 from neurosim.cli.demo import available
 
-DEMOS = ["perceptron", "xor", "moons", "spiral", "digits", "engines", "inspect", "doctor", "yours"]
+DEMOS = [
+    "perceptron",
+    "xor",
+    "moons",
+    "spiral",
+    "digits",
+    "optimizers",
+    "engines",
+    "inspect",
+    "doctor",
+    "yours",
+]
 
 
 def refused(name, output, capsys):

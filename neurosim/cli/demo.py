@@ -9,7 +9,18 @@ import pkgutil
 from neurosim.cli.parser import UsageError
 
 # the order a newcomer should take them in; any other demo module comes after, by name
-ORDER = ("perceptron", "xor", "moons", "spiral", "digits", "engines", "inspect", "doctor", "yours")
+ORDER = (
+    "perceptron",
+    "xor",
+    "moons",
+    "spiral",
+    "digits",
+    "optimizers",
+    "engines",
+    "inspect",
+    "doctor",
+    "yours",
+)
 # demos whose file has another name: a demos/inspect.py would hide the standard
 # library's inspect module when a demo runs as `python demos/NAME.py`
 FILES = {"inspect": "inspect_tour"}
