@@ -114,6 +114,25 @@ def test_restore_best_also_restores_when_the_epochs_run_out():
     assert same_weights(net, weights_and_biases(twin))
 
 
+def test_restore_best_puts_back_finite_weights_after_a_divergence():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2))
+    Y = X @ np.array([[2.0], [-1.0]])
+
+    def linear_network():
+        return ns.Network.from_shape([2, 4, 1], activation="identity", output_activation="identity", seed=0)
+
+    net = linear_network()
+    stopper = ns.callbacks.EarlyStopping(monitor="loss", patience=1000, restore_best=True)
+    with pytest.warns(ns.DivergenceWarning, match="training stopped at epoch"):
+        history = net.fit(X, Y, epochs=100, lr=0.5, seed=0, engine="compiled", callbacks=[stopper], **FIT)
+    assert history.diverged_at is not None and stopper.best_epoch < history.diverged_at
+    assert all(np.isfinite(values).all() for _, values in net.named_parameters())
+    twin = linear_network()
+    twin.fit(X, Y, epochs=stopper.best_epoch, lr=0.5, seed=0, engine="compiled", **FIT)
+    assert same_weights(net, weights_and_biases(twin))
+
+
 # ---------------------------------------------------------------- patience by hand
 
 
