@@ -7,7 +7,7 @@ The layers, from the bottom::
     core         the object model and its parameter store
     engines      the object and compiled engines, behind one interface
     training     fit, callbacks, optimizers, watches, tasks
-    diagnostics, io, optim, callbacks (the public names of the optimizers and callbacks, which live in training)
+    diagnostics, io, optim, callbacks (public names of the optimizers and callbacks, which live in training)
     plot
     cli
     demos, benchmarks

@@ -21,13 +21,14 @@ from neurosim.errors import UnknownNameError
 from neurosim.training.optimizers.adagrad import Adagrad
 from neurosim.training.optimizers.adam import Adam, AdamW
 from neurosim.training.optimizers.base import Optimizer
+from neurosim.training.optimizers.quickprop import Quickprop
 from neurosim.training.optimizers.rmsprop import RMSprop
 from neurosim.training.optimizers.rprop import Rprop
 from neurosim.training.optimizers.sgd import SGD
 
 #: the optimizers by the name ``fit(optimizer=...)`` knows them by
 OPTIMIZERS: dict[str, type[Optimizer]] = {
-    cls.name: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Rprop)
+    cls.name: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Rprop, Quickprop)
 }
 
 
@@ -39,4 +40,15 @@ def get_optimizer(name: object, lr: float | None = None) -> Optimizer:
     return cls(lr=lr)
 
 
-__all__ = ["OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "Rprop", "get_optimizer"]
+__all__ = [
+    "OPTIMIZERS",
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "Quickprop",
+    "RMSprop",
+    "Rprop",
+    "get_optimizer",
+]
