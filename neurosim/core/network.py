@@ -989,9 +989,7 @@ class Network:
             return np.column_stack([1.0 - outputs[:, 0], outputs[:, 0]])
         return outputs.copy()  # the pass's own array is read-only
 
-    def score(
-        self, X: object, y: object, *, classes: object = None, engine: str | Engine = "auto"
-    ) -> float:
+    def score(self, X: object, y: object, *, classes: object = None, engine: str | Engine = "auto") -> float:
         """How well the network predicts ``y`` from ``X``: accuracy for a classifier, R^2 for regression.
 
         The output layer decides, as in scikit-learn, where a classifier's
