@@ -9,7 +9,8 @@ import numpy as np
 
 from neurosim.core.neuron import Neuron
 from neurosim.core.parameters import assign_in_place
-from neurosim.errors import StructureError, UnknownNameError
+from neurosim.errors import ParameterError, StructureError, UnknownNameError
+from neurosim.validation import non_negative_number
 
 if TYPE_CHECKING:
     from neurosim.activations import Activation
@@ -28,6 +29,11 @@ class Layer:
     ``z = sum(w * a)`` (``layer.bias`` stays zeros, which no training
     changes), and it has no ``"L.bias"`` parameter.
 
+    ``layer.dropout`` is the fraction of the layer's neurons that training
+    drops from each sample (0, the default, drops none); see the
+    ``dropout`` property. ``layer.dropped`` shows which were dropped in
+    the pass the neurons hold.
+
     Examples
     --------
     >>> import neurosim as ns
@@ -35,10 +41,20 @@ class Layer:
     >>> hidden = net["hidden1"]
     >>> hidden, len(hidden), hidden.activation.name, hidden[-1].name
     (Layer('hidden1', 3), 3, 'tanh', 'hidden1[2]')
+    >>> hidden.dropout = 0.5
+    >>> hidden
+    Layer('hidden1', 3, dropout=0.5)
     """
 
     def __init__(
-        self, network: Network, name: str, size: int, activation: Activation | None, *, bias: bool = True
+        self,
+        network: Network,
+        name: str,
+        size: int,
+        activation: Activation | None,
+        *,
+        bias: bool = True,
+        dropout: float = 0.0,
     ) -> None:
         self.network = network
         self.name = name
@@ -50,6 +66,9 @@ class Layer:
         self.has_bias = bias and not is_input
         self.bias: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
         self.bias_grad: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
+        self._dropout = dropout_rate(dropout, "dropout")
+        if self._dropout > 0 and is_input:
+            raise StructureError(input_dropout_message(name, dropout))
 
     def __setattr__(self, name: str, value: object) -> None:
         # assigning biases or their gradients copies into the arrays the engines and neurons hold
@@ -74,6 +93,60 @@ class Layer:
         self.network.parameter_store.changed()
 
     @property
+    def dropout(self) -> float:
+        """The fraction of this layer's neurons dropped from each sample in training (0 drops none).
+
+        Inverted dropout: in each training pass (``fit``, or an engine's
+        ``train_batch`` given masks), every neuron of the layer is dropped
+        from each sample with probability ``dropout``: its output is 0 for
+        that sample, and no gradient flows back through it. The neurons kept
+        pass on ``a / (1 - dropout)``, so that each neuron's expected output
+        is its output without dropout. Nothing is dropped outside training:
+        ``forward``, ``predict`` and ``backward`` use every neuron.
+
+        Set it with ``add_layer(..., dropout=0.2)`` or ``layer.dropout = 0.2``:
+        a number in [0, 1), on a layer other than the input and the output
+        layer (a layer added with ``dropout`` must get a layer after it
+        before training, which refuses dropout on the output layer).
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 4, 1], activation="relu", seed=0)
+        >>> net["hidden1"].dropout = 0.25
+        >>> net["output"].dropout = 0.25
+        Traceback (most recent call last):
+        ...
+        neurosim.errors.StructureError: layer 'output' is the output layer: dropping its neurons would drop \
+predictions; dropout is for hidden layers
+        """
+        return self._dropout
+
+    @dropout.setter
+    def dropout(self, value: float) -> None:
+        rate = dropout_rate(value, f"dropout of layer {self.name!r}")
+        if rate > 0 and self.is_input:
+            raise StructureError(input_dropout_message(self.name, value))
+        if rate > 0 and self is self.network.output_layer:
+            raise StructureError(output_dropout_message(self))
+        self._dropout = rate
+
+    @property
+    def dropped(self) -> np.ndarray | None:
+        """Which neurons the pass the neurons hold dropped: ``(n_samples, size)`` booleans, or ``None``.
+
+        ``None`` when that pass dropped nothing in this layer: a pass that
+        is not training (``forward``, ``backward``, the validation data of
+        ``fit``), or a layer with ``dropout`` 0. After ``fit`` the neurons
+        hold its last batch (or its validation data, when it has some); during
+        training a callback sees every batch's with ``batch.dropped(layer)``.
+        """
+        masks = [neuron.mask_samples for neuron in self.neurons]
+        if any(mask is None for mask in masks):
+            return None
+        return np.array(masks).T == 0
+
+    @property
     def is_input(self) -> bool:
         """Whether this is the input layer."""
         return self.activation is None
@@ -94,4 +167,46 @@ class Layer:
 
     def __repr__(self) -> str:
         no_bias = "" if self.has_bias or self.is_input else ", bias=False"
-        return f"Layer({self.name!r}, {self.size}{no_bias})"
+        dropout = f", dropout={self._dropout:g}" if self._dropout else ""
+        return f"Layer({self.name!r}, {self.size}{no_bias}{dropout})"
+
+
+def dropout_rate(value: object, name: str) -> float:
+    """``value`` as a dropout rate: a number in [0, 1), or a ``ParameterError`` naming ``name``.
+
+    Examples
+    --------
+    >>> dropout_rate(0.25, "dropout")
+    0.25
+    >>> dropout_rate(1, "dropout")
+    Traceback (most recent call last):
+    ...
+    neurosim.errors.ParameterError: dropout must be a number in [0, 1) (the fraction of the layer's neurons \
+dropped from each sample in training); got 1
+    """
+    try:
+        rate = non_negative_number(value, name)
+    except ParameterError:
+        rate = None
+    if rate is None or rate >= 1.0:
+        raise ParameterError(
+            f"{name} must be a number in [0, 1) (the fraction of the layer's neurons dropped from each "
+            f"sample in training); got {value!r}"
+        )
+    return rate
+
+
+def input_dropout_message(name: str, value: object) -> str:
+    """Why dropout on the input layer ``name`` is refused."""
+    return (
+        f"layer {name!r} is the input layer: its values are the data, which dropout does not drop; "
+        f"give dropout to a hidden layer; got dropout={value!r}"
+    )
+
+
+def output_dropout_message(layer: Layer) -> str:
+    """Why dropout on ``layer``, the output layer, is refused."""
+    return (
+        f"layer {layer.name!r} is the output layer: dropping its neurons would drop predictions; "
+        "dropout is for hidden layers"
+    )

@@ -15,7 +15,7 @@ from neurosim._text import Text
 from neurosim.activations import ACTIVATIONS, Activation, get_activation
 from neurosim.classes import predicted_classes
 from neurosim.core.handles import CallbackHandle
-from neurosim.core.layer import Layer
+from neurosim.core.layer import Layer, dropout_rate, input_dropout_message
 from neurosim.core.neuron import Neuron
 from neurosim.core.parameters import LoadResult, ParameterStore, WeightBlock, storage_dtype
 from neurosim.core.synapse import Synapse
@@ -118,23 +118,29 @@ class Network:
         init: str | Initializer = "xavier",
         seed: int | None = None,
         bias: bool = True,
+        dropout: float | Sequence[float] = 0.0,
     ) -> Network:
         """A fully connected layered network: ``sizes[0]`` inputs, ..., ``sizes[-1]`` outputs.
 
         Layers are named ``input``, ``hidden1``, ``hidden2``, ..., ``output``.
         ``output_activation`` defaults to ``activation``; ``"softmax"`` makes a
         softmax output layer. ``bias=False`` leaves every layer without
-        biases (see ``add_layer``).
+        biases (see ``add_layer``). ``dropout`` is the hidden layers' dropout
+        rate (see ``Layer.dropout``): one for all of them, or a list of one
+        per hidden layer.
 
         Examples
         --------
         >>> net = Network.from_shape([4, 8, 3], activation="relu", output_activation="softmax", seed=1)
         >>> [layer.activation and layer.activation.name for layer in net.layers]
         [None, 'relu', 'softmax']
+        >>> Network.from_shape([4, 8, 8, 3], dropout=[0.5, 0.2], seed=1).layers[1:3]
+        [Layer('hidden1', 8, dropout=0.5), Layer('hidden2', 8, dropout=0.2)]
         """
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
             raise ParameterError(f"sizes must be a list of at least 2 layer sizes; got {sizes!r}")
         sizes = [positive_integer(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
+        rates = _hidden_dropout(dropout, len(sizes) - 2)
         weights = sum(a * b for a, b in pairwise(sizes))
         check_network(sizes, weights + (sum(sizes[1:]) if bias is True else 0), "sizes")
         activation = get_activation(activation, "activation")
@@ -144,8 +150,8 @@ class Network:
         if not isinstance(bias, bool):
             raise ParameterError(f"bias must be True or False; got {bias!r}")
         net.add_layer(sizes[0], name="input")
-        for i, size in enumerate(sizes[1:-1], start=1):
-            net.add_layer(size, name=f"hidden{i}", activation=activation, bias=bias)
+        for i, (size, rate) in enumerate(zip(sizes[1:-1], rates, strict=True), start=1):
+            net.add_layer(size, name=f"hidden{i}", activation=activation, bias=bias, dropout=rate)
         net.add_layer(sizes[-1], name="output", activation=output_activation or activation, bias=bias)
         for source, target in pairwise(net._layers):
             net.connect(source.name, target.name)
@@ -229,6 +235,7 @@ class Network:
         name: str | None = None,
         activation: str | Activation | None = None,
         bias: bool = True,
+        dropout: float = 0.0,
     ) -> Layer:
         """Add a layer of ``size`` neurons and return it.
 
@@ -237,11 +244,16 @@ class Network:
         the names ``hidden1``, ``hidden2``, ... (name the output layer
         yourself, or use ``from_shape``); ``bias=False`` makes neurons
         without a bias, whose ``z`` is only the weighted sum of their inputs.
+        ``dropout`` is the fraction of the layer's neurons dropped from each
+        sample in training (see ``Layer.dropout``); training refuses it on
+        the output layer, so add the layers after this one before training.
 
         Examples
         --------
         >>> net = Network(seed=0)
         >>> _ = net.add_layer(2)
+        >>> net.add_layer(64, activation="relu", dropout=0.2)
+        Layer('hidden1', 64, dropout=0.2)
         >>> net.add_layer(1, name="output", bias=False)
         Layer('output', 1, bias=False)
         """
@@ -249,6 +261,7 @@ class Network:
         check_layer_size(size, "size", self.dtype)
         if not isinstance(bias, bool):
             raise ParameterError(f"bias must be True or False; got {bias!r}")
+        rate = dropout_rate(dropout, "dropout")
         is_input = not self._layers
         if name is None:
             name = "input" if is_input else f"hidden{len(self._layers)}"
@@ -259,10 +272,12 @@ class Network:
                     f"the first layer added, {name!r}, is the input layer: it has no activation; "
                     f"got activation={activation!r}"
                 )
+            if rate > 0:
+                raise StructureError(input_dropout_message(name, dropout))
             resolved = None
         else:
             resolved = get_activation("sigmoid" if activation is None else activation)
-        layer = Layer(self, name, size, resolved, bias=bias)
+        layer = Layer(self, name, size, resolved, bias=bias, dropout=rate)
         self._layers.append(layer)
         self.graph.add_nodes_from(layer.neurons)
         self._structure_changed()
@@ -1225,6 +1240,18 @@ class Network:
         from neurosim.io.json_format import save
 
         save(self, path)
+
+
+def _hidden_dropout(dropout: object, count: int) -> list[float]:
+    """``from_shape``'s ``dropout``: one rate for every hidden layer, or one per hidden layer."""
+    if isinstance(dropout, (str, bytes)) or not isinstance(dropout, Sequence):
+        return [dropout_rate(dropout, "dropout")] * count
+    if len(dropout) != count:
+        raise ParameterError(
+            f"dropout must be one rate for all hidden layers or a list of one per hidden layer ({count}); "
+            f"got {len(dropout)} rates"
+        )
+    return [dropout_rate(rate, f"dropout[{i}]") for i, rate in enumerate(dropout)]
 
 
 def _per_layer(activations: object, count: int) -> list[Activation]:

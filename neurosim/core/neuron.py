@@ -35,6 +35,13 @@ class Neuron:
     forward pass). The engines write them; read them where an array is
     handier than a float, and do not change them.
 
+    A training pass through a layer with ``dropout`` (see
+    ``Layer.dropout``) drops the neuron from some samples: ``dropped`` says
+    which, ``a`` is 0 for those and ``activation(z) / (1 - dropout)`` for
+    the others, and ``mask_samples`` holds the factor (0 or
+    ``1 / (1 - dropout)``) of each sample; ``None`` for a pass that dropped
+    nothing in the layer.
+
     Examples
     --------
     >>> import neurosim as ns
@@ -47,7 +54,7 @@ class Neuron:
     Neuron('hidden1[2]', sigmoid, bias=0, z=0, a=0.5, in=2, out=1)
     """
 
-    __slots__ = ("__weakref__", "a_samples", "delta_samples", "index", "layer", "z_samples")
+    __slots__ = ("__weakref__", "a_samples", "delta_samples", "index", "layer", "mask_samples", "z_samples")
 
     def __init__(self, layer: Layer, index: int) -> None:
         self.layer = layer
@@ -55,6 +62,7 @@ class Neuron:
         self.z_samples: np.ndarray | None = None
         self.a_samples: np.ndarray | None = None
         self.delta_samples: np.ndarray | None = None
+        self.mask_samples: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -122,6 +130,32 @@ class Neuron:
     def a(self) -> Value:
         """Output ``activation(z)`` of the last forward pass."""
         return _public(self.a_samples)
+
+    @property
+    def dropped(self) -> bool | np.ndarray | None:
+        """Whether the last pass dropped this neuron: per sample, or ``None`` if that pass dropped nothing.
+
+        A bool for a pass of one sample, an array of bools otherwise. Only
+        training passes through a layer with ``dropout`` drop neurons (see
+        ``Layer.dropout``).
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 4, 1], activation="tanh", dropout=0.5, seed=0)
+        >>> X, y = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [1, 0, 1]
+        >>> _ = net.fit(X, y, epochs=1, lr=0.1, seed=0, verbose=0, diagnose=False)
+        >>> neuron = net["hidden1[0]"]           # it holds the last batch: all 3 samples
+        >>> neuron.dropped.tolist(), neuron.a.round(4).tolist()
+        ([False, True, True], [-1.7676, -0.0, -0.0])
+        >>> _ = net.forward(X)                   # not training: nothing dropped
+        >>> print(neuron.dropped)
+        None
+        """
+        if self.mask_samples is None:
+            return None
+        dropped = self.mask_samples == 0
+        return bool(dropped[0]) if len(dropped) == 1 else dropped
 
     @property
     def delta(self) -> Value:

@@ -118,7 +118,8 @@ def _sample_index(sample: int | None, n_samples: int, name: str) -> int:
 
 def _forward_lines(neuron: Neuron, k: int) -> list[str]:
     incoming = neuron.incoming
-    terms = [f"{number(s.weight)}*{number(s.source.a_samples[k])}" for s in incoming]
+    # + 0.0: a dropped neuron passes on 0, which is shown without the sign of its activation
+    terms = [f"{number(s.weight)}*{number(s.source.a_samples[k] + 0.0)}" for s in incoming]
     shown = _elide(terms, "terms")
     has_bias = neuron.layer.has_bias
     z_text = " + ".join([*shown, number(neuron.bias)] if has_bias else shown) or "0"
@@ -126,15 +127,30 @@ def _forward_lines(neuron: Neuron, k: int) -> list[str]:
     bias_text = f"bias {plain(neuron.bias)}" if has_bias else "no bias (the layer has none)"
     lines = [f"  z = {z_text} = {plain(neuron.z_samples[k])}"]
     lines.append(f"      weights from {names or 'no neurons'}; {bias_text}")
+    a = plain(_own_activation(neuron, k))
     if neuron.activation.elementwise:
-        lines.append(
-            f"  a = {neuron.activation.name}({plain(neuron.z_samples[k])}) = {plain(neuron.a_samples[k])}"
-        )
+        lines.append(f"  a = {neuron.activation.name}({plain(neuron.z_samples[k])}) = {a}")
     else:
+        lines.append(f"  a = exp(z) / sum of exp(z) over layer {neuron.layer.name!r} = {a}")
+    mask = None if neuron.mask_samples is None else float(neuron.mask_samples[k])
+    if mask == 0:
+        lines.append("      dropped by dropout on this sample: it passes on 0 instead")
+    elif mask is not None:
         lines.append(
-            f"  a = exp(z) / sum of exp(z) over layer {neuron.layer.name!r} = {plain(neuron.a_samples[k])}"
+            f"      kept by dropout (rate {plain(1 - 1 / mask)}), so it passes on a / (1 - rate) = "
+            f"{plain(neuron.a_samples[k])}"
         )
     return lines
+
+
+def _own_activation(neuron: Neuron, k: int) -> float:
+    """``activation(z)`` of sample ``k``: what the neuron computed, before dropout scaled or dropped it."""
+    if neuron.mask_samples is None:
+        return float(neuron.a_samples[k])
+    if neuron.activation.elementwise:
+        return float(neuron.activation(neuron.z_samples[k : k + 1])[0])
+    z = np.array([[other.z_samples[k] for other in neuron.layer]])
+    return float(neuron.activation(z)[0, neuron.index])
 
 
 def _delta_lines(neuron: Neuron, k: int) -> list[str]:
@@ -142,19 +158,26 @@ def _delta_lines(neuron: Neuron, k: int) -> list[str]:
     delta = plain(neuron.delta_samples[k])
     if neuron.layer is neuron.layer.network.output_layer and not outgoing:
         return [f"  delta = d loss / d z, from the loss on the output layer = {delta}"]
-    terms = [f"{number(s.weight)}*{number(s.target.delta_samples[k])}" for s in outgoing]
+    terms = [f"{number(s.weight)}*{number(s.target.delta_samples[k] + 0.0)}" for s in outgoing]
     incoming_error = " + ".join(_elide(terms, "terms")) or "0"
+    mask = None if neuron.mask_samples is None else float(neuron.mask_samples[k])
+    if mask == 0:
+        return ["  delta = 0: dropped on this sample, so no gradient flows back through it"]
     if not neuron.activation.elementwise:
-        return [
-            f"  delta = softmax Jacobian of layer {neuron.layer.name!r} times ({incoming_error}) = {delta}"
-        ]
-    slope = float(
-        neuron.activation.backward(neuron.z_samples[k : k + 1], neuron.a_samples[k : k + 1], np.ones(1))[0]
-    )
+        scaled = "" if mask is None else f"{plain(mask)} (dropout's scaling) * "
+        jacobian = f"softmax Jacobian of layer {neuron.layer.name!r}"
+        return [f"  delta = {jacobian} times {scaled}({incoming_error}) = {delta}"]
+    own = np.array([_own_activation(neuron, k)])
+    slope = float(neuron.activation.backward(neuron.z_samples[k : k + 1], own, np.ones(1))[0])
     name = neuron.activation.name
+    if mask is None:
+        return [
+            f"  delta = {name}'(z) * (weight*delta summed over outgoing synapses)",
+            f"        = {number(slope)} * ({incoming_error}) = {delta}",
+        ]
     return [
-        f"  delta = {name}'(z) * (weight*delta summed over outgoing synapses)",
-        f"        = {number(slope)} * ({incoming_error}) = {delta}",
+        f"  delta = {name}'(z) * 1/(1 - rate) * (weight*delta summed over outgoing synapses)",
+        f"        = {number(slope)} * {plain(mask)} * ({incoming_error}) = {delta}",
     ]
 
 

@@ -11,14 +11,32 @@ if TYPE_CHECKING:
 
 
 def summary(network: Network) -> Text:
-    """Layer, size, activation, the layers feeding it, and its parameter count."""
+    """Layer, size, activation, the layers feeding it, and its parameter count.
+
+    A network with dropout gets a column of each layer's rate (see
+    ``Layer.dropout``).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> print(summary(ns.Network.from_shape([2, 8, 1], activation="relu", dropout=0.25, seed=0)))
+    layer    size  activation  dropout  inputs from  parameters
+    -------  ----  ----------  -------  -----------  ----------
+    input    2     -           -        -            0
+    hidden1  8     relu        0.25     input        24
+    output   1     relu        -        hidden1      9
+    total    11                                      33
+    """
+    dropout = any(layer.dropout for layer in network.layers)
     rows = []
     for layer in network.layers:
         blocks = [block for block in network.blocks if block.target is layer]
         parameters = sum(block.n_synapses for block in blocks) + (layer.size if layer.has_bias else 0)
         activation = "-" if layer.activation is None else layer.activation.name
         sources = ", ".join(block.source.name for block in blocks) or "-"
-        rows.append([layer.name, str(layer.size), activation, sources, str(parameters)])
+        rate = [f"{layer.dropout:g}" if layer.dropout else "-"] if dropout else []
+        rows.append([layer.name, str(layer.size), activation, *rate, sources, str(parameters)])
     total = sum(layer.size for layer in network.layers)
-    rows.append(["total", str(total), "", "", str(network.n_parameters)])
-    return Text(table(["layer", "size", "activation", "inputs from", "parameters"], rows))
+    rows.append(["total", str(total), "", *([""] if dropout else []), "", str(network.n_parameters)])
+    header = ["layer", "size", "activation", *(["dropout"] if dropout else []), "inputs from", "parameters"]
+    return Text(table(header, rows))

@@ -10,6 +10,7 @@ drive either one the same way::
     engine = ns.engines.create(net, "compiled")     # or "object"
     X, T = engine.prepare(X), engine.prepare(T)     # arrays as the engine computes with them
     finite = engine.train_batch(X, T, loss)         # forward and backward: gradients in place
+    finite = engine.train_batch(X, T, loss, dropout=masks)   # the same, dropping neurons (training)
     values = engine.last_pass()                     # every layer's z, a and delta, read-only
     loss_value, outputs = engine.evaluate(X, T, loss)   # no gradients touched
     values = engine.activations(X)                  # z and a, the neurons left as they were
@@ -18,6 +19,9 @@ drive either one the same way::
 ``X`` and ``T`` are batches as ``Network.prepare_batch`` returns them:
 ``(n_samples, n_inputs)`` and ``(n_samples, n_outputs)`` float arrays.
 The engine methods that take them check nothing, for speed: validate first.
+``masks`` are dropout masks drawn by
+``neurosim.engines.dropout.DropoutMasks``, so that both engines drop the
+same neurons; only ``train_batch`` drops, and only when given masks.
 
 Examples
 --------
@@ -68,7 +72,9 @@ class PassValues(ABC):
     shape ``(n_samples, layer size)``; ``layer`` is a name or a ``Layer``.
     ``delta`` is ``d loss_k / d z`` of each sample ``k`` (as
     ``neuron.delta`` shows it), and ``None`` for a forward pass or the input
-    layer. Each is ``None`` for a layer the pass did not compute (added
+    layer. ``dropped(layer)`` says which neurons a training pass dropped
+    (``None`` where it dropped none); ``a`` is then what the layer passed
+    on: 0 where dropped. Each is ``None`` for a layer the pass did not compute (added
     since, or no pass made yet). The values of an engine's ``last_pass``
     are valid until its next pass; copy what you keep.
     """
@@ -89,6 +95,15 @@ class PassValues(ABC):
         """``d loss_k / d z`` of ``layer``'s neurons per sample, or ``None`` where there is none."""
         return self._values("delta", self._layer(layer))
 
+    def dropped(self, layer: str | Layer) -> np.ndarray | None:
+        """Which of ``layer``'s neurons the pass dropped, ``(n_samples, size)`` booleans, or ``None``.
+
+        ``None`` when the pass dropped none of them: a pass that is not
+        training, or a layer without ``dropout``.
+        """
+        masks = self._values("mask", self._layer(layer))
+        return None if masks is None else masks == 0
+
     @property
     def outputs(self) -> np.ndarray:
         """The output layer's activations: what the network predicted."""
@@ -107,7 +122,7 @@ class PassValues(ABC):
 
     @abstractmethod
     def _values(self, kind: str, layer: Layer) -> np.ndarray | None:
-        """The ``kind`` ("z", "a" or "delta") values of ``layer``."""
+        """The ``kind`` ("z", "a", "delta" or "mask", the dropout mask) values of ``layer``."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.n_samples} samples)"
@@ -129,7 +144,7 @@ class StoredPassValues(PassValues):
         self._stored = stored
 
     def _values(self, kind: str, layer: Layer) -> np.ndarray | None:
-        return self._stored[kind].get(layer)
+        return self._stored.get(kind, {}).get(layer)
 
 
 def no_pass(network: Network) -> StoredPassValues:
@@ -153,10 +168,16 @@ class Engine(Protocol):
     def forward(self, x: object) -> np.ndarray:
         """Validate one sample or a batch, compute the outputs, and leave every neuron's ``z`` and ``a``."""
 
-    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> bool:
+    def train_batch(
+        self, X: np.ndarray, T: np.ndarray, loss: Loss, dropout: dict[Layer, np.ndarray] | None = None
+    ) -> bool:
         """Forward and backward pass: set every gradient in place; return whether the loss is finite.
 
-        The loss itself is one call away when it is wanted:
+        ``dropout``, the masks of ``DropoutMasks.draw`` (one per layer that
+        drops, 0 where a neuron is dropped and ``1 / (1 - rate)`` where it is
+        kept), makes it a training pass with dropout: each such layer passes
+        on ``activation(z) * mask``, and its delta is multiplied by the same
+        mask. ``None`` drops nothing. The loss itself is one call away when it is wanted:
         ``loss.value(values.logits, values.outputs, T)`` with ``values =
         engine.last_pass()``.
         """

@@ -19,6 +19,13 @@ which is the object engine's arithmetic, one matrix product per pair of
 connected layers instead of one multiplication per synapse. Gradients of
 absent (pruned) synapses are masked to zero, so they stay absent.
 
+A training pass given dropout masks ``M_l`` (``train_batch(...,
+dropout=masks)``, see ``neurosim.engines.dropout``) keeps each dropping
+layer's own activations ``F_l = f_l(Z_l)`` in a buffer of their own, passes
+on ``A_l = F_l * M_l``, and multiplies ``G_l`` by ``M_l`` before taking
+``f_l'`` at ``Z_l`` from ``F_l``. It runs passes compiled for that set of
+dropping layers; the passes without dropout are those above, untouched.
+
 The arrays ``Z``, ``A`` and ``D`` of every layer are preallocated per batch
 size and filled in place (see ``neurosim.engines.kernels``); each pass
 is compiled once per batch size into a list of numpy operations bound to
@@ -94,9 +101,27 @@ class _Buffers:
     the current pass. Each pass is compiled once into a list of operations
     bound to these arrays (``forward_program``, ``backward_program``),
     so running it is a loop of numpy calls with nothing left to look up.
+
+    A layer that drops neurons also has ``F`` (its activations before the
+    mask) and ``M`` (the mask), made the first time it drops; training
+    passes are compiled once per set of dropping layers (``dropping``, their
+    positions), and ``masked`` holds the dropping layers of the last pass.
     """
 
-    __slots__ = ("A", "D", "G", "S", "Z", "_backward", "forward", "values")
+    __slots__ = (
+        "A",
+        "D",
+        "F",
+        "G",
+        "M",
+        "S",
+        "Z",
+        "_backward",
+        "_dropout_forward",
+        "forward",
+        "masked",
+        "values",
+    )
 
     def __init__(
         self, plans: list[_LayerPlan], order: list[Layer], n: int, dtype: np.dtype, network: Network
@@ -106,8 +131,12 @@ class _Buffers:
         self.D = [np.empty((n, layer.size), dtype) for layer in order]
         self.G = [np.empty((n, layer.size), dtype) for layer in order]
         self.S = [np.empty((n, layer.size), dtype) for layer in order]
+        self.F: dict[int, np.ndarray] = {}
+        self.M: dict[int, np.ndarray] = {}
+        self.masked: tuple[int, ...] = ()
         self.forward = self.forward_program(plans)
-        self._backward: dict[bool, list[Operation]] = {}
+        self._dropout_forward: dict[tuple[int, ...], list[Operation]] = {}
+        self._backward: dict[bool | tuple[bool, tuple[int, ...]], list[Operation]] = {}
         #: what the last pass over these buffers computed, as ``PassValues``
         self.values = BufferPassValues(network, self, order)
 
@@ -116,8 +145,26 @@ class _Buffers:
         A = self.A
         return lambda: A[position]
 
-    def forward_program(self, plans: list[_LayerPlan]) -> list[Operation]:
-        """``Z = bias + sum of A_source @ W.T`` then ``A = f(Z)``, layer by layer."""
+    def load_masks(self, masks: dict[Layer, np.ndarray]) -> tuple[int, ...]:
+        """Copy ``masks`` into ``M``; return the dropping layers' positions, now the pass's ``masked``."""
+        position = self.values.position
+        for layer, mask in masks.items():
+            p = position[layer]
+            if p not in self.M:
+                self.M[p], self.F[p] = np.empty_like(self.A[p]), np.empty_like(self.A[p])
+            np.copyto(self.M[p], mask)
+        self.masked = tuple(sorted(position[layer] for layer in masks))
+        return self.masked
+
+    def dropout_forward(self, plans: list[_LayerPlan], dropping: tuple[int, ...]) -> list[Operation]:
+        """The forward pass of training with the layers at positions ``dropping`` dropping neurons."""
+        program = self._dropout_forward.get(dropping)
+        if program is None:
+            program = self._dropout_forward[dropping] = self.forward_program(plans, dropping)
+        return program
+
+    def forward_program(self, plans: list[_LayerPlan], dropping: tuple[int, ...] = ()) -> list[Operation]:
+        """``Z = bias + sum of A_source @ W.T`` then ``A = f(Z)`` (times ``M`` if dropping), by layer."""
         A, Z, S = self.A, self.Z, self.S
         program: list[Operation] = []
         for plan in plans:
@@ -129,16 +176,25 @@ class _Buffers:
                 program.append(partial(np.add, z, plan.bias, z))
             else:
                 program.append(partial(np.copyto, z, plan.bias))
-            program.append(partial(plan.activate, z, A[plan.position]))
+            p = plan.position
+            if p in dropping:
+                program.append(partial(plan.activate, z, self.F[p]))
+                program.append(partial(np.multiply, self.F[p], self.M[p], A[p]))
+            else:
+                program.append(partial(plan.activate, z, A[p]))
         return program
 
-    def backward_program(self, plans: list[_LayerPlan], loss_gives_dA: bool) -> list[Operation]:
+    def backward_program(
+        self, plans: list[_LayerPlan], loss_gives_dA: bool, dropping: tuple[int, ...] = ()
+    ) -> list[Operation]:
         """Deltas in reverse order, then each layer's weight and bias gradients.
 
         On entry the output layer's ``D`` holds the loss's delta: ``dL/dA``
         if ``loss_gives_dA``, else ``dL/dZ`` (both already divided by ``n``).
+        The layers at positions ``dropping`` drop neurons (see ``load_masks``).
         """
-        program = self._backward.get(loss_gives_dA)
+        key = (loss_gives_dA, dropping) if dropping else loss_gives_dA
+        program = self._backward.get(key)
         if program is not None:
             return program
         A, Z, D, G, S = self.A, self.Z, self.D, self.G, self.S
@@ -148,7 +204,10 @@ class _Buffers:
             for k, (block, target) in enumerate(plan.outgoing):
                 program.append(_product(D[target], block.weight, G[p], accumulate=k > 0, scratch=S[p]))
             derivative = plan.derivative
-            if plan.outgoing and not plan.is_output:
+            if plan.outgoing and p in dropping:
+                program.append(partial(np.multiply, G[p], self.M[p], G[p]))
+                program.append(partial(derivative, Z[p], self.F[p], G[p], D[p], S[p]))
+            elif plan.outgoing and not plan.is_output:
                 program.append(partial(derivative, Z[p], A[p], G[p], D[p], S[p]))
             elif plan.outgoing and loss_gives_dA:
                 program.append(partial(np.add, G[p], D[p], G[p]))
@@ -167,7 +226,7 @@ class _Buffers:
                 if not dense:
                     program.append(partial(np.multiply, block.grad, block.mask, block.grad))
             program.append(partial(np.add.reduce, D[p], 0, None, plan.bias_grad))
-        self._backward[loss_gives_dA] = program
+        self._backward[key] = program
         return program
 
 
@@ -222,7 +281,9 @@ class BufferPassValues(PassValues):
         if position is None:  # added after this pass
             return None
         if position == 0:  # the input layer: the batch itself
-            return None if kind == "delta" else read_only(self.buffers.A[0])
+            return None if kind in ("delta", "mask") else read_only(self.buffers.A[0])
+        if kind == "mask":
+            return read_only(self.buffers.M[position]) if position in self.buffers.masked else None
         if kind != "delta":
             return self._views[kind][position]
         if not self.with_deltas:
@@ -430,11 +491,15 @@ class CompiledNetwork:
         """``values`` in the network's dtype, as the compiled engine computes with them."""
         return values.astype(self.dtype, copy=False)
 
-    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> bool:
+    def train_batch(
+        self, X: np.ndarray, T: np.ndarray, loss: Loss, dropout: dict[Layer, np.ndarray] | None = None
+    ) -> bool:
         """Forward and backward pass on a validated batch; return whether its loss is finite.
 
         ``X`` and ``T`` must be ``(n, n_inputs)`` and ``(n, n_outputs)``
         arrays of ``dtype`` (see ``Network.prepare_batch`` and ``prepare``).
+        ``dropout``, the masks of ``DropoutMasks.draw`` (for hidden layers
+        only), drops neurons as training does; ``None`` drops none.
         This is the inner loop of training: it checks nothing, and it
         expects the caller to silence floating-point warnings
         (``np.errstate``) around the whole loop. It does not compute the
@@ -442,7 +507,11 @@ class CompiledNetwork:
         """
         if self._version != self.network.parameter_store.version:
             self._ensure_current()
-        buffers = self._run_forward(self._buffers_for(X.shape[0]), X)
+        buffers = self._buffers_for(X.shape[0])
+        if dropout is None:
+            dropping = self._run_forward(buffers, X).masked
+        else:
+            dropping = self._run_dropout_forward(buffers, X, dropout)
         kernels = self._loss_kernels.get(loss)
         if kernels is None:
             kernels = self._loss_kernels[loss] = loss_kernel(loss, self._output_plan.layer.activation)
@@ -453,7 +522,7 @@ class CompiledNetwork:
         if not math.isfinite(check):
             # a sum of logits can overflow while every logit, and the loss, is finite
             check = loss.value(Z, A, T)
-        for operation in buffers.backward_program(self._plans, loss_gives_dA):
+        for operation in buffers.backward_program(self._plans, loss_gives_dA, dropping):
             operation()
         buffers.values.with_deltas = True
         self._last_pass = buffers
@@ -498,15 +567,29 @@ class CompiledNetwork:
         for layer, position in buffers.values.position.items():
             z, a, d = buffers.Z[position], buffers.A[position], buffers.D[position]
             deltas = d * n if with_deltas and not layer.is_input else None
+            masks = buffers.M[position] if position in buffers.masked else None
             for neuron in layer:
                 i = neuron.index
                 neuron.z_samples = z[:, i].astype(float)
                 neuron.a_samples = a[:, i].astype(float)
                 neuron.delta_samples = None if deltas is None else deltas[:, i].astype(float)
+                neuron.mask_samples = None if masks is None else masks[:, i].astype(float)
 
     def _run_forward(self, buffers: _Buffers, X: np.ndarray) -> _Buffers:
         buffers.Z[0] = buffers.A[0] = X
         for operation in buffers.forward:
             operation()
         buffers.values.with_deltas = False
+        buffers.masked = ()
         return buffers
+
+    def _run_dropout_forward(
+        self, buffers: _Buffers, X: np.ndarray, masks: dict[Layer, np.ndarray]
+    ) -> tuple[int, ...]:
+        """The forward pass of training, dropping neurons with ``masks``; return the dropping positions."""
+        dropping = buffers.load_masks(masks)
+        buffers.Z[0] = buffers.A[0] = X
+        for operation in buffers.dropout_forward(self._plans, dropping):
+            operation()
+        buffers.values.with_deltas = False
+        return dropping

@@ -18,6 +18,17 @@ This is the engine to read when learning backpropagation. For a batch of
 
   so the gradients are those of the mean loss over the batch.
 
+* **dropout**, in a training pass given masks (see
+  ``neurosim.engines.dropout``): a layer that drops multiplies each neuron's
+  output by its mask (0 where dropped, ``1 / (1 - rate)`` where kept), and
+  its delta by the same mask::
+
+      neuron.a     = activation(neuron.z) * mask
+      neuron.delta = activation'(z) * mask * sum(synapse.weight * synapse.target.delta ...)
+
+  where ``activation'`` is taken at ``z``, from ``activation(z)`` before the
+  mask.
+
 A softmax layer's activation couples its neurons, so activations (and their
 derivatives) are applied to a whole layer once each neuron has its ``z``.
 """
@@ -35,12 +46,15 @@ if TYPE_CHECKING:
     from neurosim.core import Layer, Network
     from neurosim.losses import Loss
 
+Masks = dict["Layer", np.ndarray]
 
-def forward(network: Network, X: np.ndarray) -> np.ndarray:
+
+def forward(network: Network, X: np.ndarray, masks: Masks | None = None) -> np.ndarray:
     """Forward pass of a validated ``(n_samples, n_inputs)`` batch; returns the outputs.
 
-    Raises ``StructureError`` first if ``network.graph`` was changed directly
-    (see ``Network.check_graph``), as the compiled engine does.
+    ``masks`` (``DropoutMasks.draw``'s) drops neurons as a training pass
+    does. Raises ``StructureError`` first if ``network.graph`` was changed
+    directly (see ``Network.check_graph``), as the compiled engine does.
     """
     network.check_graph()
     with np.errstate(over="ignore", invalid="ignore"):
@@ -48,15 +62,17 @@ def forward(network: Network, X: np.ndarray) -> np.ndarray:
             if layer.is_input:
                 for neuron in layer:
                     neuron.z_samples = neuron.a_samples = X[:, neuron.index].copy()
-                    neuron.delta_samples = None
+                    neuron.delta_samples = neuron.mask_samples = None
                 continue
             for neuron in layer:
                 z = np.full(X.shape[0], neuron.bias)
                 for synapse in neuron.incoming:
                     z += synapse.weight * synapse.source.a_samples
                 neuron.z_samples = z
-                neuron.delta_samples = None
+                neuron.delta_samples = neuron.mask_samples = None
             _activate(layer)
+            if masks is not None and layer in masks:
+                _drop(layer, masks[layer])
     return _stack(network.output_layer, "a_samples")
 
 
@@ -70,16 +86,23 @@ def _activate(layer: Layer) -> None:
         neuron.a_samples = a[:, neuron.index]
 
 
+def _drop(layer: Layer, mask: np.ndarray) -> None:
+    """Multiply each neuron's outputs by its column of the dropout mask, and keep the column."""
+    for neuron in layer:
+        neuron.mask_samples = mask[:, neuron.index]
+        neuron.a_samples = neuron.a_samples * neuron.mask_samples
+
+
 def backward(network: Network, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
     """Forward then backward pass; sets every gradient and returns the mean loss."""
     return _backward(network, X, T, loss)[0]
 
 
 def _backward(
-    network: Network, X: np.ndarray, T: np.ndarray, loss: Loss
+    network: Network, X: np.ndarray, T: np.ndarray, loss: Loss, masks: Masks | None = None
 ) -> tuple[float, np.ndarray, np.ndarray]:
     """``backward``, also returning the output layer's ``z`` and ``a`` it stacked for the loss."""
-    forward(network, X)
+    forward(network, X, masks)
     output = network.output_layer
     Z, A = _stack(output, "z_samples"), _stack(output, "a_samples")
     with np.errstate(over="ignore", invalid="ignore"):
@@ -103,14 +126,19 @@ def _backpropagate_into(layer: Layer) -> None:
         g = np.zeros_like(neuron.z_samples)
         for synapse in neuron.outgoing:
             g += synapse.weight * synapse.target.delta_samples
+        if neuron.mask_samples is not None:
+            g = g * neuron.mask_samples  # a dropped neuron passes no gradient back
         grad_a.append(g)
-    if layer.activation.elementwise:
+    activation = layer.activation
+    dropping = layer[0].mask_samples is not None
+    if activation.elementwise:
         for neuron, g in zip(layer, grad_a, strict=True):
-            neuron.delta_samples = layer.activation.backward(neuron.z_samples, neuron.a_samples, g)
+            a = activation(neuron.z_samples) if dropping else neuron.a_samples
+            neuron.delta_samples = activation.backward(neuron.z_samples, a, g)
         return
-    delta = layer.activation.backward(
-        _stack(layer, "z_samples"), _stack(layer, "a_samples"), np.column_stack(grad_a)
-    )
+    Z = _stack(layer, "z_samples")
+    A = activation(Z) if dropping else _stack(layer, "a_samples")
+    delta = activation.backward(Z, A, np.column_stack(grad_a))
     for neuron in layer:
         neuron.delta_samples = delta[:, neuron.index]
 
@@ -207,9 +235,12 @@ class ObjectEngine:
         """The outputs for one sample (1-D) or a batch, as ``Network.forward``."""
         return self.network.forward(x)
 
-    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> bool:
-        """Forward and backward pass, neuron by neuron; return whether the mean loss is finite."""
-        value, Z, A = _backward(self.network, X, T, loss)
+    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss, dropout: Masks | None = None) -> bool:
+        """Forward and backward pass, neuron by neuron; return whether the mean loss is finite.
+
+        ``dropout`` (``DropoutMasks.draw``'s masks) drops neurons as training does.
+        """
+        value, Z, A = _backward(self.network, X, T, loss, dropout)
         Z.flags.writeable = A.flags.writeable = False  # copies: nothing to protect but the promise
         self._values.stacked = (Z, A, self._first_input.a_samples)
         return math.isfinite(value)
@@ -230,14 +261,15 @@ class ObjectEngine:
     def activations(self, X: np.ndarray) -> PassValues:
         """Every layer's ``z`` and ``a`` on ``X``; the neurons are put back as they were."""
         neurons = self.network.neurons
-        saved = [(n.z_samples, n.a_samples, n.delta_samples) for n in neurons]
+        saved = [(n.z_samples, n.a_samples, n.delta_samples, n.mask_samples) for n in neurons]
         try:
             forward(self.network, X)
             layers = self.network.layer_order()
             stored = {kind: {layer: _stack(layer, f"{kind}_samples") for layer in layers} for kind in "za"}
         finally:
-            for neuron, (z, a, delta) in zip(neurons, saved, strict=True):
-                neuron.z_samples, neuron.a_samples, neuron.delta_samples = z, a, delta
+            for neuron, (z, a, delta, mask) in zip(neurons, saved, strict=True):
+                neuron.z_samples, neuron.a_samples = z, a
+                neuron.delta_samples, neuron.mask_samples = delta, mask
         stored["delta"] = {}
         return StoredPassValues(self.network, stored)
 

@@ -37,7 +37,7 @@ FORMAT_VERSION = 1
 #: The keys each part of a model file may have; any other key is refused by name.
 TOP_KEYS = ("format_version", "dtype", "layers", "connections")
 INPUT_LAYER_KEYS = ("name", "size")
-LAYER_KEYS = ("name", "size", "activation", "bias")
+LAYER_KEYS = ("name", "size", "activation", "bias", "dropout")
 CONNECTION_KEYS = ("source", "target", "weights")
 
 #: The dtypes a file may declare; a file without ``"dtype"`` (written before it existed) is float64.
@@ -52,6 +52,7 @@ class LayerEntry:
     size: int
     activation: Activation | None = None
     bias: np.ndarray | None = None
+    dropout: float = 0.0
 
 
 @dataclass
@@ -190,11 +191,20 @@ def _checked_layer(
             f"{named} uses activation {activation_name!r}, which is not built in; pass it "
             f"to load(path, activations=[...]) or register it with neurosim.register_activation"
         )
+    dropout = _dropout(entry, where)
     if "bias" in entry and entry["bias"] is None:
-        return LayerEntry(name, size, activations[activation_name])
+        return LayerEntry(name, size, activations[activation_name], dropout=dropout)
     values = field_of(entry, "bias", list, where)
     bias = numbers(values, (size,), f"{where}.bias", description.dtype)
-    return LayerEntry(name, size, activations[activation_name], bias)
+    return LayerEntry(name, size, activations[activation_name], bias, dropout)
+
+
+def _dropout(entry: dict, where: str) -> float:
+    """The layer's dropout rate: 0 without the key (files written before it existed), else in [0, 1)."""
+    rate = entry.get("dropout", 0.0)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        raise ModelFileError(f"{where}.dropout must be a number in [0, 1); got {describe(rate)}")
+    return float(rate)
 
 
 def _checked_connection(entry: object, i: int, sizes: dict[str, int], dtype: np.dtype) -> ConnectionEntry:

@@ -18,7 +18,9 @@ The file is a JSON object::
 
 ``weights`` has one row per target neuron and one column per source neuron;
 ``null`` marks a synapse that does not exist (pruned or never made), and
-``"bias": null`` a layer without biases (``add_layer(..., bias=False)``). Floats
+``"bias": null`` a layer without biases (``add_layer(..., bias=False)``). A
+layer with dropout has ``"dropout": rate`` (see ``Layer.dropout``); a layer
+without the key, as in files written before it existed, has none. Floats
 are written with Python's shortest round-trip repr, so a loaded network has
 every weight and bias bit for bit. ``dtype`` is the network's storage dtype
 (``"float64"`` or ``"float32"``; a file without it, written before it existed,
@@ -74,6 +76,8 @@ def to_dict(network: Network) -> dict[str, Any]:
             entry["bias"] = (
                 _finite_list(layer.bias, f"bias of layer {layer.name!r}") if layer.has_bias else None
             )
+            if layer.dropout:
+                entry["dropout"] = layer.dropout
         layers.append(entry)
     connections = []
     for block in network.blocks:
@@ -277,7 +281,11 @@ def _build(description: Description) -> Network:
             network.add_layer(entry.size, name=entry.name)
             continue
         layer = network.add_layer(
-            entry.size, name=entry.name, activation=entry.activation, bias=entry.bias is not None
+            entry.size,
+            name=entry.name,
+            activation=entry.activation,
+            bias=entry.bias is not None,
+            dropout=entry.dropout,
         )
         if entry.bias is not None:
             layer.bias = entry.bias

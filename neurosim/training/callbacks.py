@@ -18,8 +18,8 @@ An epoch stopped part of the way keeps the updates it made, but is not
 recorded in the history (``history.stopped_at`` is the epoch during which
 training was stopped, 0 before the first). ``batch`` is a ``Batch``: a
 read-only view of the batch's inputs, targets, outputs, loss, every
-layer's ``z``, ``a`` and ``delta`` and every gradient, valid while the
-hook runs.
+layer's ``z``, ``a`` and ``delta``, the neurons dropout dropped, and every
+gradient, valid while the hook runs.
 
 Pass callbacks to one run with ``fit(..., callbacks=[...])``, or attach
 them to the network for every later run with ``net.add_callback``.
@@ -259,6 +259,10 @@ class Batch:
     def delta(self, layer: str | Layer) -> np.ndarray | None:
         """``d loss_k / d z`` of ``layer``'s neurons for each sample ``k`` (``None`` for the input layer)."""
         return self.values.delta(layer)
+
+    def dropped(self, layer: str | Layer) -> np.ndarray | None:
+        """Which of ``layer``'s neurons dropout dropped, ``(size, layer size)`` booleans; ``None``: none."""
+        return self.values.dropped(layer)
 
     @property
     def outputs(self) -> np.ndarray:

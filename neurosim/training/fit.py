@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from neurosim import engines
+from neurosim.engines.dropout import DropoutMasks, dropout_generator
 from neurosim.errors import DivergenceWarning, NeurosimError, ParameterError, ShapeError, outside_stacklevel
 from neurosim.losses import Loss
 from neurosim.training.batches import EpochData
@@ -208,6 +209,7 @@ def fit(
     if isinstance(engine, str) and engine == "auto":
         engine = choose_engine(network, hooks.callbacks).name
     engine = engines.create(network, engine)
+    dropout = DropoutMasks(network, dropout_generator(seed))
     history = _history_to_continue(
         history, loss_fn.name, is_classification(loss_fn.classification, T), validation
     )
@@ -220,6 +222,7 @@ def fit(
     loop.penalty = penalty if penalty.active else None
     if validation is not None:
         loop.validation = engine.prepare(validation[0]), engine.prepare(validation[1])
+    loop.dropout = dropout
     hooks.call("on_fit_begin", run)
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -244,6 +247,7 @@ class _Loop:
         self.validation: tuple[np.ndarray, np.ndarray] | None = None
         #: the weight penalty whose gradient is added after each backward pass, if any
         self.penalty: Penalty | None = None
+        self.dropout: DropoutMasks | None = None
         T = data.T
         self.counter = CorrectCounter(T) if is_classification(run.loss.classification, T) else None
         # every batch's output logits and activations, in epoch order, for the epoch's loss and accuracy
@@ -276,8 +280,9 @@ class _Loop:
         run, batch, batch_hooks = self.run, self.batch, self.batch_hooks
         engine, loss, step, penalty = run.engine, run.loss, run.optimizer.step, self.penalty
         logits, outputs = self.logits, self.outputs
+        draw_masks = self.dropout.draw
         for number, (start, stop, X, T) in enumerate(self.data.batches(order), start=1):
-            finite = engine.train_batch(X, T, loss)
+            finite = engine.train_batch(X, T, loss, dropout=draw_masks(stop - start))
             if penalty is not None:
                 penalty.add_gradient(run.network)
             values = engine.last_pass()
