@@ -337,3 +337,120 @@ def test_an_empty_history_takes_the_loss_of_its_first_run():
     history = ns.training.History()
     assert small_network().fit(X, Y, epochs=2, lr=0.1, history=history, **FIT) is history
     assert (history.epochs, history.loss_name) == (2, "mse")
+
+
+# ---------------------------------------------------------------- lr_schedule and early_stopping
+
+
+class RateSpy(ns.training.Callback):
+    """The learning rate each epoch trains with."""
+
+    def __init__(self):
+        self.rates = []
+
+    def on_epoch_begin(self, run, epoch):
+        self.rates.append(run.optimizer.lr)
+
+
+def test_lr_schedule_sets_each_epochs_rate_as_runs_at_those_rates_would():
+    X, Y = regression_data()
+    options = dict(batch_size=3, shuffle=False, **FIT)
+    spy = RunSpy()
+    rates = RateSpy()
+    net = small_network()
+    net.fit(
+        X,
+        Y,
+        epochs=5,
+        lr=0.8,
+        lr_schedule=ns.optim.StepLR(every=2, gamma=0.5),
+        callbacks=[spy, rates],
+        **options,
+    )
+    assert rates.rates == [0.8, 0.8, 0.4, 0.4, 0.2]
+    assert isinstance(spy.engine, CompiledNetwork)  # a schedule needs no object engine
+    by_hand = small_network()
+    for epochs, lr in ((2, 0.8), (2, 0.4), (1, 0.2)):
+        by_hand.fit(X, Y, epochs=epochs, lr=lr, **options)
+    assert_same_parameters(weights_and_biases(net), weights_and_biases(by_hand))
+
+
+def test_early_stopping_ends_the_run_patience_epochs_after_the_best_validation_loss():
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(12, 2)), rng.normal(size=(12, 1))  # noise: the validation loss soon rises
+    X_val, Y_val = rng.normal(size=(12, 2)), rng.normal(size=(12, 1))
+    net = ns.Network.from_shape([2, 16, 1], activation="tanh", output_activation="identity", seed=0)
+    spy = RunSpy()
+    stopper = ns.callbacks.EarlyStopping(patience=3)
+    history = net.fit(
+        X,
+        Y,
+        epochs=500,
+        lr=0.2,
+        validation_data=(X_val, Y_val),
+        early_stopping=stopper,
+        callbacks=[spy],
+        **FIT,
+    )
+    assert isinstance(spy.engine, CompiledNetwork)
+    best = int(np.argmin(history.val_loss)) + 1
+    assert history.epochs == best + 3 < 500
+    assert history.stopped_at == history.epochs and history.stop_reason.startswith("early stopping")
+    assert all(value > history.val_loss[best - 1] for value in history.val_loss[best:])
+
+
+A_SCHEDULE = "lr_schedule must be a Schedule such as ns.optim.StepLR(every=10, gamma=0.5), or None; got "
+A_STOPPER = "early_stopping must be an EarlyStopping such as ns.callbacks.EarlyStopping(), or None; got "
+SCHEDULE_OR_STOPPING_REFUSALS = [
+    ("lr_schedule", "step", A_SCHEDULE + "'step'"),
+    ("lr_schedule", ns.optim.StepLR, A_SCHEDULE + "the class StepLR; pass an instance"),
+    ("lr_schedule", ns.callbacks.EarlyStopping(), A_SCHEDULE + "EarlyStopping(patience=10"),
+    ("early_stopping", ns.optim.StepLR(every=2), A_STOPPER + "StepLR(every=2, gamma=0.1)"),
+    ("early_stopping", 10, A_STOPPER + "10"),
+]
+
+
+@pytest.mark.parametrize(("argument", "value", "message"), SCHEDULE_OR_STOPPING_REFUSALS)
+def test_a_schedule_or_stopper_of_the_wrong_kind_is_refused(argument, value, message):
+    X, Y = regression_data()
+    net = small_network()
+    before = net.state_dict()
+    with pytest.raises(ns.errors.ParameterError, match="^" + re.escape(message)):
+        net.fit(X, Y, epochs=2, lr=0.1, **{argument: value}, **FIT)
+    assert_same_parameters(net.state_dict(), before)
+
+
+def test_a_schedule_given_also_as_a_callback_is_refused():
+    X, Y = regression_data()
+    schedule = ns.optim.StepLR(every=2)
+    with pytest.raises(ns.errors.ParameterError, match=r"^lr_schedule .* is among the callbacks too"):
+        small_network().fit(X, Y, epochs=2, lr=0.1, lr_schedule=schedule, callbacks=[schedule], **FIT)
+    assert schedule.epoch == 0 and schedule.lrs == []
+
+
+# ---------------------------------------------------------------- refused before training
+
+
+@pytest.mark.parametrize(
+    ("options", "argument"),
+    [
+        (dict(epochs=0), "epochs"),
+        (dict(engine="fast"), "engine"),
+        (dict(weight_decay=-1e-3), "weight_decay"),
+        (dict(l1=float("nan")), "l1"),
+        (dict(lr_schedule="cosine"), "lr_schedule"),
+        (dict(early_stopping=True), "early_stopping"),
+        (dict(history={"loss": []}), "history"),
+    ],
+)
+def test_each_bad_option_raises_a_neurosim_error_naming_it_and_leaves_the_network_unchanged(
+    options, argument
+):
+    X, Y = regression_data()
+    net = small_network()
+    before = net.state_dict()
+    grads = {name: grad.copy() for name, grad in net.named_gradients()}
+    with pytest.raises(ns.errors.NeurosimError, match=f"^{argument}\\b"):
+        net.fit(X, Y, **{"lr": 0.1, **options}, **FIT)
+    assert_same_parameters(net.state_dict(), before)
+    assert_same_parameters({name: grad.copy() for name, grad in net.named_gradients()}, grads)

@@ -874,16 +874,20 @@ class Network:
     def fit(self, X: object, Y: object, **options: Any) -> History:
         """Train the network on ``X``, ``Y``: ``net.fit(X, Y, epochs=..., lr=..., loss=...)``.
 
-        The options are those of ``neurosim.training.fit.fit``: ``epochs``,
-        ``lr``, ``optimizer`` (``"sgd"``, the default, ``"adam"``, ... or an
-        object of ``neurosim.optim``), ``batch_size``, ``loss``, ``momentum``, ``shuffle``,
-        ``seed``, ``validation_data``, ``verbose``, ``engine`` and
-        ``callbacks``, and ``diagnose``: ``True`` (the default) runs the
-        doctor as training goes (``neurosim.diagnostics.doctor.Doctor``,
-        which warns with a ``DiagnosisWarning`` once per new finding and
-        leaves its report in ``history.diagnosis``), a dict changes its
-        thresholds, and ``False`` leaves it out. Returns the ``History`` of
-        the run.
+        The options are those of ``neurosim.training.fit.fit``: ``epochs``
+        (default 100), ``lr`` (default: the optimizer's own), ``optimizer``
+        (``"sgd"``, the default, ``"adam"``, ... or an object of
+        ``neurosim.optim``), ``batch_size``, ``loss``, ``momentum``,
+        ``shuffle``, ``seed``, ``validation_data``, ``verbose``, ``engine``
+        (``"auto"``, the default: the compiled engine unless something
+        needs the object one), ``callbacks``, ``weight_decay`` and ``l1``
+        (penalties on the weights, not the biases), ``lr_schedule``,
+        ``early_stopping``, ``history`` (a ``History`` to continue), and
+        ``diagnose``: ``True`` (the default) runs the doctor as training
+        goes (``neurosim.diagnostics.doctor.Doctor``, which warns with a
+        ``DiagnosisWarning`` once per new finding and leaves its report in
+        ``history.diagnosis``), a dict changes its thresholds, and
+        ``False`` leaves it out. Returns the ``History`` of the run.
 
         Examples
         --------
@@ -892,6 +896,10 @@ class Network:
         >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
         >>> net.fit(X, y, epochs=3, lr=0.5, loss="bce", verbose=0).epochs
         3
+        >>> history = net.fit(X, y, epochs=2, lr=0.5, loss="bce", verbose=0)
+        >>> more = net.fit(X, y, epochs=3, lr=0.5, loss="bce", verbose=0, weight_decay=1e-3, history=history)
+        >>> more is history, history.epochs
+        (True, 5)
         """
         from neurosim.diagnostics.doctor import doctor_for
         from neurosim.training.callbacks import checked_callbacks

@@ -19,12 +19,14 @@ from neurosim.errors import DivergenceWarning, NeurosimError, ParameterError, Sh
 from neurosim.losses import Loss
 from neurosim.training.batches import EpochData
 from neurosim.training.callbacks import Batch, Callback, CallbackList, Run, checked_callbacks
+from neurosim.training.early_stopping import EarlyStopping
 from neurosim.training.engine_choice import choose_engine
 from neurosim.training.history import History
 from neurosim.training.metrics import CorrectCounter, accuracy, is_classification
 from neurosim.training.optimizers import SGD, Optimizer, get_optimizer
 from neurosim.training.progress import ProgressCallback
 from neurosim.training.regularization import Penalty
+from neurosim.training.schedules import Schedule
 from neurosim.validation import boolean, positive_integer, positive_number, random_generator
 
 if TYPE_CHECKING:
@@ -65,6 +67,8 @@ def fit(
     callbacks: Sequence[object] = (),
     weight_decay: float = 0.0,
     l1: float = 0.0,
+    lr_schedule: Schedule | None = None,
+    early_stopping: EarlyStopping | None = None,
     history: History | None = None,
 ) -> History:
     """Train ``network`` on ``X``, ``Y`` with gradient descent (SGD unless ``optimizer`` says otherwise).
@@ -142,6 +146,17 @@ def fit(
         L1 penalty ``l1 * sum(|w|)`` on the weights: ``l1 * sign(w)`` is
         added to each weight's gradient, in the same place.
         ``history.loss`` is the loss of the data, without either penalty.
+    lr_schedule : Schedule, optional
+        Changes the optimizer's ``lr`` after every epoch
+        (``ns.optim.StepLR(every=10, gamma=0.5)``, ``ExponentialLR``,
+        ``CosineAnnealingLR``, ``ReduceLROnPlateau``). It is a callback:
+        this is the same as putting it last in ``callbacks``.
+    early_stopping : EarlyStopping, optional
+        Ends the run once the number it watches (the validation loss by
+        default) stops improving, and can put back the best epoch's
+        weights (``ns.callbacks.EarlyStopping(patience=10,
+        restore_best=True)``). A callback too, called after
+        ``lr_schedule``.
     history : History, optional
         The ``History`` of an earlier ``fit`` of this network, to append
         this run's epochs to (and return); by default a new one. It must
@@ -204,6 +219,7 @@ def fit(
     validation = _validation_batch(network, validation_data, loss)
     attached = network.callbacks
     given = checked_callbacks(callbacks, attached)
+    given += _schedule_and_stopping(lr_schedule, early_stopping, [*attached, *given])
     progress = [ProgressCallback(verbose)] if verbose else []
     hooks = CallbackList([*attached, *given, *progress])
     if isinstance(engine, str) and engine == "auto":
@@ -373,6 +389,34 @@ def _optimizer(optimizer: object, lr: object, momentum: object) -> Optimizer:
             f"(ns.optim.{type(chosen).__name__}(...)) instead; got momentum={momentum!r}"
         )
     return SGD(lr=chosen.lr, momentum=momentum)
+
+
+def _schedule_and_stopping(
+    lr_schedule: object, early_stopping: object, others: Sequence[object]
+) -> list[Callback]:
+    """``lr_schedule`` and ``early_stopping``, checked, as callbacks of the run (those given)."""
+    chosen = []
+    for name, value, kind, expected in (
+        ("lr_schedule", lr_schedule, Schedule, "a Schedule such as ns.optim.StepLR(every=10, gamma=0.5)"),
+        (
+            "early_stopping",
+            early_stopping,
+            EarlyStopping,
+            "an EarlyStopping such as ns.callbacks.EarlyStopping()",
+        ),
+    ):
+        if value is None:
+            continue
+        if not isinstance(value, kind):
+            made = f"the class {value.__name__}; pass an instance" if isinstance(value, type) else repr(value)
+            raise ParameterError(f"{name} must be {expected}, or None; got {made}")
+        if any(value is other for other in others):
+            raise ParameterError(
+                f"{name} ({value!r}) is among the callbacks too (given, or attached to the network); "
+                "give it once"
+            )
+        chosen.append(value)
+    return chosen
 
 
 def _history_to_continue(
