@@ -264,3 +264,47 @@ def test_the_public_names():
     assert repr(ns.callbacks.EarlyStopping(patience=3, min_delta=0.01, monitor="loss")) == (
         "EarlyStopping(patience=3, min_delta=0.01, monitor='loss', restore_best=False)"
     )
+
+
+# ---------------------------------------------------------------- fit(early_stopping=...)
+
+
+def test_fit_takes_early_stopping_by_its_own_argument():
+    X, Y, X_val, Y_val = noisy_sine()
+    net, twin = wide_network(), wide_network()
+    stopper = ns.callbacks.EarlyStopping(patience=10, restore_best=True)
+    history = net.fit(
+        X, Y, epochs=1000, validation_data=(X_val, Y_val), early_stopping=stopper, **TRAINING, **FIT
+    )
+    assert history.epochs == stopper.best_epoch + 10 < 1000 and stopper.restored
+    twin.fit(X, Y, epochs=stopper.best_epoch, validation_data=(X_val, Y_val), **TRAINING, **FIT)
+    assert same_weights(net, weights_and_biases(twin))
+
+
+@pytest.mark.parametrize(
+    ("early_stopping", "pattern"),
+    [
+        (
+            10,
+            r"^early_stopping must be an EarlyStopping such as ns.callbacks.EarlyStopping\(\), or None; "
+            r"got 10$",
+        ),
+        (
+            ns.callbacks.EarlyStopping,
+            r"^early_stopping must be an EarlyStopping .*; got the class EarlyStopping",
+        ),
+        (
+            ns.optim.StepLR(every=2),
+            r"^early_stopping must be an EarlyStopping .*; got StepLR\(every=2, gamma=0.1\)",
+        ),
+    ],
+)
+def test_fit_refuses_what_is_not_early_stopping_with_the_network_unchanged(early_stopping, pattern):
+    X, Y, X_val, Y_val = noisy_sine()
+    net = wide_network()
+    before = weights_and_biases(net)
+    with pytest.raises(ns.ParameterError, match=pattern):
+        net.fit(
+            X, Y, epochs=3, validation_data=(X_val, Y_val), early_stopping=early_stopping, **TRAINING, **FIT
+        )
+    assert same_weights(net, before)

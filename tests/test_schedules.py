@@ -299,3 +299,39 @@ def test_monitoring_an_accuracy_in_a_regression_is_refused_before_training():
     ):
         net.fit(X, Y, epochs=2, lr=0.1, validation_data=(X, Y), callbacks=[schedule], **FIT)
     assert all(np.array_equal(values, before[key]) for key, values in weights_and_biases(net).items())
+
+
+# ---------------------------------------------------------------- fit(lr_schedule=...)
+
+
+def test_fit_takes_a_schedule_as_lr_schedule():
+    X, Y = np.random.default_rng(0).normal(size=(6, 3)), np.random.default_rng(1).normal(size=(6, 2))
+    as_argument, as_callback = small_network(), small_network()
+    schedule = ns.optim.CosineAnnealingLR(t_max=3)
+    as_argument.fit(X, Y, epochs=5, optimizer=ns.optim.Adam(lr=0.05), lr_schedule=schedule, seed=0, **FIT)
+    twin = ns.optim.CosineAnnealingLR(t_max=3)
+    as_callback.fit(X, Y, epochs=5, optimizer=ns.optim.Adam(lr=0.05), callbacks=[twin], seed=0, **FIT)
+    assert schedule.lrs == twin.lrs and schedule.epoch == 5
+    for key, values in weights_and_biases(as_callback).items():
+        np.testing.assert_array_equal(weights_and_biases(as_argument)[key], values)
+
+
+@pytest.mark.parametrize(
+    ("lr_schedule", "pattern"),
+    [
+        (
+            "step",
+            r"^lr_schedule must be a Schedule such as ns.optim.StepLR\(every=10, gamma=0.5\), or None; "
+            r"got 'step'$",
+        ),
+        (ns.optim.StepLR, r"^lr_schedule must be a Schedule .*; got the class StepLR; pass an instance"),
+        (ns.callbacks.EarlyStopping(), r"^lr_schedule must be a Schedule .*; got EarlyStopping\(patience=10"),
+    ],
+)
+def test_fit_refuses_what_is_not_a_schedule_with_the_network_unchanged(lr_schedule, pattern):
+    X, Y = np.random.default_rng(0).normal(size=(6, 3)), np.random.default_rng(1).normal(size=(6, 2))
+    net = small_network()
+    before = weights_and_biases(net)
+    with pytest.raises(ns.ParameterError, match=pattern):
+        net.fit(X, Y, epochs=2, lr=0.1, lr_schedule=lr_schedule, **FIT)
+    assert all(np.array_equal(values, before[key]) for key, values in weights_and_biases(net).items())

@@ -21,7 +21,7 @@ Examples
 >>> X, y = ns.datasets.xor()
 >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
 >>> schedule = ns.optim.StepLR(every=2, gamma=0.5)
->>> _ = net.fit(X, y, epochs=5, lr=0.8, loss="bce", verbose=0, callbacks=[schedule])
+>>> _ = net.fit(X, y, epochs=5, lr=0.8, loss="bce", lr_schedule=schedule, verbose=0)
 >>> schedule.lrs                           # the rate of each epoch
 [0.8, 0.8, 0.4, 0.4, 0.2]
 >>> schedule.epoch, schedule.lr            # 5 steps taken; the rate of the next epoch
