@@ -30,9 +30,19 @@ class Layer:
     changes), and it has no ``"L.bias"`` parameter.
 
     ``layer.dropout`` is the fraction of the layer's neurons that training
-    drops from each sample (0, the default, drops none); see the
-    ``dropout`` property. ``layer.dropped`` shows which were dropped in
-    the pass the neurons hold.
+    drops from each sample (0, the default, drops none). Inverted dropout:
+    in each training pass (``fit``, or an engine's ``train_batch`` given
+    masks, see ``neurosim.engines.dropout``), every neuron of the layer is
+    dropped from each sample with probability ``dropout``: its output is 0
+    for that sample, and no gradient flows back through it. The neurons
+    kept pass on ``a / (1 - dropout)``, so that each neuron's expected
+    output is its output without dropout. Nothing is dropped outside
+    training: ``forward``, ``predict`` and ``backward`` use every neuron.
+    Set it with ``add_layer(..., dropout=0.2)`` or ``layer.dropout = 0.2``:
+    a number in [0, 1), on a layer other than the input and the output
+    layer (a layer added with ``dropout`` is the output layer until another
+    is added after it; training refuses dropout on the output layer).
+    ``layer.dropped`` shows which neurons the pass the neurons hold dropped.
 
     Examples
     --------
@@ -44,6 +54,11 @@ class Layer:
     >>> hidden.dropout = 0.5
     >>> hidden
     Layer('hidden1', 3, dropout=0.5)
+    >>> net["output"].dropout = 0.5
+    Traceback (most recent call last):
+    ...
+    neurosim.errors.StructureError: layer 'output' is the output layer: dropping its neurons would drop \
+predictions; dropout is for hidden layers
     """
 
     def __init__(
@@ -66,11 +81,12 @@ class Layer:
         self.has_bias = bias and not is_input
         self.bias: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
         self.bias_grad: np.ndarray | None = None if is_input else np.zeros(size, network.dtype)
-        self._dropout = dropout_rate(dropout, "dropout")
-        if self._dropout > 0 and is_input:
-            raise StructureError(input_dropout_message(name, dropout))
+        #: the fraction of the neurons dropped from each sample in training (see the class's documentation)
+        self.dropout = dropout  # checked by __setattr__
 
     def __setattr__(self, name: str, value: object) -> None:
+        if name == "dropout":
+            value = self._checked_dropout(value)
         # assigning biases or their gradients copies into the arrays the engines and neurons hold
         if name in ("bias", "bias_grad") and name in self.__dict__:
             current = self.__dict__[name]
@@ -83,6 +99,15 @@ class Layer:
             return
         object.__setattr__(self, name, value)
 
+    def _checked_dropout(self, value: object) -> float:
+        """``value`` as this layer's dropout rate, or an error naming the layer (``__setattr__`` calls it)."""
+        rate = dropout_rate(value, f"dropout of layer {self.name!r}")
+        if rate > 0 and self.is_input:
+            raise StructureError(input_dropout_message(self.name, value))
+        if rate > 0 and "dropout" in self.__dict__ and self is self.network.output_layer:
+            raise StructureError(output_dropout_message(self))
+        return rate
+
     def replace_arrays(self, bias: np.ndarray, bias_grad: np.ndarray) -> None:
         """Hold the biases and their gradients in other arrays (the parameter store packs them this way).
 
@@ -91,45 +116,6 @@ class Layer:
         """
         self.__dict__["bias"], self.__dict__["bias_grad"] = bias, bias_grad
         self.network.parameter_store.changed()
-
-    @property
-    def dropout(self) -> float:
-        """The fraction of this layer's neurons dropped from each sample in training (0 drops none).
-
-        Inverted dropout: in each training pass (``fit``, or an engine's
-        ``train_batch`` given masks), every neuron of the layer is dropped
-        from each sample with probability ``dropout``: its output is 0 for
-        that sample, and no gradient flows back through it. The neurons kept
-        pass on ``a / (1 - dropout)``, so that each neuron's expected output
-        is its output without dropout. Nothing is dropped outside training:
-        ``forward``, ``predict`` and ``backward`` use every neuron.
-
-        Set it with ``add_layer(..., dropout=0.2)`` or ``layer.dropout = 0.2``:
-        a number in [0, 1), on a layer other than the input and the output
-        layer (a layer added with ``dropout`` must get a layer after it
-        before training, which refuses dropout on the output layer).
-
-        Examples
-        --------
-        >>> import neurosim as ns
-        >>> net = ns.Network.from_shape([2, 4, 1], activation="relu", seed=0)
-        >>> net["hidden1"].dropout = 0.25
-        >>> net["output"].dropout = 0.25
-        Traceback (most recent call last):
-        ...
-        neurosim.errors.StructureError: layer 'output' is the output layer: dropping its neurons would drop \
-predictions; dropout is for hidden layers
-        """
-        return self._dropout
-
-    @dropout.setter
-    def dropout(self, value: float) -> None:
-        rate = dropout_rate(value, f"dropout of layer {self.name!r}")
-        if rate > 0 and self.is_input:
-            raise StructureError(input_dropout_message(self.name, value))
-        if rate > 0 and self is self.network.output_layer:
-            raise StructureError(output_dropout_message(self))
-        self._dropout = rate
 
     @property
     def dropped(self) -> np.ndarray | None:
@@ -167,7 +153,7 @@ predictions; dropout is for hidden layers
 
     def __repr__(self) -> str:
         no_bias = "" if self.has_bias or self.is_input else ", bias=False"
-        dropout = f", dropout={self._dropout:g}" if self._dropout else ""
+        dropout = f", dropout={self.dropout:g}" if self.dropout else ""
         return f"Layer({self.name!r}, {self.size}{no_bias}{dropout})"
 
 

@@ -88,13 +88,17 @@ class DropoutMasks:
         self.network = network
         self.rng = rng
         self._check_output(network.output_layer)
+        self._layers: tuple[Layer, ...] = ()
+        self._structure = -1
 
     def draw(self, n_samples: int) -> dict[Layer, np.ndarray] | None:
         """One mask per layer that drops, for a batch of ``n_samples``; ``None`` if no layer drops."""
+        if self._structure != self.network.structure_version:
+            self._layers, self._structure = tuple(self.network.layers), self.network.structure_version
         masks = None
-        for layer in self.network.layers:
+        for layer in self._layers:
             rate = layer.dropout
-            if rate == 0:
+            if not rate:
                 continue
             if masks is None:
                 self._check_output(self.network.output_layer)

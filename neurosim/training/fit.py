@@ -113,7 +113,9 @@ def fit(
     shuffle : bool
         Visit samples in a new random order each epoch.
     seed : int, optional
-        Seed of the shuffling.
+        Seed of the shuffling, and of the dropout masks of layers that have
+        a ``dropout`` rate (see ``Layer.dropout``; they use a stream of
+        their own, so dropout leaves the shuffling as it is).
     validation_data : (X_val, Y_val), optional
         Measured after every epoch into ``val_loss`` (and ``val_accuracy``).
     verbose : {0, 1, 2}
