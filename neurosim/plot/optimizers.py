@@ -259,14 +259,7 @@ def optimizer_paths(
     panels = [{name: points} for name, points in drawn.items()]
     if boolean(together, "together") and len(drawn) > 1:
         panels.append(drawn)
-    columns = min(columns, len(panels))
-    rows = -(-len(panels) // columns)
-    figure, axes = plt.subplots(
-        rows, columns, figsize=(4.3 * columns, 4.0 * rows + 0.9), sharex=True, sharey=True,
-        squeeze=False, layout="constrained",
-    )  # fmt: skip
-    for axis in axes.ravel()[len(panels) :]:
-        axis.set_axis_off()
+    figure, axes = _panel_grid(len(panels), columns)
     for axis, panel in zip(axes.ravel(), panels, strict=False):
         mesh = _draw_surface(axis, xs, ys, losses, None)
         for name, points in panel.items():
@@ -278,13 +271,8 @@ def optimizer_paths(
             axis.legend(loc="best", fontsize="small", framealpha=0.85)
         axis.set_xlim(*x_range)
         axis.set_ylim(*y_range)
-    for axis in axes.ravel()[len(panels) - columns : len(panels)]:  # the lowest panel of each column
-        axis.set_xlabel(f"weight {pair[0].name}")
-        axis.xaxis.set_tick_params(labelbottom=True)
-    for axis in axes[:, 0]:
-        axis.set_ylabel(f"weight {pair[1].name}")
-    colourbar = figure.colorbar(mesh, ax=axes.ravel().tolist(), shrink=0.8)
-    colourbar.set_label(f"loss ({_loss_name(loss)})")
+    _label_weight_axes(axes, len(panels), pair)
+    figure.colorbar(mesh, ax=axes.ravel().tolist(), shrink=0.8).set_label(f"loss ({_loss_name(loss)})")
     return figure
 
 
@@ -501,6 +489,29 @@ def _draw_surface(ax: Axes, xs: np.ndarray, ys: np.ndarray, losses: np.ndarray, 
     if loss_name is not None:
         ax.figure.colorbar(mesh, ax=ax).set_label(f"loss ({loss_name})")
     return mesh
+
+
+def _panel_grid(n_panels: int, columns: int) -> tuple[Figure, np.ndarray]:
+    """A figure of ``n_panels`` panels sharing their axes, ``columns`` to a row; the spare cells are off."""
+    columns = min(columns, n_panels)
+    rows = -(-n_panels // columns)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(4.3 * columns, 4.0 * rows + 0.9), sharex=True, sharey=True,
+        squeeze=False, layout="constrained",
+    )  # fmt: skip
+    for axis in axes.ravel()[n_panels:]:
+        axis.set_axis_off()
+    return figure, axes
+
+
+def _label_weight_axes(axes: np.ndarray, n_panels: int, pair: list[Synapse]) -> None:
+    """Name the weights below the lowest panel of each column, and left of each row."""
+    columns = axes.shape[1]
+    for axis in axes.ravel()[n_panels - columns : n_panels]:
+        axis.set_xlabel(f"weight {pair[0].name}")
+        axis.xaxis.set_tick_params(labelbottom=True)  # sharex hid them above an empty cell
+    for axis in axes[:, 0]:
+        axis.set_ylabel(f"weight {pair[1].name}")
 
 
 def _draw_path(ax: Axes, points: np.ndarray, name: str, colour: str) -> None:
