@@ -450,10 +450,12 @@ def test_fit_refuses_a_last_layer_that_drops_before_changing_anything(engine):
     assert DropoutMasks(net, np.random.default_rng(0)).draw(2).keys() == {net["output"]}
 
 
-def test_masks_need_a_numpy_generator():
+def test_masks_need_a_network_and_a_numpy_generator():
     net = ns.Network.from_shape([2, 3, 1], seed=0)
     with pytest.raises(ns.ParameterError, match="rng must be a numpy random Generator; got 3"):
         DropoutMasks(net, 3)
+    with pytest.raises(ns.ParameterError, match="network must be a neurosim Network; got list"):
+        DropoutMasks([net], np.random.default_rng(0))
 
 
 # ---------------------------------------------------------------- model files

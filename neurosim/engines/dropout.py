@@ -37,12 +37,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neurosim.core import Network
 from neurosim.core.layer import output_dropout_message
 from neurosim.errors import ParameterError, StructureError
 from neurosim.validation import random_generator
 
 if TYPE_CHECKING:
-    from neurosim.core import Layer, Network
+    from neurosim.core import Layer
 
 
 def dropout_generator(seed: int | None) -> np.random.Generator:
@@ -77,12 +78,14 @@ class DropoutMasks:
     Raises
     ------
     StructureError
-        When made, and at each draw, if the output layer has a dropout rate.
+        When made, and at each draw that drops, if the output layer has a dropout rate.
     ParameterError
-        If ``rng`` is not a numpy ``Generator``.
+        If ``network`` is not a ``Network``, or ``rng`` not a numpy ``Generator``.
     """
 
     def __init__(self, network: Network, rng: np.random.Generator) -> None:
+        if not isinstance(network, Network):
+            raise ParameterError(f"network must be a neurosim Network; got {type(network).__name__}")
         if not isinstance(rng, np.random.Generator):
             raise ParameterError(f"rng must be a numpy random Generator; got {rng!r}")
         self.network = network
