@@ -58,6 +58,11 @@ MAX_PARAMETERS = 10**8
 #: than a fit that runs in minutes goes through.
 MAX_SAMPLES = 10**8
 
+#: Epochs per ``fit`` call: at a microsecond each (the fastest an epoch of a
+#: tiny network takes) this many run for a quarter of an hour; more is a slip
+#: of the keyboard (``2**64``), not a run anyone waits for.
+MAX_EPOCHS = 10**9
+
 #: Memory of one neuron: its object and its node in the network's graph (measured: about 470 bytes).
 BYTES_PER_NEURON = 500
 

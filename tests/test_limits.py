@@ -186,3 +186,13 @@ def test_where_memory_cannot_be_read_only_the_ceilings_apply(tmp_path, monkeypat
     limits.check_samples(10**8, 2, "n_samples")
     with pytest.raises(ns.ResourceError):
         limits.check_samples(10**8 + 1, 2, "n_samples")
+
+
+@pytest.mark.parametrize("epochs", [10**9 + 1, 2**64, 10**400])
+def test_fit_refuses_more_epochs_than_the_ceiling_before_training(epochs):
+    net = ns.Network.from_shape([2, 2, 1], seed=0)
+    before = {name: values.copy() for name, values in net.state_dict().items()}
+    X, y = ns.datasets.xor()
+    with pytest.raises(ns.ParameterError, match=r"epochs must be at most 1,000,000,000"):
+        net.fit(X, y, epochs=epochs, verbose=0)
+    assert all((net.state_dict()[name] == values).all() for name, values in before.items())

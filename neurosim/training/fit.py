@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neurosim import engines
+from neurosim import engines, limits
 from neurosim.engines.dropout import DropoutMasks, dropout_generator
 from neurosim.errors import DivergenceWarning, NeurosimError, ParameterError, ShapeError, outside_stacklevel
 from neurosim.losses import Loss
@@ -210,6 +210,8 @@ def fit(
     """
     loss_fn, X, T = network.prepare_batch(X, Y, loss)
     epochs = positive_integer(epochs, "epochs")
+    if epochs > limits.MAX_EPOCHS:
+        raise ParameterError(f"epochs must be at most {limits.MAX_EPOCHS:,}; got {epochs!r}")
     shuffle = boolean(shuffle, "shuffle")
     optimizer = _optimizer(optimizer, lr, momentum)
     penalty = Penalty(weight_decay, l1)
