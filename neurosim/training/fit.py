@@ -94,7 +94,7 @@ def fit(
         that optimizer's own (``torch.optim``'s: 0.001 for SGD, Adam and
         AdamW, 0.01 for RMSprop, Adagrad and Rprop). Not with an optimizer
         object, which has its own.
-    optimizer : {"sgd", "adam", "adamw", "rmsprop", "adagrad", "rprop"} or Optimizer
+    optimizer : {"sgd", "adam", "adamw", "rmsprop", "adagrad", "rprop", "quickprop"} or Optimizer
         What updates the weights after each batch (see
         ``neurosim.optim``). A name makes a new one with its default
         settings and ``lr``; an object (``ns.optim.Adam(lr=1e-3)``) is
