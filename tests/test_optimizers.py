@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import cases, network_settings
+from torch_mirror import TorchMirror, train
 
 import neurosim as ns
 
@@ -90,46 +91,23 @@ def small_network():
     return net
 
 
+#: the torch.optim class of each optimizer
+TORCH_CLASSES = {
+    "sgd": "SGD",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+    "rprop": "Rprop",
+}
+
+
 def torch_training(torch, net, X, Y, name, epochs, batch_size, seed):
     """Train a torch copy of ``net`` (masked weights, the same forward pass) with ``torch.optim``."""
-    params = {
-        key: torch.tensor(value, dtype=torch.float64, requires_grad=True)
-        for key, value in net.named_parameters()
-    }
-    masks = {f"{block.name}.weight": torch.tensor(block.mask, dtype=torch.float64) for block in net.blocks}
-    torch_class = {
-        "sgd": "SGD",
-        "adam": "Adam",
-        "adamw": "AdamW",
-        "rmsprop": "RMSprop",
-        "adagrad": "Adagrad",
-        "rprop": "Rprop",
-    }
-    optimizer = getattr(torch.optim, torch_class[name])(list(params.values()), **SETTINGS[name])
-
-    def forward(x):
-        a = {net.layers[0].name: x}
-        for layer in net.layers[1:]:
-            z = params[f"{layer.name}.bias"].clone()
-            for block in net.blocks:
-                if block.target is layer:
-                    key = f"{block.name}.weight"
-                    z = z + a[block.source.name] @ (params[key] * masks[key]).T
-            a[layer.name] = torch.tanh(z) if layer is not net.layers[-1] else z
-        return a[net.layers[-1].name]
-
-    X_t, Y_t = torch.tensor(X), torch.tensor(Y)
-    rng = np.random.default_rng(seed)  # fit's batch order
-    n = len(X)
-    batch = n if batch_size is None else batch_size
-    for _ in range(epochs):
-        order = torch.from_numpy(rng.permutation(n))
-        for start in range(0, n, batch):
-            index = order[start : start + batch]
-            optimizer.zero_grad()
-            torch.nn.functional.mse_loss(forward(X_t[index]), Y_t[index]).backward()
-            optimizer.step()
-    return {key: value.detach().numpy() for key, value in params.items()}
+    mirror = TorchMirror(torch, net)
+    optimizer = getattr(torch.optim, TORCH_CLASSES[name])(list(mirror.params.values()), **SETTINGS[name])
+    train(torch, mirror, optimizer, X, Y, epochs=epochs, batch_size=batch_size, seed=seed)
+    return mirror.weights()
 
 
 @pytest.mark.parametrize("name", list(SETTINGS))

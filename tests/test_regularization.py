@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from reference_mlp import reference_pass
 from strategies import cases, network_settings
+from torch_mirror import TorchMirror, train
 
 import neurosim as ns
 from neurosim.training.regularization import Penalty
@@ -183,49 +184,6 @@ TORCH_SETTINGS = {
 COUPLED = {"sgd", "adam", "rmsprop", "adagrad"}
 
 
-class TorchCopy:
-    """``net``'s parameters as torch tensors, and its forward pass (masked weights, tanh hidden layers)."""
-
-    def __init__(self, torch, net):
-        self.torch, self.net = torch, net
-        self.params = {
-            key: torch.tensor(value, dtype=torch.float64, requires_grad=True)
-            for key, value in net.named_parameters()
-        }
-        self.masks = {f"{b.name}.weight": torch.tensor(b.mask, dtype=torch.float64) for b in net.blocks}
-        self.weights = [self.params[key] for key in self.masks]
-        self.biases = [value for key, value in self.params.items() if key not in self.masks]
-
-    def forward(self, x):
-        net, params, masks = self.net, self.params, self.masks
-        a = {net.layers[0].name: x}
-        for layer in net.layers[1:]:
-            z = params[f"{layer.name}.bias"].clone()
-            for block in net.blocks:
-                if block.target is layer:
-                    key = f"{block.name}.weight"
-                    z = z + a[block.source.name] @ (params[key] * masks[key]).T
-            a[layer.name] = self.torch.tanh(z) if layer is not net.layers[-1] else z
-        return a[net.layers[-1].name]
-
-    def train(self, optimizer, X, Y, epochs, batch_size, seed, penalty=lambda: 0.0):
-        """Train with ``optimizer`` on fit's batch order for ``seed``; the arrays trained, by name."""
-        torch = self.torch
-        X_t, Y_t = torch.tensor(X), torch.tensor(Y)
-        rng = np.random.default_rng(seed)
-        n = len(X)
-        batch = n if batch_size is None else batch_size
-        for _ in range(epochs):
-            order = torch.from_numpy(rng.permutation(n))
-            for start in range(0, n, batch):
-                index = order[start : start + batch]
-                optimizer.zero_grad()
-                loss = torch.nn.functional.mse_loss(self.forward(X_t[index]), Y_t[index]) + penalty()
-                loss.backward()
-                optimizer.step()
-        return {key: value.detach().numpy() for key, value in self.params.items()}
-
-
 def torch_training(torch, net, X, Y, name, epochs, batch_size, seed, weight_decay, l1):
     """Train a torch copy of ``net`` with ``torch.optim``: weight decay on the weights only, L1 in the loss.
 
@@ -234,20 +192,22 @@ def torch_training(torch, net, X, Y, name, epochs, batch_size, seed, weight_deca
     term ``weight_decay / 2 * sum(w ** 2)`` is added to the loss, as L1's
     ``l1 * sum(|w|)`` always is, and autograd differentiates them.
     """
-    copy = TorchCopy(torch, net)
+    mirror = TorchMirror(torch, net)
+    weights = mirror.weight_params()
     torch_class, settings = TORCH_SETTINGS[name]
     coupled = name in COUPLED
     groups = [
-        {"params": copy.weights, "weight_decay": weight_decay if coupled else 0.0},
-        {"params": copy.biases, "weight_decay": 0.0},
+        {"params": weights, "weight_decay": weight_decay if coupled else 0.0},
+        {"params": mirror.bias_params(), "weight_decay": 0.0},
     ]
     optimizer = getattr(torch.optim, torch_class)(groups, **settings)
 
     def penalty():
-        l2 = 0.0 if coupled else weight_decay / 2 * sum((w**2).sum() for w in copy.weights)
-        return l2 + l1 * sum(w.abs().sum() for w in copy.weights)
+        l2 = 0.0 if coupled else weight_decay / 2 * sum((w**2).sum() for w in weights)
+        return l2 + l1 * sum(w.abs().sum() for w in weights)
 
-    return copy.train(optimizer, X, Y, epochs, batch_size, seed, penalty)
+    train(torch, mirror, optimizer, X, Y, epochs=epochs, batch_size=batch_size, seed=seed, penalty=penalty)
+    return mirror.weights()
 
 
 def neurosim_optimizer(name):
@@ -291,12 +251,13 @@ def test_fit_weight_decay_adds_to_the_optimizers_own_which_also_decays_biases():
     rng = np.random.default_rng(1)
     X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
     net = small_network()
-    copy = TorchCopy(torch, net)
+    mirror = TorchMirror(torch, net)
     groups = [
-        {"params": copy.weights, "weight_decay": 0.01 + 0.2},
-        {"params": copy.biases, "weight_decay": 0.01},
+        {"params": mirror.weight_params(), "weight_decay": 0.01 + 0.2},
+        {"params": mirror.bias_params(), "weight_decay": 0.01},
     ]
-    want = copy.train(torch.optim.SGD(groups, lr=0.1), X, Y, epochs=10, batch_size=2, seed=3)
+    train(torch, mirror, torch.optim.SGD(groups, lr=0.1), X, Y, epochs=10, batch_size=2, seed=3)
+    want = mirror.weights()
     optimizer = ns.optim.SGD(lr=0.1, weight_decay=0.01)
     net.fit(X, Y, epochs=10, optimizer=optimizer, weight_decay=0.2, batch_size=2, seed=3, **FIT)
     for key, value in net.named_parameters():

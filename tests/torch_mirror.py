@@ -4,9 +4,12 @@ The copy has the network's weight matrices (times their masks, so that
 absent synapses stay absent), biases and element-wise activations, and
 computes the same forward pass with torch's autograd. ``train`` visits the
 samples in ``fit``'s order (a numpy generator seeded like ``fit``'s
-``seed``), records each epoch's loss as ``fit`` does (the batches' mean
-losses before their updates, weighted by batch size) and the validation
-loss after it, and steps a ``torch.optim.lr_scheduler`` once per epoch.
+``seed``), adds an optional penalty term (L1, L2) to each batch's loss,
+records each epoch's loss as ``fit`` does (the batches' mean losses of the
+data before their updates, weighted by batch size, without the penalty) and
+the validation loss after it, and steps a ``torch.optim.lr_scheduler`` once
+per epoch. ``weight_params`` and ``bias_params`` give the tensors apart, for
+parameter groups such as weight decay on the weights only.
 """
 
 from __future__ import annotations
@@ -60,6 +63,14 @@ class TorchMirror:
             a[layer.name] = self.activation[layer.name](z)
         return a[net.output_layer.name]
 
+    def weight_params(self) -> list[object]:
+        """The weight tensors, in the order of ``net.blocks``."""
+        return [self.params[key] for key in self.masks]
+
+    def bias_params(self) -> list[object]:
+        """The bias tensors, one per layer after the input layer."""
+        return [value for key, value in self.params.items() if key not in self.masks]
+
     def weights(self) -> dict[str, np.ndarray]:
         return {key: value.detach().numpy().copy() for key, value in self.params.items()}
 
@@ -76,8 +87,13 @@ def train(
     seed: int,
     step_scheduler: Callable[[TorchRun], None] | None = None,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
+    penalty: Callable[[], object] | None = None,
 ) -> TorchRun:
-    """Train ``mirror`` with ``optimizer`` on the MSE loss; call ``step_scheduler`` after each epoch."""
+    """Train ``mirror`` with ``optimizer`` on the MSE loss; call ``step_scheduler`` after each epoch.
+
+    ``penalty``, when given, returns a scalar tensor that is added to each
+    batch's loss before ``backward`` (and left out of the recorded losses).
+    """
     mse = torch.nn.functional.mse_loss
     X_t, Y_t = torch.tensor(X, dtype=torch.float64), torch.tensor(Y, dtype=torch.float64)
     rng = np.random.default_rng(seed)  # fit's batch order
@@ -92,8 +108,10 @@ def train(
             index = order[start : start + batch]
             optimizer.zero_grad()
             loss = mse(mirror.forward(X_t[index]), Y_t[index])
-            loss.backward()
             total += float(loss.detach()) * len(index)
+            if penalty is not None:
+                loss = loss + penalty()
+            loss.backward()
             optimizer.step()
         run.loss.append(total / n)
         if validation is not None:
