@@ -81,9 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         loss = history.loss[epoch - 1]
         print(f"  epoch {epoch:3d}  loss {loss:.4f}  train accuracy {train:.1%}  test accuracy {test:.1%}")
 
-    predicted = net.compile().predict(X_test).argmax(axis=1)
+    predicted = net.predict_classes(X_test)
     heading("How well it reads digits it never saw")
-    train_accuracy = np.mean(net.compile().predict(X_train).argmax(axis=1) == y_train)
+    train_accuracy = np.mean(net.predict_classes(X_train) == y_train)
     print(f"Train accuracy {train_accuracy:.1%}, test accuracy {np.mean(predicted == y_test):.1%}")
     print_per_digit(y_test, predicted)
     print_confusions(y_test, predicted)

@@ -194,7 +194,7 @@ def fit(
     >>> Y = np.array([0, 1, 1, 1])                         # OR
     >>> net = ns.Network.from_shape([2, 1], seed=0)
     >>> history = net.fit(X, Y, epochs=500, lr=2.0, loss="bce", seed=0, verbose=0)
-    >>> history.accuracy[-1], (net.predict(X)[:, 0] > 0.5).astype(int).tolist()
+    >>> history.accuracy[-1], net.predict_classes(X).tolist()
     (1.0, [0, 1, 1, 1])
     >>> net = ns.Network.from_shape([2, 1], seed=0)
     >>> history = net.fit(X, Y, epochs=100, optimizer="adam", lr=0.1, loss="bce", seed=0, verbose=0)
