@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -281,3 +282,20 @@ def test_state_of_refuses_what_the_optimizer_does_not_train():
         adam.state_of(other.synapse("input[0]", "output[0]"))
     with pytest.raises(ns.UnknownNameError, match="parameter must be a synapse"):
         adam.state_of("input[0] -> output[7]")
+
+
+def test_a_deep_copy_trains_with_the_optimizer_copied_along_with_it():
+    X, y = ns.datasets.xor()
+    net = ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    net.fit(X, y, optimizer="adam", lr=0.1, loss="bce", epochs=5, verbose=0, diagnose=False)
+    copied = copy.deepcopy(net)
+    # the copy's optimizer is a copy too, bound to the copy; it starts again on the copy's arrays
+    assert copied.optimizer is not net.optimizer and copied.optimizer.network is copied
+    fresh = copy.deepcopy(net)
+    copied.fit(X, y, optimizer=copied.optimizer, loss="bce", epochs=5, verbose=0, diagnose=False)
+    fresh.fit(X, y, optimizer=ns.optim.Adam(lr=0.1), loss="bce", epochs=5, verbose=0, diagnose=False)
+    for name, values in fresh.state_dict().items():
+        assert not np.array_equal(values, net.state_dict()[name])  # it trained
+        np.testing.assert_allclose(copied.state_dict()[name], values, rtol=1e-12)  # as a new Adam from there
+    state = copied.synapse("input[0]", "hidden1[0]").optimizer_state
+    assert set(state) == {"m", "v"} and state["v"] > 0

@@ -257,6 +257,20 @@ class ParameterStore:
         """Record that arrays were added, removed or replaced: ``version`` changes."""
         self.version += 1
 
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """A copy (``copy.deepcopy``, ``pickle``) holds every array on its own, no longer packed.
+
+        Copying makes each weight and bias array independent of the flat
+        vectors ``pack`` made, so the copy forgets them, and its ``version``
+        changes: an optimizer copied with the network then looks its arrays
+        up again (and starts its state again) instead of updating a vector
+        that no weight reads.
+        """
+        self.__dict__.update(state)
+        self._packed = None
+        self._offsets = {}
+        self.version += 1
+
     # ------------------------------------------------------------------ naming
 
     def named_arrays(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
