@@ -282,7 +282,7 @@ def test_compiled_calls_validate_like_the_object_engine(method, args, error, mat
 
 def test_fit_refuses_an_unknown_engine_before_training():
     net = layered()
-    with refused(net, ns.ParameterError, r"engine must be 'object' or 'compiled'; got 'gpu'"):
+    with refused(net, ns.ParameterError, r"engine must be 'auto', 'object' or 'compiled'; got 'gpu'"):
         net.fit(X, Y, epochs=1, lr=0.1, engine="gpu")
 
 

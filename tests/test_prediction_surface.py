@@ -199,7 +199,7 @@ def test_every_method_refuses_bad_inputs_by_name(method, X, error, words):
 def test_every_method_refuses_an_unknown_engine(method):
     net = ns.Network.from_shape([2, 1], seed=0)
     arguments = ([[0.0, 1.0]],) if method.startswith("predict") else ([[0.0, 1.0]], [1])
-    with pytest.raises(ns.ParameterError, match="engine must be 'object' or 'compiled'; got 'gpu'"):
+    with pytest.raises(ns.ParameterError, match="engine must be 'auto', 'object' or 'compiled'; got 'gpu'"):
         getattr(net, method)(*arguments, engine="gpu")
 
 

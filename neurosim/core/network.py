@@ -1148,12 +1148,9 @@ class Network:
 
     def _side_pass(self, X: np.ndarray, engine: str | Engine) -> PassValues:
         """Every layer's ``z`` and ``a`` on a checked batch; the neurons and the last pass stay."""
-        from neurosim import engines
-        from neurosim.training.engine_choice import choose_engine
+        from neurosim.training.engine_choice import engine_for
 
-        if isinstance(engine, str) and engine == "auto":
-            engine = choose_engine(self).name
-        computing = engines.create(self, engine)
+        computing = engine_for(self, engine)
         values = computing.activations(computing.prepare(X))
         if not np.isfinite(values.outputs).all():
             raise DataError(nonfinite_outputs_message(self, values.outputs))

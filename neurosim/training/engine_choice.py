@@ -57,6 +57,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from neurosim import engines
+from neurosim.errors import ParameterError
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -78,6 +81,27 @@ class EngineChoice(NamedTuple):
 
     name: str
     reason: str
+
+
+def engine_for(network: Network, engine: object, callbacks: Sequence[object] = ()) -> engines.Engine:
+    """The engine ``engine`` names: ``"auto"`` (see ``choose_engine``), ``"object"``, ``"compiled"`` or one.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network.from_shape([2, 1], seed=0)
+    >>> type(engine_for(net, "auto")).__name__
+    'CompiledNetwork'
+    >>> engine_for(net, "gpu")
+    Traceback (most recent call last):
+    ...
+    neurosim.errors.ParameterError: engine must be 'auto', 'object' or 'compiled'; got 'gpu'
+    """
+    if isinstance(engine, str) and engine == "auto":
+        engine = choose_engine(network, callbacks).name
+    elif isinstance(engine, str) and engine not in engines.ENGINES:
+        raise ParameterError(f"engine must be 'auto', 'object' or 'compiled'; got {engine!r}")
+    return engines.create(network, engine)
 
 
 def choose_engine(network: Network, callbacks: Sequence[object] = ()) -> EngineChoice:

@@ -20,7 +20,7 @@ from neurosim.losses import Loss
 from neurosim.training.batches import EpochData
 from neurosim.training.callbacks import Batch, Callback, CallbackList, Run, checked_callbacks
 from neurosim.training.early_stopping import EarlyStopping
-from neurosim.training.engine_choice import choose_engine
+from neurosim.training.engine_choice import engine_for
 from neurosim.training.history import History
 from neurosim.training.metrics import CorrectCounter, accuracy, is_classification
 from neurosim.training.optimizers import SGD, Optimizer, get_optimizer
@@ -226,9 +226,7 @@ def fit(
     given += _schedule_and_stopping(lr_schedule, early_stopping, [*attached, *given])
     progress = [ProgressCallback(verbose)] if verbose else []
     hooks = CallbackList([*attached, *given, *progress])
-    if isinstance(engine, str) and engine == "auto":
-        engine = choose_engine(network, hooks.callbacks).name
-    engine = engines.create(network, engine)
+    engine = engine_for(network, engine, hooks.callbacks)
     dropout = DropoutMasks(network, dropout_generator(seed))
     history = _history_to_continue(
         history, loss_fn.name, is_classification(loss_fn.classification, T), validation
