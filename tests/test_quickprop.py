@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from reference_mlp import reference_pass
-from strategies import cases, network_settings
 
 import neurosim as ns
 
@@ -128,31 +125,41 @@ def test_full_batch_training_follows_fahlmans_rule_weight_by_weight():
 COMBINATIONS = [("tanh", "sigmoid", "bce"), ("relu", "identity", "mse"), ("sigmoid", "tanh", "mse")]
 
 
-@given(
-    combination_and_case=st.sampled_from(COMBINATIONS).flatmap(
-        lambda combination: st.tuples(st.just(combination[2]), cases(*combination))
-    )
-)
-@network_settings(max_examples=10)
-def test_both_engines_give_the_same_weights_after_20_steps(combination_and_case):
-    loss, (net, X, Y, pruned, _skips) = combination_and_case
+def skip_and_pruned_network(hidden, output, seed):
+    """2-4-3-1 with a skip connection from the input to the output and one pruned synapse, and 12 samples."""
+    net = ns.Network.from_shape([2, 4, 3, 1], activation=hidden, output_activation=output, seed=seed)
+    net.connect("input[0]", "output[0]", weight=0.3)
+    net.disconnect("input[1]", "hidden1[2]")
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(12, 2))
+    targets = {"sigmoid": rng.integers(0, 2, (12, 1)), "tanh": rng.uniform(-0.8, 0.8, (12, 1))}
+    return net, X, targets.get(output, rng.normal(size=(12, 1))).astype(float)
+
+
+# Quickprop branches on comparisons of a slope with the last one, and its weight decay drives weights to
+# 0, where a relu's z can round to either side of its kink in the two engines (they sum in different
+# orders): from such a flip the engines part. A hypothesis-drawn network once ended with a bias of 2e-5
+# in one engine and 1e-21 in the other; this 2-4-3-1 relu network with weight_decay=1e-3 ends 2e-6 apart.
+# So the engines are compared without weight decay, on fixed networks, to the 1e-10 the other optimizers
+# meet on any drawn network; Fahlman's rule with weight decay is checked above, weight by weight.
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("hidden", "output", "loss"), COMBINATIONS)
+def test_both_engines_give_the_same_weights_after_20_steps(hidden, output, loss, seed):
+    net, X, Y = skip_and_pruned_network(hidden, output, seed)
     start = net.state_dict()
     trained = {}
     for engine in ("object", "compiled"):
         net.load_state_dict(start)
-        quickprop = ns.optim.Quickprop(lr=0.05, mu=1.75, weight_decay=1e-3)
+        quickprop = ns.optim.Quickprop(lr=0.05, mu=1.75)
         net.fit(X, Y, epochs=20, optimizer=quickprop, loss=loss, engine=engine, seed=1, **FIT)
         assert quickprop.steps == 20
         trained[engine] = weights_and_biases(net)
-    # Quickprop's parabola step divides by the change of a weight's slope between two steps, so the
-    # engines' last-bit differences in the gradient grow where that change is tiny: agreement to 1e-9
-    # here, where every other optimizer is held to 1e-10 (a drawn network once differed by 4.6e-10)
+        assert not all(np.array_equal(trained[engine][key], start[key]) for key in start)  # it trained
     for key, want in trained["object"].items():
-        np.testing.assert_allclose(trained["compiled"][key], want, rtol=0, atol=1e-9, err_msg=key)
+        np.testing.assert_allclose(trained["compiled"][key], want, rtol=0, atol=1e-10, err_msg=key)
     for block in net.blocks:
         assert np.all(block.weight[~block.mask] == 0.0)  # pruned and never-made synapses stay exactly 0
-    for source, target in pruned:
-        assert all(s.name != f"{source} -> {target}" for s in net.synapses)
+    assert all(s.name != "input[1] -> hidden1[2]" for s in net.synapses)
 
 
 # ---------------------------------------------------------------- by name, and bad settings
