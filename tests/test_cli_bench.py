@@ -21,33 +21,62 @@ def target_rows(out):
     return {match[1]: (match[2], match[3]) for match in parsed}
 
 
-def test_quick_xor_prints_a_positive_ratio_and_saves_it_with_targets_not_judged(capsys, tmp_path):
+def engine_rows(out, workload):
+    """``{engine: (ms per epoch, / reference, / reference+bookkeeping)}`` from a workload's printed table."""
+    table = out.split(f"== {workload}:")[1].split("agreement after")[0]
+    pattern = r"^  ([a-z0-9+]+)\**\s+(\d\S*)\s+(\d\S*)\s+(\d\S*)\s"
+    return {match[0]: tuple(map(float, match[1:])) for match in re.findall(pattern, table, re.MULTILINE)}
+
+
+def test_quick_xor_prints_both_ratios_and_saves_them_with_timed_targets_not_judged(capsys, tmp_path):
     path = tmp_path / "results.json"
     status, out, _ = run(["bench", "--quick", "--only", "xor", "--repeats", "1", "--json", str(path)], capsys)
     assert status == 0
-    table = out.split("== xor:")[1].split("agreement after")[0]
-    rows = {
-        match[0]: match[1:] for match in re.findall(r"^  (\w+)\*{0,2}\s+(\S+)\s+(\S+)\s", table, re.MULTILINE)
-    }
-    reference_ms, reference_ratio = map(float, rows["reference"])
-    compiled_ms, compiled_ratio = map(float, rows["compiled"])
-    assert reference_ratio == 1.0
-    assert compiled_ratio > 0
-    # the ratio is the compiled engine's time over the reference's (both printed to 3 decimals)
+    rows = engine_rows(out, "xor")
+    reference_ms, reference_ratio, _ = rows["reference"]
+    books_ms, _, books_ratio = rows["reference+bookkeeping"]
+    compiled_ms, compiled_ratio, compiled_books_ratio = rows["compiled"]
+    assert (reference_ratio, books_ratio) == (1.0, 1.0)
+    # each ratio is the engine's time over that reference's (times printed to 3 decimals)
     assert compiled_ratio == pytest.approx(compiled_ms / reference_ms, rel=0.1, abs=0.02)
+    assert compiled_books_ratio == pytest.approx(compiled_ms / books_ms, rel=0.1, abs=0.02)
 
-    # --quick shows each measured target's value but judges none of them
+    # --quick shows each timed target's value but judges none of them; agreement is judged
     targets = target_rows(out)
-    assert targets["xor: compiled time <= 1.25 x reference"] == (f"{compiled_ratio:.2f}", "not judged")
-    assert {status for _, status in targets.values()} <= {"not judged", "SKIP"}
+    assert targets["xor: compiled / reference <= 1.4"] == (f"{compiled_ratio:.2f}", "not judged")
+    assert targets["xor: compiled weights within 1e-12 of the reference's"][1] == "PASS"
+    assert targets["xor: object weights within 1e-12 of the reference's"][1] == "PASS"
+    timed = {status for target, (_, status) in targets.items() if "weights" not in target}
+    assert timed <= {"not judged", "SKIP"}
 
     # the file holds the printed numbers, and nothing else is left beside it
     saved = json.loads(path.read_text())
-    assert saved["workloads"]["xor"]["engines"]["compiled"]["ratio"] == pytest.approx(
-        compiled_ratio, abs=5e-3
-    )
+    compiled = saved["workloads"]["xor"]["engines"]["compiled"]
+    assert compiled["ratio"] == pytest.approx(compiled_ratio, abs=5e-3)
+    assert compiled["ratio_bookkeeping"] == pytest.approx(compiled_books_ratio, abs=5e-3)
     assert saved["settings"]["quick"] is True
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_the_thread_pools_are_recorded_and_xor_is_timed_with_one_thread(capsys, tmp_path):
+    from threadpoolctl import threadpool_info
+
+    path = tmp_path / "results.json"
+    status, out, _ = run(["bench", "--quick", "--only", "xor", "--repeats", "1", "--json", str(path)], capsys)
+    assert status == 0
+    saved = json.loads(path.read_text())
+    # the pools at their defaults, as threadpoolctl lists them in this process
+    defaults = {(info["internal_api"], info["version"], info["num_threads"]) for info in threadpool_info()}
+    recorded = saved["machine"]["threadpools"]
+    assert {(pool["library"], pool["version"], pool["threads"]) for pool in recorded} == defaults
+    assert any(pool["user_api"] == "blas" for pool in recorded)
+    # xor is timed with every pool limited to one thread, and the report says so
+    threads = saved["workloads"]["xor"]["threads"]
+    assert threads["pinned"] is True
+    assert threads["pools"] and {pool["threads"] for pool in threads["pools"]} == {1}
+    section = out.split("== xor:")[1].split("\n== ")[0]
+    assert "  threads: limited to 1 thread with threadpoolctl.threadpool_limits(1)" in section
+    assert "thread pools (threadpoolctl) at their defaults: " in out.split("== xor:")[0]
 
 
 @pytest.fixture
@@ -144,7 +173,7 @@ def test_an_unknown_workload_is_one_line_and_exit_2(capsys):
     assert exit_info.value.code == 2
     assert capsys.readouterr().err == (
         "neurosim bench: --only takes names among xor, moons, digits, wide, instance, watch, doctor, "
-        "micrograd, build, plot; got 'nope' (see: neurosim bench --help)\n"
+        "object, micrograd, scaling, build, plot; got 'nope' (see: neurosim bench --help)\n"
     )
 
 
@@ -164,3 +193,77 @@ def test_help_is_the_benchmark_options_with_examples(capsys):
     out = capsys.readouterr().out
     assert out.startswith("usage: neurosim bench [-h] [--quick] [--only NAME[,NAME]]")
     assert "examples:\n  neurosim bench --quick" in out
+
+
+def test_without_the_object_section_its_run_says_so_and_skips_its_targets(capsys, monkeypatch):
+    from neurosim.benchmarks.engines import sections
+
+    monkeypatch.setattr(sections, "OBJECT_SPEED_MODULE", "neurosim.benchmarks.engines.no_such_section")
+    code, out, _ = run(["bench", "--only", "object"], capsys)
+    assert code == 0
+    assert (
+        "== object engine vs a plain-Python loop: skipped, neurosim.benchmarks.engines.no_such_section" in out
+    )
+    assert target_rows(out) == {
+        f"moons: object engine per sample <= 1 x plain-Python loop at batch {batch}": ("n/a", "SKIP")
+        for batch in (1, 32, 128)
+    }
+
+
+def test_the_object_section_runs_with_one_thread_and_its_ratios_are_judged(capsys, monkeypatch, tmp_path):
+    import importlib.machinery
+    import sys
+    import types
+
+    from threadpoolctl import threadpool_info
+
+    seen = {}
+
+    def run_object_speed(settings, have):
+        seen["blas threads"] = {
+            info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"
+        }
+        seen["quick"] = settings.quick
+        rows = {
+            batch: {"object_us": 10.0, "python_us": 10.0 / ratio, "ratio": ratio} for batch, ratio in RATIOS
+        }
+        return {"batches": rows, "agreement": {"object": 0.0, "python": 1e-15}}
+
+    name = "neurosim.benchmarks.engines.fake_object_speed"
+    module = types.ModuleType(name)
+    module.__spec__ = importlib.machinery.ModuleSpec(name, None)
+    module.run_object_speed = run_object_speed
+    monkeypatch.setitem(sys.modules, name, module)
+    from neurosim.benchmarks.engines import sections
+
+    monkeypatch.setattr(sections, "OBJECT_SPEED_MODULE", name)
+    path = tmp_path / "results.json"
+    code, out, _ = run(["bench", "--only", "object", "--json", str(path)], capsys)
+    assert code == 0
+    assert seen == {"blas threads": {1}, "quick": False}
+    assert target_rows(out) == {
+        "moons: object engine per sample <= 1 x plain-Python loop at batch 1": ("0.80", "PASS"),
+        "moons: object engine per sample <= 1 x plain-Python loop at batch 32": ("1.00", "PASS"),
+        "moons: object engine per sample <= 1 x plain-Python loop at batch 128": ("1.30", "FAIL"),
+    }
+    assert "  threads: limited to 1 thread" in out
+    saved = json.loads(path.read_text())["object_speed"]
+    assert saved["batches"]["128"]["ratio"] == 1.3
+    assert saved["threads"]["pinned"] is True
+
+
+RATIOS = [(1, 0.8), (32, 1.0), (128, 1.3)]
+
+
+@pytest.mark.parametrize(
+    ("folder", "message"),
+    [
+        ("missing", "--plot-dir 'missing' does not exist"),
+        ("a_file", "--plot-dir 'a_file' is a file, not a folder"),
+    ],
+)
+def test_a_plot_folder_that_cannot_hold_the_charts_is_refused_before_anything_runs(
+    capsys, places, folder, message
+):
+    code, out, err = run(["bench", "--quick", "--only", "xor", "--plot-dir", folder], capsys)
+    assert (code, out, err) == (2, "", f"neurosim bench: {message}{BENCH_HELP}\n")

@@ -11,23 +11,26 @@ from pathlib import Path
 
 from neurosim.benchmarks.engines.machine import machine_facts, optional_engines, print_machine
 from neurosim.benchmarks.engines.report import Report, Settings
+from neurosim.benchmarks.engines.scaling import run_scaling
 from neurosim.benchmarks.engines.sections import (
     SECTIONS,
     run_build,
     run_doctor,
     run_instance,
     run_micrograd,
+    run_object,
     run_plot,
     run_watch,
-    run_workload,
 )
 from neurosim.benchmarks.engines.targets import evaluate_targets, print_targets
+from neurosim.benchmarks.engines.workload_section import run_workload
 from neurosim.benchmarks.engines.workloads import WORKLOADS
 from neurosim.io.atomic import write_atomically
 
 #: the first line of ``--help``
 DESCRIPTION = (
-    "Time per training epoch of neurosim's engines beside a hand-written numpy MLP, PyTorch and scikit-learn."
+    "Time per training epoch of neurosim's engines beside an independent, tightly written numpy MLP, "
+    "PyTorch and scikit-learn."
 )
 
 
@@ -61,6 +64,11 @@ def parse_args(
     )
     parser.add_argument("--json", metavar="PATH", help="write every result to this JSON file")
     parser.add_argument("--repeats", type=int, help="timed runs per engine (default 5, or 2 with --quick)")
+    parser.add_argument(
+        "--plot-dir",
+        metavar="DIR",
+        help="save the charts in this existing folder: engines.png (the workloads) and scaling.png",
+    )
     args = parser.parse_args(argv)
     chosen = names if args.only is None else [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(names))
@@ -73,6 +81,10 @@ def parse_args(
         problem = json_path_problem(Path(args.json))
         if problem is not None:
             parser.error(f"--json {args.json!r} {problem}")
+    if args.plot_dir is not None:
+        problem = folder_problem(Path(args.plot_dir))
+        if problem is not None:
+            parser.error(f"--plot-dir {args.plot_dir!r} {problem}")
     return args
 
 
@@ -105,6 +117,32 @@ def json_path_problem(path: Path) -> str | None:
     return None
 
 
+def folder_problem(folder: Path) -> str | None:
+    """Why the charts could not be saved in ``folder``, checked before anything is timed; else ``None``.
+
+    Parameters
+    ----------
+    folder : Path
+
+    Returns
+    -------
+    str or None
+        What is wrong, to follow the folder's name in a message.
+
+    Examples
+    --------
+    >>> folder_problem(Path("no-such-folder"))
+    'does not exist'
+    """
+    if not folder.exists():
+        return "does not exist"
+    if not folder.is_dir():
+        return "is a file, not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "cannot be written in (read-only, or no permission)"
+    return None
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -129,6 +167,7 @@ def main(
         quick=args.quick,
         repeats=args.repeats or (2 if args.quick else 5),
         target_s=0.03 if args.quick else 0.4,
+        plot_dir=args.plot_dir,
     )
     have = optional_engines()
     report = Report(machine=machine_facts(have))
@@ -142,14 +181,23 @@ def main(
             print("\n== digits: skipped, its data ships with scikit-learn, which is not installed")
         elif name in WORKLOADS:
             report.workloads[name] = run_workload(WORKLOADS[name], settings, have)
+    if report.workloads and settings.plot_dir is not None:
+        from neurosim.benchmarks.engines.charts import save_engines_chart
+
+        path = save_engines_chart(report.workloads, Path(settings.plot_dir))
+        print(f"\n  chart of the workloads saved to {path}")
     if "instance" in args.only:
         report.instance = run_instance(settings)
     if "watch" in args.only:
         report.watch = run_watch(settings)
     if "doctor" in args.only:
         report.doctor = run_doctor(settings)
+    if "object" in args.only:
+        report.object_speed = run_object(settings, have)
     if "micrograd" in args.only:
         report.micrograd = run_micrograd(settings, have)
+    if "scaling" in args.only:
+        report.scaling = run_scaling(settings)
     if "build" in args.only:
         report.build = run_build(settings)
     if "plot" in args.only:
@@ -164,6 +212,8 @@ def main(
             "workloads": report.workloads,
             "instance_vs_batch": report.instance,
             "micrograd_vs_object": report.micrograd,
+            "object_speed": report.object_speed,
+            "scaling": report.scaling,
             "watch": report.watch,
             "doctor": report.doctor,
             "build": report.build,

@@ -12,6 +12,7 @@ import numpy as np
 
 import neurosim as ns
 from neurosim.benchmarks.engines.report import Settings
+from neurosim.benchmarks.engines.threads import describe_pools, threadpool_record
 from neurosim.benchmarks.engines.torch_reference import torch_module
 
 
@@ -27,7 +28,7 @@ def optional_engines() -> dict[str, bool]:
 
 
 def machine_facts(have: dict[str, bool]) -> dict[str, Any]:
-    """Versions, thread counts and the BLAS numpy uses.
+    """Versions, thread counts, the BLAS numpy uses, and every thread pool loaded.
 
     Parameters
     ----------
@@ -36,6 +37,9 @@ def machine_facts(have: dict[str, bool]) -> dict[str, Any]:
     Returns
     -------
     dict
+        ``threadpools`` lists the pools as ``threads.threadpool_record`` gives
+        them (``None`` without ``threadpoolctl``), read after torch and
+        scikit-learn are imported, so that their pools are listed too.
     """
     facts: dict[str, Any] = {
         "python": platform.python_version(),
@@ -56,6 +60,7 @@ def machine_facts(have: dict[str, bool]) -> dict[str, Any]:
         import sklearn
 
         facts["sklearn"] = sklearn.__version__
+    facts["threadpools"] = threadpool_record()
     return facts
 
 
@@ -113,6 +118,7 @@ def print_machine(facts: dict[str, Any], settings: Settings) -> None:
     usable = f", {facts['cpus_usable']} usable" if "cpus_usable" in facts else ""
     print(f"  cpu: {facts['cpu']}, {facts['cpu_count']} logical CPUs{usable}")
     print(f"  numpy {facts['numpy']}, BLAS: {facts['blas']}")
+    print(f"  thread pools (threadpoolctl) at their defaults: {describe_pools(facts.get('threadpools'))}")
     if "torch" in facts:
         print(f"  torch {facts['torch']} (CPU), torch.get_num_threads() = {facts['torch_threads']}")
     if "sklearn" in facts:
@@ -120,4 +126,8 @@ def print_machine(facts: dict[str, Any], settings: Settings) -> None:
     print(
         f"  timing: engines take turns, {settings.repeats} timed runs each of about {settings.target_s:g} s, "
         "fastest kept; ratios are to the numpy reference of the same run"
+    )
+    print(
+        "  threads: every section says what it did; the small workloads and the sections run with the "
+        "thread pools limited to 1 thread, the wide workload with the defaults"
     )

@@ -1,167 +1,43 @@
-"""The benchmark's sections: a table of engines per workload, then instance, watch, micrograd, build, plot."""
+"""The benchmark's sections beside the workloads: instance, watch, doctor, object, micrograd, build, plot.
+
+(Each workload's table is ``workload_section``'s, the scaling curves
+``scaling``'s.) Every section that times training limits the thread pools to
+one thread, as the small workloads do, and says so.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import neurosim as ns
-from neurosim.benchmarks.engines.agreement import check_agreement, print_check
-from neurosim.benchmarks.engines.gflops import wide_gflops
 from neurosim.benchmarks.engines.micrograd_reference import micrograd_trainer
-from neurosim.benchmarks.engines.neurosim_runs import NeurosimRun, float32_run
-from neurosim.benchmarks.engines.numpy_reference import NumpyMLP
-from neurosim.benchmarks.engines.printing import footnote_marks, plural, print_table
+from neurosim.benchmarks.engines.neurosim_runs import NeurosimRun
+from neurosim.benchmarks.engines.printing import plural, print_table
 from neurosim.benchmarks.engines.report import Settings
-from neurosim.benchmarks.engines.sklearn_reference import SklearnMLP
+from neurosim.benchmarks.engines.threads import print_threads, thread_limits
+from neurosim.benchmarks.engines.tight_reference import TightMLP
 from neurosim.benchmarks.engines.timing import Contender, time_contenders
-from neurosim.benchmarks.engines.torch_reference import TorchMLP
 from neurosim.benchmarks.engines.workloads import (
     WORKLOADS,
-    ParamSet,
     Workload,
     build_network,
     load_data,
     network_parameters,
 )
 
-SECTIONS = ("instance", "watch", "doctor", "micrograd", "build", "plot")
-
-
-def workload_contenders(
-    workload: Workload,
-    net: ns.Network,
-    params: ParamSet,
-    X: np.ndarray,
-    y: np.ndarray,
-    have: dict[str, bool],
-    quick: bool,
-) -> tuple[list[Contender], list[str]]:
-    """The engines to time on one workload, and lines saying what was skipped.
-
-    Parameters
-    ----------
-    workload : Workload
-    net : neurosim.Network
-        The workload's network, shared by the neurosim engines.
-    params : ParamSet
-        Initial weights and biases.
-    X, y : ndarray
-    have : dict
-    quick : bool
-
-    Returns
-    -------
-    contenders : list of Contender
-    skipped : list of str
-    """
-    n = X.shape[0]
-    reference = NumpyMLP(params, workload.activation, workload.loss, workload.lr, X, y, workload.batch_size)
-    compiled = NeurosimRun(net, workload, params, X, y, "compiled")
-    contenders = [
-        Contender("reference", reference.train, reference.reset),
-        Contender("compiled", compiled.train, compiled.reset),
-    ]
-    if workload.name == "wide":
-        single = float32_run(workload, params, X, y)
-        note = "compiled with dtype='float32': weights and arithmetic in single precision"
-        contenders.append(Contender("compiled32", single.train, single.reset, note=note))
-    skipped = []
-    if workload.object_batches is None:
-        obj = NeurosimRun(net, workload, params, X, y, "object")
-        contenders.append(Contender("object", obj.train, obj.reset))
-    elif quick and workload.name == "wide":
-        skipped.append("object: not timed with --quick (one batch takes seconds)")
-    else:
-        rows = min(n, workload.object_batches * (workload.batch_size or n))
-        subset = NeurosimRun(net, workload, params, X[:rows], y[:rows], "object")
-        batches = rows // (workload.batch_size or n)
-        note = f"timed on {plural(batches, 'batch')} ({rows} samples), scaled to one epoch"
-        contenders.append(
-            Contender("object", subset.train, subset.reset, per_unit=n / rows, note=note, max_seconds=12.0)
-        )
-    if have["torch"]:
-        model = TorchMLP(params, workload.activation, workload.loss, workload.lr, X, y, workload.batch_size)
-        contenders.append(Contender("torch", model.train, model.reset, note="float32"))
-    else:
-        skipped.append("torch: not installed, skipped")
-    if have["sklearn"]:
-        clf = SklearnMLP(params, workload.activation, workload.lr, X, y, workload.batch_size)
-        note = "shuffles with its own random state: its batch order is the only difference"
-        contenders.append(Contender("sklearn", clf.train, clf.reset, note=note))
-    else:
-        skipped.append("sklearn: not installed, skipped")
-    return contenders, skipped
-
-
-def run_workload(workload: Workload, settings: Settings, have: dict[str, bool]) -> dict[str, Any]:
-    """Check agreement, time every engine on one workload, and print its table.
-
-    Parameters
-    ----------
-    workload : Workload
-    settings : Settings
-    have : dict
-
-    Returns
-    -------
-    dict
-        Times per epoch, ratios, notes, the agreement check and (for ``wide``) GFLOP/s.
-    """
-    if settings.quick:
-        workload = replace(
-            workload,
-            check_epochs=min(workload.check_epochs, 10),
-            object_batches=workload.object_batches and 1,
-        )
-    X, y = load_data(workload.name, settings.quick)
-    n = X.shape[0]
-    net = build_network(workload)
-    params = network_parameters(net)
-    print(f"\n== {workload.name}: {workload.describe(n)}")
-    check = check_agreement(workload, net, params, X, y, have)
-    contenders, skipped = workload_contenders(workload, net, params, X, y, have, settings.quick)
-    time_contenders(contenders, settings.target_s, settings.repeats)
-    ref = contenders[0].best
-    engines = {
-        c.name: {
-            "ms_per_epoch": c.best * 1e3,
-            "ratio": c.best / ref,
-            "epochs_per_run": c.count,
-            "note": c.note,
-        }
-        for c in contenders
-    }
-    marks = footnote_marks(contenders)
-    rows = [
-        [
-            c.name + marks.get(c.name, ""),
-            f"{c.best * 1e3:.3f}",
-            f"{c.best / ref:.2f}",
-            f"{c.count} x {c.runs}",
-        ]
-        for c in contenders
-    ]
-    print_table(["engine", "time/epoch (ms)", "ratio to reference", "epochs x runs"], rows)
-    for c in contenders:
-        if c.name in marks:
-            print(f"  {marks[c.name]} {c.name}: {c.note}")
-    for line in skipped:
-        print(f"  {line}")
-    print_check(workload.check_epochs, check)
-    result: dict[str, Any] = {"n_samples": n, "engines": engines, "check": check}
-    if workload.name == "wide":
-        result["gflops"] = wide_gflops(workload, n, ref, engines["compiled"]["ms_per_epoch"] / 1e3, settings)
-    return result
+#: the sections beside the workloads, in the order they run (``--only`` names)
+SECTIONS = ("instance", "watch", "doctor", "object", "micrograd", "scaling", "build", "plot")
+#: the module of the object engine's section, which compares it with a plain-Python loop
+OBJECT_SPEED_MODULE = "neurosim.benchmarks.engines.object_speed"
 
 
 def run_instance(settings: Settings) -> dict[str, Any]:
@@ -180,16 +56,18 @@ def run_instance(settings: Settings) -> dict[str, Any]:
     X, y = load_data("moons", settings.quick)
     net = build_network(workload)
     params = network_parameters(net)
+    print(f"\n== instance-wise vs batch-wise: moons, {X.shape[0]} samples, one epoch, bare reference")
     contenders = []
     for batch in (1, 32):
-        ref = NumpyMLP(params, workload.activation, workload.loss, workload.lr, X, y, batch)
+        ref = TightMLP(params, workload.activation, workload.loss, workload.lr, X, y, batch)
         run = NeurosimRun(net, workload, params, X, y, "compiled", batch_size=batch)
         contenders.append(Contender(f"reference/{batch}", ref.train, ref.reset))
         contenders.append(Contender(f"compiled/{batch}", run.train, run.reset))
-    time_contenders(contenders, settings.target_s, settings.repeats)
+    with thread_limits(pin=True) as threads:
+        print_threads(threads)
+        time_contenders(contenders, settings.target_s, settings.repeats)
     best = {c.name: c.best for c in contenders}
-    print(f"\n== instance-wise vs batch-wise: moons, {X.shape[0]} samples, one epoch")
-    result = {}
+    result: dict[str, Any] = {"threads": threads}
     rows = []
     for engine in ("reference", "compiled"):
         one, many = best[f"{engine}/1"], best[f"{engine}/32"]
@@ -223,10 +101,17 @@ def run_watch(settings: Settings) -> dict[str, Any]:
         net.watch("hidden2")
         net.watch("input[0]", "hidden1[3]")
 
-    plain_ms, watched_ms, _ = time_overhead(settings, "net.watch", "compiled + watch", prepare=watched)
+    plain_ms, watched_ms, _, threads = time_overhead(
+        settings, "net.watch", "compiled + watch", prepare=watched
+    )
     extra = watched_ms / plain_ms - 1
     print(f"  recording 257 synapses at each of 32 updates per epoch costs {extra:.1%} extra time")
-    return {"plain_ms_per_epoch": plain_ms, "watched_ms_per_epoch": watched_ms, "extra": extra}
+    return {
+        "plain_ms_per_epoch": plain_ms,
+        "watched_ms_per_epoch": watched_ms,
+        "extra": extra,
+        "threads": threads,
+    }
 
 
 def run_doctor(settings: Settings) -> dict[str, Any]:
@@ -240,7 +125,9 @@ def run_doctor(settings: Settings) -> dict[str, Any]:
     -------
     dict
     """
-    plain_ms, doctor_ms, epochs = time_overhead(settings, "the doctor", "compiled + doctor", diagnose=True)
+    plain_ms, doctor_ms, epochs, threads = time_overhead(
+        settings, "the doctor", "compiled + doctor", diagnose=True
+    )
     extra = doctor_ms / plain_ms - 1
     print(f"  the doctor's checks over fits of {epochs} epochs cost {extra:.1%} extra time")
     return {
@@ -248,6 +135,7 @@ def run_doctor(settings: Settings) -> dict[str, Any]:
         "doctor_ms_per_epoch": doctor_ms,
         "epochs_per_fit": epochs,
         "extra": extra,
+        "threads": threads,
     }
 
 
@@ -258,12 +146,13 @@ def time_overhead(
     *,
     prepare: Callable[[ns.Network], None] | None = None,
     diagnose: bool = False,
-) -> tuple[float, float, int]:
+) -> tuple[float, float, int, dict[str, Any]]:
     """Time compiled training on moons as it is and with something added, from the same weights.
 
     ``prepare`` changes the second network before it trains (attaching a
     watch); ``diagnose`` runs the doctor as it trains. Returns the
-    milliseconds per epoch of each, and the epochs per timed fit of the second.
+    milliseconds per epoch of each, the epochs per timed fit of the second,
+    and what was done with the thread pools.
     """
     workload = WORKLOADS["moons"]
     print(f"\n== {title}: moons, compiled engine, {workload.describe(1000)}")
@@ -275,9 +164,11 @@ def time_overhead(
     plain = NeurosimRun(plain_net, workload, params, X, y, "compiled")
     other = NeurosimRun(other_net, workload, params, X, y, "compiled", diagnose=diagnose)
     contenders = [Contender("compiled", plain.train, plain.reset), Contender(name, other.train, other.reset)]
-    time_contenders(contenders, settings.target_s, settings.repeats)
+    with thread_limits(pin=True) as threads:
+        print_threads(threads)
+        time_contenders(contenders, settings.target_s, settings.repeats)
     print_table(["engine", "time/epoch (ms)"], [[c.name, f"{c.best * 1e3:.3f}"] for c in contenders])
-    return contenders[0].best * 1e3, contenders[1].best * 1e3, contenders[1].count
+    return contenders[0].best * 1e3, contenders[1].best * 1e3, contenders[1].count, threads
 
 
 def run_plot() -> dict[str, Any]:
@@ -294,13 +185,15 @@ def run_plot() -> dict[str, Any]:
 
     print("\n== drawing ns.Network.from_shape([784, 256, 256, 10]) with ns.plot.network")
     net = ns.Network.from_shape([784, 256, 256, 10], seed=0)
-    start = time.perf_counter()
-    ax = ns.plot.network(net)
-    ax.figure.canvas.draw()
-    seconds = time.perf_counter() - start
+    with thread_limits(pin=False) as threads:
+        print_threads(threads)
+        start = time.perf_counter()
+        ax = ns.plot.network(net)
+        ax.figure.canvas.draw()
+        seconds = time.perf_counter() - start
     plt.close(ax.figure)
     print(f"  drawn and rendered in {seconds:.2f} s")
-    return {"seconds": seconds}
+    return {"seconds": seconds, "threads": threads}
 
 
 def run_micrograd(settings: Settings, have: dict[str, bool]) -> dict[str, Any]:
@@ -329,7 +222,9 @@ def run_micrograd(settings: Settings, have: dict[str, bool]) -> dict[str, Any]:
         Contender("object", obj.train, obj.reset, per_unit=1e6 / X.shape[0]),
         Contender("micrograd", train, reset, per_unit=1e6 / 32, max_seconds=6.0),
     ]
-    time_contenders(contenders, settings.target_s, min(settings.repeats, 3))
+    with thread_limits(pin=True) as threads:
+        print_threads(threads)
+        time_contenders(contenders, settings.target_s, min(settings.repeats, 3))
     obj_us, micro_us = contenders[0].best, contenders[1].best
     rows = [
         [
@@ -341,7 +236,42 @@ def run_micrograd(settings: Settings, have: dict[str, bool]) -> dict[str, Any]:
     ]
     print_table(["engine", "us/sample", "timed on"], rows)
     print(f"  micrograd / object: {micro_us / obj_us:.1f}")
-    return {"object_us_per_sample": obj_us, "micrograd_us_per_sample": micro_us, "ratio": micro_us / obj_us}
+    return {
+        "object_us_per_sample": obj_us,
+        "micrograd_us_per_sample": micro_us,
+        "ratio": micro_us / obj_us,
+        "threads": threads,
+    }
+
+
+def run_object(settings: Settings, have: dict[str, bool]) -> dict[str, Any]:
+    """The object engine per sample beside a plain-Python loop over connections, with one thread.
+
+    The section itself lives in ``object_speed`` (``run_object_speed``); if
+    that module is not there, the section is skipped with a printed line.
+
+    Parameters
+    ----------
+    settings : Settings
+    have : dict
+
+    Returns
+    -------
+    dict
+        ``run_object_speed``'s result (``{"batches": {batch: {"object_us",
+        "python_us", "ratio"}}, "agreement": {...}}``) and ``threads``; if
+        skipped, ``{"skipped": reason}``.
+    """
+    if importlib.util.find_spec(OBJECT_SPEED_MODULE) is None:
+        reason = f"{OBJECT_SPEED_MODULE} is not installed"
+        print(f"\n== object engine vs a plain-Python loop: skipped, {reason}")
+        return {"skipped": reason}
+    run_object_speed = importlib.import_module(OBJECT_SPEED_MODULE).run_object_speed
+    with thread_limits(pin=True) as threads:
+        result = dict(run_object_speed(settings, have))
+    print_threads(threads)
+    result["threads"] = threads
+    return result
 
 
 BUILD_PROBE = """
@@ -405,6 +335,8 @@ def run_build(settings: Settings) -> dict[str, Any]:
         os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     )
     runs = []
+    with thread_limits(pin=False) as threads:
+        pass  # the build runs in fresh processes, with the defaults, and times no products
     for _ in range(1 if settings.quick else 3):
         out = subprocess.run(
             [sys.executable, "-c", BUILD_PROBE], capture_output=True, text=True, check=True, env=env
@@ -417,7 +349,9 @@ def run_build(settings: Settings) -> dict[str, Any]:
     result["rss_mb"] = min(rss) if rss else None
     result["peak_mb"] = max(result["tracemalloc_mb"], result["rss_mb"] or 0.0)
     result["processes"] = len(runs)
+    result["threads"] = threads
     print(f"\n== building Network.from_shape([784, 256, 256, 10]) (best of {len(runs)} fresh processes)")
+    print_threads(threads)
     memory = f"tracemalloc peak {result['tracemalloc_mb']:.0f} MB"
     if result["rss_mb"] is not None:
         memory += f", peak RSS growth {result['rss_mb']:.0f} MB (VmHWM)"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gc
 import math
+import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -34,6 +35,8 @@ class Contender:
         Fastest time per reported unit (set by :func:`time_contenders`).
     runs : int
         How many runs were timed.
+    times : list of float
+        Every timed run's time per reported unit, in the order timed.
     """
 
     name: str
@@ -45,6 +48,21 @@ class Contender:
     count: int = 1
     best: float = math.inf
     runs: int = 0
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def spread(self) -> float:
+        """How much slower the median run was than the fastest, as a fraction (0 for one run).
+
+        Examples
+        --------
+        >>> c = Contender("c", run=print, reset=print, times=[1.0, 1.5, 1.1])
+        >>> round(c.spread, 3)
+        0.1
+        """
+        if not self.times:
+            return math.nan
+        return statistics.median(self.times) / min(self.times) - 1.0
 
 
 def timed(contender: Contender, count: int) -> float:
@@ -96,5 +114,6 @@ def time_contenders(contenders: Sequence[Contender], target_s: float, repeats: i
         for contender in contenders:
             if repeat < plan[contender.name]:
                 seconds = timed(contender, contender.count)
-                contender.best = min(contender.best, seconds / contender.count * contender.per_unit)
+                contender.times.append(seconds / contender.count * contender.per_unit)
+                contender.best = min(contender.times)
                 contender.runs += 1
