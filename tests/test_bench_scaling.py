@@ -91,6 +91,11 @@ def test_the_engines_chart_has_one_bar_per_engine_and_workload_labelled_with_its
     assert ax.get_yscale() == "log"
     heights = sorted(bar.get_height() for bar in ax.patches)
     assert heights == [0.01, 0.012, 300.0, 315.0, 90000.0]
+    # each workload's bars stand side by side, centred on its tick: xor's two without a gap for "object"
+    centres = {bar.get_height(): bar.get_x() + bar.get_width() / 2 for bar in ax.patches}
+    bar_width = ax.patches[0].get_width()
+    assert centres[0.01] == pytest.approx(-bar_width / 2) and centres[0.012] == pytest.approx(bar_width / 2)
+    assert [centres[h] for h in (300.0, 315.0, 90000.0)] == pytest.approx([1 - bar_width, 1, 1 + bar_width])
     labels = sorted(text.get_text() for text in ax.texts)
     assert labels == sorted(["1.00x", "1.20x", "1.00x", "1.05x", "300x"])
     assert [tick.get_text() for tick in ax.get_xticklabels()] == ["xor", "wide"]

@@ -4,7 +4,12 @@ import numpy as np  # noqa: F401 (loads numpy's BLAS, so that threadpoolctl has 
 from threadpoolctl import threadpool_info
 
 from neurosim.benchmarks.engines import threads
-from neurosim.benchmarks.engines.threads import describe_pools, thread_limits, threadpool_record
+from neurosim.benchmarks.engines.threads import (
+    describe_pools,
+    summarize_pools,
+    thread_limits,
+    threadpool_record,
+)
 
 
 def blas_threads():
@@ -21,7 +26,11 @@ def test_pinning_limits_every_blas_pool_to_one_thread_inside_the_block_only():
             before
         )
     assert blas_threads() == before
-    assert inside["note"].startswith("limited to 1 thread with threadpoolctl.threadpool_limits(1) (")
+    pools = len(inside["pools"])
+    assert inside["note"].startswith(
+        f"limited to 1 thread with threadpoolctl.threadpool_limits(1): {pools} pool"
+    )
+    assert inside["note"].endswith(", each at 1 thread")
 
 
 def test_not_pinning_leaves_the_pools_at_their_defaults_and_says_so():
@@ -29,7 +38,7 @@ def test_not_pinning_leaves_the_pools_at_their_defaults_and_says_so():
     with thread_limits(pin=False) as inside:
         assert blas_threads() == before
     assert inside["pinned"] is False
-    assert inside["note"] == f"left at their defaults ({describe_pools(threadpool_record())})"
+    assert inside["note"] == f"left at their defaults: {summarize_pools(threadpool_record())}"
 
 
 def test_without_threadpoolctl_the_benchmark_says_it_could_not_pin_and_goes_on(monkeypatch):
@@ -71,3 +80,22 @@ def test_the_pools_in_words_name_each_distinct_pool_once():
     ]
     assert describe_pools(pools) == "blas openblas 0.3.1: 2 threads, openmp libgomp: 1 thread"
     assert describe_pools([]) == "none loaded"
+
+
+def test_the_pools_in_fewer_words_count_each_kind_or_list_them_when_their_threads_differ():
+    blas = {
+        "user_api": "blas",
+        "library": "openblas",
+        "prefix": "libopenblas",
+        "version": "0.3.1",
+        "threads": 2,
+    }
+    openmp = {"user_api": "openmp", "library": "openmp", "prefix": "libgomp", "version": None, "threads": 2}
+    assert summarize_pools([openmp, blas, blas]) == "3 pools (2 blas, 1 openmp), each at 2 threads"
+    assert summarize_pools([{**blas, "threads": 1}]) == "1 pool (1 blas), each at 1 thread"
+    mixed = [blas, {**openmp, "threads": 1}]
+    assert (
+        summarize_pools(mixed)
+        == describe_pools(mixed)
+        == "blas openblas 0.3.1: 2 threads, openmp libgomp: 1 thread"
+    )

@@ -45,24 +45,29 @@ def engines_figure(workloads: dict[str, Any]) -> Figure:
     fig = Figure(figsize=(11, 4.8), layout="constrained")
     ax = fig.add_subplot()
     width = 0.8 / len(names)
-    for index, name in enumerate(names):
-        xs = [
-            i + (index - (len(names) - 1) / 2) * width
-            for i, w in enumerate(workloads.values())
-            if name in w["engines"]
-        ]
-        runs = [w["engines"][name] for w in workloads.values() if name in w["engines"]]
-        bars = ax.bar(
-            xs, [run["ms_per_epoch"] for run in runs], width, label=name, color=ENGINE_COLOURS[name]
-        )
-        ax.bar_label(bars, [_ratio_label(run["ratio"]) for run in runs], fontsize=7, padding=1)
+    for place, result in enumerate(workloads.values()):
+        present = [name for name in names if name in result["engines"]]  # side by side, centred
+        for index, name in enumerate(present):
+            run = result["engines"][name]
+            x = place + (index - (len(present) - 1) / 2) * width
+            bars = ax.bar(x, run["ms_per_epoch"], width, color=ENGINE_COLOURS[name], label=name)
+            ax.bar_label(bars, [_ratio_label(run["ratio"])], fontsize=7, padding=2, rotation=90)
+    handles = {handle.get_label(): handle for handle in ax.containers}
+    ax.legend(
+        [handles[name] for name in names],
+        names,
+        ncols=len(names),
+        fontsize=8,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        frameon=False,
+    )
     ax.set_yscale("log")
     ax.set_xticks(range(len(workloads)), list(workloads))
     ax.set_ylabel("time per epoch (ms, log scale)")
-    ax.legend(ncols=len(names), fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
     fig.suptitle("time per epoch of each engine (labels: multiple of the bare reference's time)")
     low, high = ax.get_ylim()
-    ax.set_ylim(low, high * 2)  # room for the labels above the tallest bars
+    ax.set_ylim(low, high * 8)  # room for the labels above the tallest bars
     return fig
 
 

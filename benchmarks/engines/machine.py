@@ -125,7 +125,7 @@ def print_machine(facts: dict[str, Any], settings: Settings) -> None:
         print(f"  scikit-learn {facts['sklearn']}")
     print(
         f"  timing: engines take turns, {settings.repeats} timed runs each of about {settings.target_s:g} s, "
-        "fastest kept; ratios are to the numpy reference of the same run"
+        "fastest kept; ratios are to the numpy references of the same run"
     )
     print(
         "  threads: every section says what it did; the small workloads and the sections run with the "

@@ -90,6 +90,35 @@ def describe_pools(pools: list[dict[str, Any]] | None) -> str:
     return ", ".join(seen)
 
 
+def summarize_pools(pools: list[dict[str, Any]] | None) -> str:
+    """The thread pools in fewer words: how many of each kind, and their threads if they all have as many.
+
+    Parameters
+    ----------
+    pools : list of dict, or None
+        As :func:`threadpool_record` returns.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> blas = {"user_api": "blas", "library": "openblas", "version": "0.3.31", "threads": 1}
+    >>> openmp = {**blas, "user_api": "openmp", "library": "openmp", "prefix": "libgomp"}
+    >>> summarize_pools([blas, blas, openmp])
+    '3 pools (2 blas, 1 openmp), each at 1 thread'
+    """
+    threads = {pool["threads"] for pool in pools or []}
+    if len(threads) != 1:
+        return describe_pools(pools)
+    kinds = [pool["user_api"] for pool in pools]
+    counts = ", ".join(f"{kinds.count(kind)} {kind}" for kind in dict.fromkeys(sorted(kinds)))
+    (count,) = threads
+    pool_word = "pool" if len(kinds) == 1 else "pools"
+    return f"{len(kinds)} {pool_word} ({counts}), each at {count} thread{'' if count == 1 else 's'}"
+
+
 @contextlib.contextmanager
 def thread_limits(pin: bool) -> Iterator[dict[str, Any]]:
     """Limit every thread pool to one thread inside the block, or leave them be; say which.
@@ -112,14 +141,14 @@ def thread_limits(pin: bool) -> Iterator[dict[str, Any]]:
 
         with threadpool_limits(limits=1):
             pools = threadpool_record()
-            note = f"limited to 1 thread with threadpoolctl.threadpool_limits(1) ({describe_pools(pools)})"
+            note = f"limited to 1 thread with threadpoolctl.threadpool_limits(1): {summarize_pools(pools)}"
             yield {"pinned": True, "pools": pools, "note": note}
         return
     pools = threadpool_record()
     if pin:
         note = "could not pin BLAS to 1 thread: threadpoolctl is not installed; timed with the defaults"
     else:
-        note = f"left at their defaults ({describe_pools(pools)})"
+        note = f"left at their defaults: {summarize_pools(pools)}"
     yield {"pinned": False, "pools": pools, "note": note}
 
 
