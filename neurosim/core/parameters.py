@@ -21,10 +21,16 @@ A ``WeightBlock`` holds the weights (and their gradients) between two
 layers; a ``Layer`` holds its biases. ``ParameterStore.pack`` can move every
 array into one flat vector of values and one of gradients, each array
 becoming a view of its part, so that an optimizer updates everything with
-one vector operation. ``ParameterStore.version`` changes whenever an array
-is added, removed or replaced (a change of structure, packing, a change of
-dtype): whoever keeps arrays (an engine, an optimizer, a watch) checks it
-and looks them up again when it changed.
+one vector operation. In the flat vectors each weight matrix is stored
+column by column (as its transpose, ``(source size, target size)``, row by
+row), and each layer's biases right after the last block of weights into
+it: together they are one ``(source size + 1, target size)`` matrix,
+``[W.T; b]`` (``ParameterStore.augmented``), with which the compiled engine
+computes a layer's weighted inputs and its biases in one matrix product.
+``ParameterStore.version`` changes whenever an array is added, removed or
+replaced (a change of structure, packing, a change of dtype): whoever
+keeps arrays (an engine, an optimizer, a watch) checks it and looks them
+up again when it changed.
 
 Examples
 --------
@@ -201,6 +207,13 @@ class ParameterEntry:
     index: tuple[int, ...]
 
 
+def _stored(flat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A part of a flat vector as an array of ``shape``: a matrix column by column, a vector as it is."""
+    if len(shape) == 2:
+        return flat.reshape(shape[::-1]).T
+    return flat.reshape(shape)
+
+
 class LoadResult(NamedTuple):
     """What ``Network.load_state_dict`` left out: the names it was not given, and those it ignored."""
 
@@ -320,8 +333,9 @@ class ParameterStore:
         offset = 0
         for name, owner, values, grads in named:
             size = values.size
-            new_values = flat_values[offset : offset + size].reshape(values.shape)
-            new_grads = flat_grads[offset : offset + size].reshape(values.shape)
+            new_values, new_grads = (
+                _stored(flat[offset : offset + size], values.shape) for flat in (flat_values, flat_grads)
+            )
             new_values[...], new_grads[...] = values, grads
             owner.replace_arrays(new_values, new_grads)
             self._offsets[name] = offset
@@ -365,18 +379,51 @@ class ParameterStore:
 
         ``array`` and ``index`` are a ``ParameterEntry``'s. The two flat
         arrays are the packed vectors when the array lives in them, or else
-        the array itself and its gradients, flattened (views, not copies):
-        ``values[position]`` is the parameter.
+        the array itself and its gradients, flattened in the order of their
+        memory (views, not copies): ``values[position]`` is the parameter.
         """
         values, grads = self.arrays(array)
+        order = "C" if values.flags.c_contiguous else "F"
         try:
-            position = int(np.ravel_multi_index(index, values.shape))
+            position = int(np.ravel_multi_index(index, values.shape, order=order))
         except (TypeError, ValueError):
             raise UnknownNameError(f"{array} has shape {values.shape}; it has no entry {index!r}") from None
         if self._is_packed(values):
             flat_values, flat_grads = self._packed
             return flat_values, flat_grads, self._offsets[array] + position
-        return values.reshape(-1), grads.reshape(-1), position
+        return values.reshape(-1, order=order), grads.reshape(-1, order=order), position
+
+    def augmented(self, block: WeightBlock) -> tuple[np.ndarray, np.ndarray] | None:
+        """``[W.T; b]`` of ``block`` and its gradients, ``(source size + 1, target size)`` views, or ``None``.
+
+        They exist when the block is the last one into a layer with biases,
+        and both live in the packed vectors (see the module's
+        documentation): its transposed weights are then followed by the
+        layer's biases, so that ``[A, 1] @ [W.T; b]`` is ``A @ W.T + b``.
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 3, 1], seed=0)
+        >>> block = net.blocks[0]
+        >>> values, grads = net.parameter_store.augmented(block)
+        >>> values.shape
+        (3, 3)
+        >>> bool((values[:2] == block.weight.T).all()), bool((values[2] == net["hidden1"].bias).all())
+        (True, True)
+        """
+        layer = block.target
+        if not layer.has_bias or not self._is_packed(block.weight) or not self._is_packed(layer.bias):
+            return None
+        start = self._offsets.get(f"{block.name}.weight")
+        if start is None or self._offsets.get(f"{layer.name}.bias") != start + block.weight.size:
+            return None
+        if not block.weight.T.flags.c_contiguous:
+            return None
+        shape = (block.source.size + 1, layer.size)
+        stop = start + shape[0] * shape[1]
+        flat_values, flat_grads = self._packed
+        return flat_values[start:stop].reshape(shape), flat_grads[start:stop].reshape(shape)
 
     def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """The values and gradients of the parameter array ``name``."""

@@ -50,7 +50,7 @@ import numpy as np
 from neurosim.core import Layer
 from neurosim.core.network import nonfinite_outputs_message
 from neurosim.engines.base import PassValues, StoredPassValues, no_pass, read_only
-from neurosim.engines.kernels import LossKernel, activation_kernels, loss_kernel
+from neurosim.engines.kernels import OutputKernel, OutputWork, activation_kernels, output_kernel
 from neurosim.errors import DataError, UnknownNameError
 from neurosim.losses import Loss
 from neurosim.validation import as_input_batch, check_in_range
@@ -60,6 +60,23 @@ if TYPE_CHECKING:
 
 #: how many batch sizes keep their preallocated buffers at once
 _BUFFER_SETS = 4
+#: up to this many numbers in a batch of inputs (with a column of ones), the batch is copied next to a
+#: column of ones, so that the first layers add their biases in their products; larger ones are not copied
+INPUT_COPY_LIMIT = 2**14
+
+
+class _Inflow:
+    """One block of weights into a layer, as the engine computes with it."""
+
+    __slots__ = ("augmented", "block", "dense", "source", "weight_T")
+
+    def __init__(self, block: WeightBlock, source: int, augmented: tuple[np.ndarray, np.ndarray] | None):
+        self.block = block
+        self.source = source
+        self.dense = bool(block.mask.all())
+        self.weight_T = block.weight.T
+        #: ``[W.T; b]`` and its gradients when the layer's biases are stored right after the weights
+        self.augmented = augmented
 
 
 class _LayerPlan:
@@ -70,6 +87,8 @@ class _LayerPlan:
         "bias",
         "bias_grad",
         "derivative",
+        "folded",
+        "has_bias",
         "incoming",
         "is_output",
         "layer",
@@ -81,13 +100,22 @@ class _LayerPlan:
         self.layer = layer
         self.position = position
         self.is_output = is_output
+        self.has_bias = layer.has_bias
         self.bias = layer.bias
         self.bias_grad = layer.bias_grad
         self.activate, self.derivative = activation_kernels(layer.activation)
-        #: (block, source position, whether the block is dense, the block's weight transposed)
-        self.incoming: list[tuple[WeightBlock, int, bool, np.ndarray]] = []
+        self.incoming: list[_Inflow] = []
         #: (block, target position)
         self.outgoing: list[tuple[WeightBlock, int]] = []
+        #: whether the last incoming block carries the biases (``[A, 1] @ [W.T; b]``)
+        self.folded = False
+
+    def add_incoming(self, inflow: _Inflow) -> None:
+        """Add a block of weights into this layer; only the last one added may carry the biases."""
+        if self.incoming and self.incoming[-1].augmented is not None:
+            self.incoming[-1].augmented = None
+        self.incoming.append(inflow)
+        self.folded = inflow.augmented is not None
 
 
 Operation = Callable[[], object]
@@ -98,9 +126,14 @@ class _Buffers:
 
     ``Z``, ``A``, ``D`` (deltas), ``G`` (``dL/dA``) and ``S`` (scratch) hold
     one array per layer in computing order; ``A[0]`` is the input batch of
-    the current pass. Each pass is compiled once into a list of operations
-    bound to these arrays (``forward_program``, ``backward_program``),
-    so running it is a loop of numpy calls with nothing left to look up.
+    the current pass. A hidden layer's arrays are stored feature by feature
+    (the transposes of ``(size, n)`` arrays), so that its activations can
+    carry a row of ones right after them: ``A_ones[p]`` is ``[A, 1]``,
+    ``(n, size + 1)``, for a layer whose activations feed a block that
+    carries biases. Each pass is compiled once into a list of operations
+    bound to these arrays (``forward_program``, ``backward_program``), so
+    running it is a loop of numpy calls with nothing left to look up.
+    ``output`` holds the output kernel's work arrays.
 
     A layer that drops neurons also has ``F`` (its activations before the
     mask) and ``M`` (the mask), made the first time it drops; training
@@ -110,6 +143,7 @@ class _Buffers:
 
     __slots__ = (
         "A",
+        "A_ones",
         "D",
         "F",
         "G",
@@ -117,26 +151,42 @@ class _Buffers:
         "S",
         "Z",
         "_backward",
-        "_dropout_forward",
+        "_forward",
+        "folded",
         "forward",
         "masked",
+        "ones",
+        "output",
         "values",
     )
 
     def __init__(
         self, plans: list[_LayerPlan], order: list[Layer], n: int, dtype: np.dtype, network: Network
     ) -> None:
-        self.Z = [np.empty((n, layer.size), dtype) for layer in order]
-        self.A = [np.empty((n, layer.size), dtype) for layer in order]
-        self.D = [np.empty((n, layer.size), dtype) for layer in order]
-        self.G = [np.empty((n, layer.size), dtype) for layer in order]
-        self.S = [np.empty((n, layer.size), dtype) for layer in order]
+        copies_input = n * (order[0].size + 1) <= INPUT_COPY_LIMIT
+        #: the layers whose last block of weights carries their biases in these passes
+        self.folded = {
+            plan.position for plan in plans if plan.folded and (plan.incoming[-1].source != 0 or copies_input)
+        }
+        with_ones = {plan.incoming[-1].source for plan in plans if plan.position in self.folded}
+        hidden = {plan.position for plan in plans if not plan.is_output}
+        self.A_ones = {p: _ones_matrix(n, order[p].size, dtype, p in hidden) for p in with_ones}
+
+        def arrays() -> list[np.ndarray]:
+            return [_matrix(n, layer.size, dtype, p in hidden) for p, layer in enumerate(order)]
+
+        self.Z, self.D, self.G, self.S = arrays(), arrays(), arrays(), arrays()
+        self.A = [self.A_ones[p][:, :-1] if p in self.A_ones else a for p, a in enumerate(arrays())]
+        self.ones = np.ones(n, dtype)
         self.F: dict[int, np.ndarray] = {}
         self.M: dict[int, np.ndarray] = {}
         self.masked: tuple[int, ...] = ()
+        output = plans[-1].position if plans else 0
+        self.output = OutputWork(self.Z[output], self.S[output])
+        self._forward: dict[tuple[bool, tuple[int, ...]], list[Operation]] = {}
+        self._backward: dict[tuple[bool, tuple[int, ...]], list[Operation]] = {}
+        #: the forward pass of predictions: every layer, the output's activation included
         self.forward = self.forward_program(plans)
-        self._dropout_forward: dict[tuple[int, ...], list[Operation]] = {}
-        self._backward: dict[bool | tuple[bool, tuple[int, ...]], list[Operation]] = {}
         #: what the last pass over these buffers computed, as ``PassValues``
         self.values = BufferPassValues(network, self, order)
 
@@ -151,37 +201,53 @@ class _Buffers:
         for layer, mask in masks.items():
             p = position[layer]
             if p not in self.M:
-                self.M[p], self.F[p] = np.empty_like(self.A[p]), np.empty_like(self.A[p])
+                self.M[p], self.F[p] = np.empty_like(self.Z[p]), np.empty_like(self.Z[p])
             np.copyto(self.M[p], mask)
         self.masked = tuple(sorted(position[layer] for layer in masks))
         return self.masked
 
-    def dropout_forward(self, plans: list[_LayerPlan], dropping: tuple[int, ...]) -> list[Operation]:
-        """The forward pass of training with the layers at positions ``dropping`` dropping neurons."""
-        program = self._dropout_forward.get(dropping)
-        if program is None:
-            program = self._dropout_forward[dropping] = self.forward_program(plans, dropping)
-        return program
+    def forward_program(
+        self, plans: list[_LayerPlan], dropping: tuple[int, ...] = (), training: bool = False
+    ) -> list[Operation]:
+        """``Z = bias + sum of A_source @ W.T`` then ``A = f(Z)`` (times ``M`` if dropping), by layer.
 
-    def forward_program(self, plans: list[_LayerPlan], dropping: tuple[int, ...] = ()) -> list[Operation]:
-        """``Z = bias + sum of A_source @ W.T`` then ``A = f(Z)`` (times ``M`` if dropping), by layer."""
+        A training pass leaves the output layer's activation to the output
+        kernel, which computes it with the loss's delta (unless later
+        layers read it first).
+        """
+        key = (training, dropping)
+        program = self._forward.get(key)
+        if program is not None:
+            return program
         A, Z, S = self.A, self.Z, self.S
-        program: list[Operation] = []
+        program = []
+        if 0 in self.A_ones:  # the input batch, next to a column of ones
+            inputs = self.A_ones[0][:, :-1]
+            program.append(lambda: np.copyto(inputs, A[0]))
         for plan in plans:
-            z = Z[plan.position]
-            for k, (_, source, _, weight_T) in enumerate(plan.incoming):
-                a = self.source(source) if source == 0 else A[source]
-                program.append(_product(a, weight_T, z, accumulate=k > 0, scratch=S[plan.position]))
-            if plan.incoming:
-                program.append(partial(np.add, z, plan.bias, z))
-            else:
-                program.append(partial(np.copyto, z, plan.bias))
             p = plan.position
+            for k, inflow in enumerate(plan.incoming):
+                out = Z[p] if k == 0 else S[p]
+                if self.carries_bias(plan, k):
+                    program.append(_product(self.A_ones[inflow.source], inflow.augmented[0], out))
+                elif inflow.source == 0:
+                    program.append(_product(self.source(0), inflow.weight_T, out))
+                else:
+                    program.append(_product(A[inflow.source], inflow.weight_T, out))
+                if k > 0:
+                    program.append(partial(np.add, Z[p], S[p], Z[p]))
+            if not plan.incoming:
+                program.append(partial(np.copyto, Z[p], plan.bias))
+            elif plan.has_bias and p not in self.folded:
+                program.append(partial(np.add, Z[p], plan.bias, Z[p]))
+            if training and plan.is_output and not plan.outgoing:
+                continue  # the output kernel computes it (again, when later layers already read it)
             if p in dropping:
-                program.append(partial(plan.activate, z, self.F[p]))
+                program.append(partial(plan.activate, Z[p], self.F[p]))
                 program.append(partial(np.multiply, self.F[p], self.M[p], A[p]))
             else:
-                program.append(partial(plan.activate, z, A[p]))
+                program.append(partial(plan.activate, Z[p], A[p]))
+        self._forward[key] = program
         return program
 
     def backward_program(
@@ -193,64 +259,96 @@ class _Buffers:
         if ``loss_gives_dA``, else ``dL/dZ`` (both already divided by ``n``).
         The layers at positions ``dropping`` drop neurons (see ``load_masks``).
         """
-        key = (loss_gives_dA, dropping) if dropping else loss_gives_dA
+        key = (loss_gives_dA, dropping)
         program = self._backward.get(key)
         if program is not None:
             return program
-        A, Z, D, G, S = self.A, self.Z, self.D, self.G, self.S
+        D, G, S = self.D, self.G, self.S
         program = []
         for plan in reversed(plans):
             p = plan.position
             for k, (block, target) in enumerate(plan.outgoing):
-                program.append(_product(D[target], block.weight, G[p], accumulate=k > 0, scratch=S[p]))
-            derivative = plan.derivative
-            if plan.outgoing and p in dropping:
-                program.append(partial(np.multiply, G[p], self.M[p], G[p]))
-                program.append(partial(derivative, Z[p], self.F[p], G[p], D[p], S[p]))
-            elif plan.outgoing and not plan.is_output:
-                program.append(partial(derivative, Z[p], A[p], G[p], D[p], S[p]))
-            elif plan.outgoing and loss_gives_dA:
-                program.append(partial(np.add, G[p], D[p], G[p]))
-                program.append(partial(derivative, Z[p], A[p], G[p], D[p], S[p]))
-            elif plan.outgoing:
-                program.append(partial(derivative, Z[p], A[p], G[p], G[p], S[p]))
-                program.append(partial(np.add, D[p], G[p], D[p]))
-            elif not plan.is_output:
-                program.append(partial(D[p].fill, 0.0))  # reaches no loss: no gradient
-            elif loss_gives_dA:
-                program.append(partial(derivative, Z[p], A[p], D[p], D[p], S[p]))
-            delta_T = D[p].T
-            for block, source, dense, _ in plan.incoming:
-                a = self.source(source) if source == 0 else A[source]
-                program.append(_product(delta_T, a, block.grad, accumulate=False, scratch=None))
-                if not dense:
-                    program.append(partial(np.multiply, block.grad, block.mask, block.grad))
-            program.append(partial(np.add.reduce, D[p], 0, None, plan.bias_grad))
+                program.append(_product(D[target], block.weight, G[p] if k == 0 else S[p]))
+                if k > 0:
+                    program.append(partial(np.add, G[p], S[p], G[p]))
+            program.extend(self._delta(plan, loss_gives_dA, dropping))
+            for k, inflow in enumerate(plan.incoming):
+                program.append(self._weight_gradient(inflow, D[p], self.carries_bias(plan, k)))
+                if not inflow.dense:
+                    grad = inflow.block.grad
+                    program.append(partial(np.multiply, grad, inflow.block.mask, grad))
+            if p not in self.folded:
+                program.append(_product(self.ones, D[p], plan.bias_grad))
         self._backward[key] = program
         return program
 
+    def _delta(self, plan: _LayerPlan, loss_gives_dA: bool, dropping: tuple[int, ...]) -> list[Operation]:
+        """``D = G * f'(Z)`` for a layer, from ``G`` (and for the output layer the loss's delta in ``D``)."""
+        p, derivative = plan.position, plan.derivative
+        A, Z, D, G, S = self.A, self.Z, self.D, self.G, self.S
+        if plan.outgoing and p in dropping:
+            return [
+                partial(np.multiply, G[p], self.M[p], G[p]),
+                partial(derivative, Z[p], self.F[p], G[p], D[p], S[p]),
+            ]
+        if plan.outgoing and not plan.is_output:
+            return [partial(derivative, Z[p], A[p], G[p], D[p], S[p])]
+        if plan.outgoing and loss_gives_dA:
+            return [partial(np.add, G[p], D[p], G[p]), partial(derivative, Z[p], A[p], G[p], D[p], S[p])]
+        if plan.outgoing:
+            return [partial(derivative, Z[p], A[p], G[p], G[p], S[p]), partial(np.add, D[p], G[p], D[p])]
+        if not plan.is_output:
+            return [partial(D[p].fill, 0.0)]  # reaches no loss: no gradient
+        if loss_gives_dA:
+            return [partial(derivative, Z[p], A[p], D[p], D[p], S[p])]
+        return []
+
+    def carries_bias(self, plan: _LayerPlan, k: int) -> bool:
+        """Whether the ``k``-th block into ``plan``'s layer carries the layer's biases in these passes."""
+        return plan.position in self.folded and k == len(plan.incoming) - 1
+
+    def _weight_gradient(self, inflow: _Inflow, delta: np.ndarray, carries_bias: bool) -> Operation:
+        """``grad = D.T @ A_source`` (and the biases' ``sum of D`` when the block carries them)."""
+        if carries_bias:
+            return _product(self.A_ones[inflow.source].T, delta, inflow.augmented[1])
+        source = self.source(0) if inflow.source == 0 else self.A[inflow.source]
+        return _product(delta.T, source, inflow.block.grad)
+
+
+def _matrix(n: int, size: int, dtype: np.dtype, feature_major: bool) -> np.ndarray:
+    """An empty ``(n, size)`` array, stored by sample, or by feature (the ``.T`` of a ``(size, n)``)."""
+    return np.empty((size, n), dtype).T if feature_major else np.empty((n, size), dtype)
+
+
+def _ones_matrix(n: int, size: int, dtype: np.dtype, feature_major: bool) -> np.ndarray:
+    """``(n, size + 1)`` with a last column of ones; feature by feature, that column is one contiguous row."""
+    return np.ones((size + 1, n), dtype).T if feature_major else np.ones((n, size + 1), dtype)
+
 
 def _product(
-    left: np.ndarray | Callable[[], np.ndarray],
-    right: np.ndarray | Callable[[], np.ndarray],
-    out: np.ndarray,
-    *,
-    accumulate: bool,
-    scratch: np.ndarray | None,
+    left: np.ndarray | Callable[[], np.ndarray], right: np.ndarray | Callable[[], np.ndarray], out: np.ndarray
 ) -> Operation:
-    """``out = left @ right`` (or ``out += left @ right``).
+    """``out = left @ right`` with ``np.dot`` (the fastest on small matrices), in ``out``'s own memory order.
 
-    Either factor may be a function giving the array at run time (the input batch).
+    ``np.dot`` writes only into C-ordered arrays, so an ``out`` stored
+    feature by feature gets ``right.T @ left.T`` written into ``out.T``.
+    Either factor may be a function giving the array at run time (the
+    input batch).
     """
-    if callable(left) or callable(right):
-        get_left = left if callable(left) else lambda: left
-        get_right = right if callable(right) else lambda: right
-        if accumulate:
-            return lambda: np.add(out, np.matmul(get_left(), get_right(), scratch), out)
-        return lambda: np.matmul(get_left(), get_right(), out)
-    if accumulate:
-        return lambda: np.add(out, np.matmul(left, right, scratch), out)
-    return partial(np.matmul, left, right, out)
+    transposed = not out.flags.c_contiguous
+    if transposed:
+        left, right, out = _transpose(right), _transpose(left), out.T
+    if callable(left):
+        return lambda: np.dot(left(), right, out)
+    if callable(right):
+        return lambda: np.dot(left, right(), out)
+    return partial(np.dot, left, right, out)
+
+
+def _transpose(factor: np.ndarray | Callable[[], np.ndarray]) -> np.ndarray | Callable[[], np.ndarray]:
+    if callable(factor):
+        return lambda: factor().T
+    return factor.T
 
 
 class BufferPassValues(PassValues):
@@ -330,7 +428,7 @@ class CompiledNetwork:
         self._side_buffers: OrderedDict[int, _Buffers] = OrderedDict()
         self._output = -1
         self._output_plan: _LayerPlan | None = None
-        self._loss_kernels: dict[Loss, tuple[LossKernel, bool]] = {}
+        self._output_kernels: dict[Loss, tuple[OutputKernel, bool]] = {}
         #: the buffers of the last pass that counts (kept across recompiling, with their own layer order)
         self._last_pass: _Buffers | None = None
         #: the buffers last asked for, by batch size, so that a run of equal batches finds them at once
@@ -356,16 +454,17 @@ class CompiledNetwork:
         plans = {
             layer: _LayerPlan(layer, position[layer], layer is network.output_layer) for layer in order[1:]
         }
+        store = network.parameter_store
         for block in network.blocks:
-            dense = bool(block.mask.all())
-            plans[block.target].incoming.append((block, position[block.source], dense, block.weight.T))
+            augmented = store.augmented(block)
+            plans[block.target].add_incoming(_Inflow(block, position[block.source], augmented))
             if block.source in plans:
                 plans[block.source].outgoing.append((block, position[block.target]))
         self._plans = [plans[layer] for layer in order[1:]]
         self._order = order
         self._output = position[network.output_layer]
         self._output_plan = plans[network.output_layer]
-        self._loss_kernels.clear()
+        self._output_kernels.clear()
         self._buffers.clear()
         self._side_buffers.clear()
         self._cached_n = -1
@@ -507,18 +606,23 @@ class CompiledNetwork:
         """
         if self._version != self.network.parameter_store.version:
             self._ensure_current()
-        buffers = self._buffers_for(X.shape[0])
+        n = X.shape[0]
+        buffers = self._buffers_for(n)
+        buffers.Z[0] = buffers.A[0] = X
         if dropout is None:
-            dropping = self._run_forward(buffers, X).masked
+            buffers.masked = dropping = ()
         else:
-            dropping = self._run_dropout_forward(buffers, X, dropout)
-        kernels = self._loss_kernels.get(loss)
+            dropping = buffers.load_masks(dropout)
+        buffers.values.with_deltas = False
+        for operation in buffers.forward_program(self._plans, dropping, training=True):
+            operation()
+        kernels = self._output_kernels.get(loss)
         if kernels is None:
-            kernels = self._loss_kernels[loss] = loss_kernel(loss, self._output_plan.layer.activation)
+            kernels = self._output_kernels[loss] = output_kernel(loss, self._output_plan.layer.activation)
         kernel, loss_gives_dA = kernels
         out = self._output
         Z, A = buffers.Z[out], buffers.A[out]
-        check = kernel(Z, A, T, buffers.D[out], buffers.S[out], 1.0 / X.shape[0])
+        check = kernel(Z, A, T, buffers.D[out], buffers.output, 1.0 / n)
         if not math.isfinite(check):
             # a sum of logits can overflow while every logit, and the loss, is finite
             check = loss.value(Z, A, T)
@@ -582,14 +686,3 @@ class CompiledNetwork:
         buffers.values.with_deltas = False
         buffers.masked = ()
         return buffers
-
-    def _run_dropout_forward(
-        self, buffers: _Buffers, X: np.ndarray, masks: dict[Layer, np.ndarray]
-    ) -> tuple[int, ...]:
-        """The forward pass of training, dropping neurons with ``masks``; return the dropping positions."""
-        dropping = buffers.load_masks(masks)
-        buffers.Z[0] = buffers.A[0] = X
-        for operation in buffers.dropout_forward(self._plans, dropping):
-            operation()
-        buffers.values.with_deltas = False
-        return dropping

@@ -94,6 +94,10 @@ class DropoutMasks:
         self._layers: tuple[Layer, ...] = ()
         self._structure = -1
 
+    def drops(self) -> bool:
+        """Whether any layer drops neurons now (has a ``dropout`` rate above 0)."""
+        return any(layer.dropout for layer in self.network.layers)
+
     def draw(self, n_samples: int) -> dict[Layer, np.ndarray] | None:
         """One mask per layer that drops, for a batch of ``n_samples``; ``None`` if no layer drops."""
         if self._structure != self.network.structure_version:

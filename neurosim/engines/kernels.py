@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from neurosim.activations import ACTIVATIONS, LEAKY_SLOPE, Activation
-from neurosim.losses import LOSSES, Loss
+from neurosim.losses import LOSSES, ONE_HOT_CROSS_ENTROPY, Loss
 
 Forward = Callable[[np.ndarray, np.ndarray], None]
 Backward = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]
@@ -172,76 +172,141 @@ def activation_kernels(activation: Activation) -> tuple[Forward, Backward]:
     return forward, backward
 
 
-# ---------------------------------------------------------------------------- losses
+# ------------------------------------------------------------ the output layer and the loss
 
-LossKernel = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float], float]
-"""``kernel(z, a, t, delta, scratch, scale) -> check``.
 
-It fills ``delta`` with ``scale`` times the per-sample ``d loss_k / dz`` (or
-``d loss_k / da`` for losses whose entry says so) and returns a number that
-is finite whenever the loss is; training computes the loss itself once per
-epoch, from the logits and outputs of every batch.
+class OutputWork:
+    """Work arrays of the output kernels for one batch size, bound to the output layer's ``z`` buffer.
+
+    ``z_flat`` is that buffer as one vector, and ``ones`` a vector of ones of
+    its length: ``np.dot(z_flat, ones)``, the sum of the logits, is finite
+    exactly when every logit is. ``row`` and ``row_2`` are ``(n,)`` vectors
+    (``row_column`` and ``row_2_column`` the same as ``(n, 1)`` columns) and
+    ``ones_out`` a vector of ones of the output layer's size, for row sums
+    as matrix-vector products.
+    """
+
+    __slots__ = ("ones", "ones_out", "row", "row_2", "row_2_column", "row_column", "scratch", "z_flat")
+
+    def __init__(self, z: np.ndarray, scratch: np.ndarray) -> None:
+        n, m = z.shape
+        self.z_flat = z.reshape(-1)
+        self.ones = np.ones(n * m, z.dtype)
+        self.ones_out = np.ones(m, z.dtype)
+        self.row, self.row_2 = np.empty(n, z.dtype), np.empty(n, z.dtype)
+        self.row_column, self.row_2_column = self.row[:, None], self.row_2[:, None]
+        self.scratch = scratch
+
+    def logit_sum(self) -> float:
+        """The sum of the logits: finite exactly when each of them is (or when their sum overflows)."""
+        return np.dot(self.z_flat, self.ones)
+
+
+OutputKernel = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, OutputWork, float], float]
+"""``kernel(z, a, t, delta, work, scale) -> check``.
+
+It computes the output layer's activations ``a = f(z)``, fills ``delta``
+with ``scale`` times the per-sample ``d loss_k / dz`` (or ``d loss_k / da``
+for losses whose entry says so), and returns a number that is finite
+whenever the loss is; training computes the loss itself once per epoch,
+from the logits and outputs of every batch.
 """
 
 
+def _softmax_rows(z: np.ndarray, a: np.ndarray, work: OutputWork) -> None:
+    """``a = softmax(z)`` row by row, shifted by each row's largest logit, with a matrix-vector row sum."""
+    np.maximum.reduce(z, axis=1, out=work.row)
+    np.subtract(z, work.row_column, out=a)
+    np.exp(a, out=a)
+    np.dot(a, work.ones_out, out=work.row)
+    np.divide(a, work.row_column, out=a)
+
+
 def _mse(
-    z: np.ndarray, a: np.ndarray, t: np.ndarray, delta: np.ndarray, scratch: np.ndarray, scale: float
+    z: np.ndarray, a: np.ndarray, t: np.ndarray, delta: np.ndarray, work: OutputWork, scale: float
 ) -> float:
     # delta here is dL/da; the engine then applies the output activation's derivative
     np.subtract(a, t, out=delta)
-    check = float(np.vdot(delta, delta))  # the summed squared error
+    check = np.vdot(delta, delta)  # the summed squared error
     delta *= 2.0 * scale / delta.shape[1]
     return check
 
 
-def _bce(
-    z: np.ndarray, a: np.ndarray, t: np.ndarray, delta: np.ndarray, scratch: np.ndarray, scale: float
+def _sigmoid_bce(
+    z: np.ndarray, a: np.ndarray, t: np.ndarray, delta: np.ndarray, work: OutputWork, scale: float
 ) -> float:
+    _sigmoid(z, a)
     np.subtract(a, t, out=delta)
     delta *= scale / delta.shape[1]
-    return float(np.add.reduce(z, axis=None))  # the loss is finite exactly when the logits are
+    return work.logit_sum()  # the loss is finite exactly when the logits are
 
 
-def _cross_entropy(
-    z: np.ndarray, a: np.ndarray, t: np.ndarray, delta: np.ndarray, scratch: np.ndarray, scale: float
+def _softmax_cross_entropy(
+    z: np.ndarray, a: np.ndarray, t: np.ndarray, delta: np.ndarray, work: OutputWork, scale: float
 ) -> float:
-    np.multiply(a, t.sum(axis=1, keepdims=True), out=delta)
+    # d loss_k / dz = a * sum(t) - t: the targets' rows may be probabilities that do not sum to 1
+    _softmax_rows(z, a, work)
+    np.dot(t, work.ones_out, out=work.row_2)
+    np.multiply(a, work.row_2_column, out=delta)
     delta -= t
     delta *= scale
-    return float(np.add.reduce(z, axis=None))  # the loss is finite exactly when the logits are
+    return work.logit_sum()  # the loss is finite exactly when the logits are
 
 
-_LOSS_KERNELS: dict[str, tuple[LossKernel, bool]] = {
-    # name: (kernel, whether its delta still needs the output activation's derivative)
-    "mse": (_mse, True),
-    "bce": (_bce, False),
-    "cross_entropy": (_cross_entropy, False),
-}
+def _softmax_one_hot(
+    z: np.ndarray, a: np.ndarray, t: np.ndarray, delta: np.ndarray, work: OutputWork, scale: float
+) -> float:
+    # each row of t sums to 1: d loss_k / dz = a - t
+    _softmax_rows(z, a, work)
+    np.subtract(a, t, out=delta)
+    delta *= scale
+    return work.logit_sum()  # the loss is finite exactly when the logits are
 
 
-def loss_kernel(loss: Loss, activation: Activation) -> tuple[LossKernel, bool]:
-    """The in-place kernel for ``loss`` after ``activation``, and whether its delta is ``dL/da``.
+def _with_activation(forward: Forward, loss_kernel: OutputKernel) -> OutputKernel:
+    def kernel(
+        z: np.ndarray, a: np.ndarray, t: np.ndarray, delta: np.ndarray, work: OutputWork, scale: float
+    ) -> float:
+        forward(z, a)
+        return loss_kernel(z, a, t, delta, work, scale)
+
+    return kernel
+
+
+def output_kernel(loss: Loss, activation: Activation) -> tuple[OutputKernel, bool]:
+    """The kernel for the output layer's ``activation`` and ``loss``, and whether its delta is ``dL/da``.
 
     When the second value is true the engine still applies the output
     activation's derivative to the delta; otherwise the delta is ``dL/dz``.
+    A sigmoid with ``bce`` and a softmax with ``cross_entropy`` (and its
+    one-hot form, ``ONE_HOT_CROSS_ENTROPY``) have kernels of their own;
+    ``mse`` follows any activation's kernel, and any other loss runs
+    through its own Python functions.
 
     Examples
     --------
     >>> import numpy as np
-    >>> kernel, needs_activation = loss_kernel(LOSSES["mse"], ACTIVATIONS["identity"])
-    >>> delta = np.empty((2, 1))
-    >>> kernel(None, np.array([[1.0], [3.0]]), np.array([[0.0], [0.0]]), delta, None, 0.5)  # 1 + 9
+    >>> kernel, needs_activation = output_kernel(LOSSES["mse"], ACTIVATIONS["identity"])
+    >>> z, a, delta = np.array([[1.0], [3.0]]), np.empty((2, 1)), np.empty((2, 1))
+    >>> float(kernel(z, a, np.zeros((2, 1)), delta, OutputWork(z, np.empty_like(z)), 0.5))   # 1 + 9
     10.0
-    >>> delta.ravel().tolist(), needs_activation                                              # 2 (a - t) / 2
-    ([1.0, 3.0], True)
+    >>> a.ravel().tolist(), delta.ravel().tolist(), needs_activation                           # 2 (a - t) / 2
+    ([1.0, 3.0], [1.0, 3.0], True)
     """
-    for name, (kernel, needs_activation) in _LOSS_KERNELS.items():
-        if loss is LOSSES[name]:
-            return kernel, needs_activation
+    if loss is LOSSES["bce"] and activation is ACTIVATIONS["sigmoid"]:
+        return _sigmoid_bce, False
+    if loss is LOSSES["cross_entropy"] and activation is ACTIVATIONS["softmax"]:
+        return _softmax_cross_entropy, False
+    if loss is ONE_HOT_CROSS_ENTROPY and activation is ACTIVATIONS["softmax"]:
+        return _softmax_one_hot, False
+    forward, _ = activation_kernels(activation)
+    if loss is LOSSES["mse"]:
+        return _with_activation(forward, _mse), True
 
     def kernel(
-        z: np.ndarray, a: np.ndarray, t: np.ndarray, delta: np.ndarray, scratch: np.ndarray, scale: float
+        z: np.ndarray, a: np.ndarray, t: np.ndarray, delta: np.ndarray, work: OutputWork, scale: float
     ) -> float:
+        forward(z, a)
         np.multiply(loss.output_delta(z, a, t, activation), scale, out=delta)
         return loss.value(z, a, t)
 

@@ -242,13 +242,15 @@ def fit(
         loop.validation = engine.prepare(validation[0]), engine.prepare(validation[1])
     loop.dropout = dropout
     hooks.call("on_fit_begin", run)
+    # one batch of every sample needs no order: its gradient is a sum, which no order changes
+    shuffle = shuffle and not loop.data.whole
+    in_order = np.arange(n)
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for epoch in range(1, epochs + 1):
                 if run.stopped:
                     break
-                order = rng.permutation(n) if shuffle else np.arange(n)
-                loop.epoch(epoch, order)
+                loop.epoch(epoch, rng.permutation(n) if shuffle else in_order)
     finally:
         engine.publish()
         if history.stopped_at is not None:
@@ -267,10 +269,19 @@ class _Loop:
         self.penalty: Penalty | None = None
         self.dropout: DropoutMasks | None = None
         T = data.T
+        #: the loss as the engine computes each batch's delta fastest for these targets (the same numbers)
+        self.batch_loss = run.loss.for_targets(T)
         self.counter = CorrectCounter(T) if is_classification(run.loss.classification, T) else None
-        # every batch's output logits and activations, in epoch order, for the epoch's loss and accuracy
-        self.logits = np.empty(T.shape, T.dtype)
-        self.outputs = np.empty(T.shape, T.dtype)
+        # every batch's output logits and activations, in epoch order, for the epoch's loss and accuracy;
+        # one batch of every sample leaves them in the engine's last pass
+        self.logits = self.outputs = None
+        self.slots: list[tuple[int, int, np.ndarray | None, np.ndarray | None]] = []
+        if not data.whole:
+            self.logits, self.outputs = np.empty(T.shape, T.dtype), np.empty(T.shape, T.dtype)
+            self.slots = [
+                (start, stop, self.logits[start:stop], self.outputs[start:stop])
+                for start, stop in data.bounds
+            ]
         self.batch = Batch(run)
         self.backward_end = hooks.hooks["on_backward_end"]
         self.batch_end = hooks.hooks["on_batch_end"]
@@ -287,25 +298,61 @@ class _Loop:
         run.epoch = epoch
         for hook in hooks["on_epoch_begin"]:
             hook(run, epoch)
-        if run.stopped or not self.batches(epoch, order):
+        if run.stopped:
+            return
+        plain = not (self.batch_hooks or self.penalty is not None or self.dropout.drops())
+        if not (self.plain_batches(epoch, order) if plain else self.batches(epoch, order)):
             return
         self.record(order)
         for hook in hooks["on_epoch_end"]:
             hook(run, epoch)
 
+    def plain_batches(self, epoch: int, order: np.ndarray) -> bool:
+        """``batches`` with nothing between a batch's passes and its update: no hook, penalty or dropout."""
+        run = self.run
+        train, loss, step = run.engine.train_batch, self.batch_loss, run.optimizer.step
+        last_pass = run.engine.last_pass
+        if self.data.whole:
+            for number, (start, stop, X, T) in enumerate(self.data.batches(order), start=1):
+                if not train(X, T, loss):
+                    return self.diverged(epoch, number, order, start, stop, X, T)
+                step()
+            return True
+        for number, ((start, stop, X, T), (_, _, logits, outputs)) in enumerate(
+            zip(self.data.batches(order), self.slots, strict=True), start=1
+        ):
+            if not train(X, T, loss):
+                return self.diverged(epoch, number, order, start, stop, X, T)
+            values = last_pass()
+            np.copyto(logits, values.logits)
+            np.copyto(outputs, values.outputs)
+            step()
+        return True
+
+    def diverged(
+        self, epoch: int, number: int, order: np.ndarray, start: int, stop: int, X: np.ndarray, T: np.ndarray
+    ) -> bool:
+        """Stop the run at a batch whose loss is not finite, before its update; return ``False``."""
+        self.batch.update(epoch, number, order, start, stop, X, T, False)
+        self.divergence.on_backward_end(self.run, self.batch)
+        return False
+
     def batches(self, epoch: int, order: np.ndarray) -> bool:
         """Every batch of the epoch; return whether all of them were trained on."""
         run, batch, batch_hooks = self.run, self.batch, self.batch_hooks
-        engine, loss, step, penalty = run.engine, run.loss, run.optimizer.step, self.penalty
-        logits, outputs = self.logits, self.outputs
+        engine, loss, step, penalty = run.engine, self.batch_loss, run.optimizer.step, self.penalty
         draw_masks = self.dropout.draw
-        for number, (start, stop, X, T) in enumerate(self.data.batches(order), start=1):
+        slots = self.slots or [(start, stop, None, None) for start, stop in self.data.bounds]
+        for number, ((start, stop, X, T), (_, _, logits, outputs)) in enumerate(
+            zip(self.data.batches(order), slots, strict=True), start=1
+        ):
             finite = engine.train_batch(X, T, loss, dropout=draw_masks(stop - start))
             if penalty is not None:
                 penalty.add_gradient(run.network)
-            values = engine.last_pass()
-            logits[start:stop] = values.logits
-            outputs[start:stop] = values.outputs
+            if logits is not None:
+                values = engine.last_pass()
+                np.copyto(logits, values.logits)
+                np.copyto(outputs, values.outputs)
             if batch_hooks or not finite:
                 batch.update(epoch, number, order, start, stop, X, T, finite)
                 if not finite:
@@ -324,10 +371,15 @@ class _Loop:
 
     def record(self, order: np.ndarray) -> None:
         """The epoch's loss and accuracy, and the validation data's, into the history."""
-        run, history = self.run, self.run.history
-        history.loss.append(run.loss.value(self.logits, self.outputs, self.data.T_epoch))
+        run, history, data = self.run, self.run.history, self.data
+        if data.whole:  # the one batch's pass: in the engine, in the samples' own order
+            values = run.engine.last_pass()
+            logits, outputs, rows = values.logits, values.outputs, None
+        else:
+            logits, outputs, rows = self.logits, self.outputs, order
+        history.loss.append(run.loss.value(logits, outputs, data.T_epoch))
         if self.counter is not None:
-            history.accuracy.append(self.counter(self.outputs, order) / len(order))
+            history.accuracy.append(self.counter(outputs, rows) / len(order))
         if self.validation is not None:
             X_val, T_val = self.validation
             value, outputs = run.engine.evaluate(X_val, T_val, run.loss)

@@ -58,23 +58,41 @@ def _one_hot(targets: np.ndarray) -> bool:
 class CorrectCounter:
     """Count correct predictions batch by batch, with ``accuracy``'s rule chosen once for all targets.
 
+    It counts as ``predicted_classes`` would, NaN rows never right, with
+    fewer array operations: training calls it once per epoch.
+
     Examples
     --------
     >>> counter = CorrectCounter(np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]))
     >>> counter(np.array([[0.8, 0.2], [0.6, 0.4]]), np.array([0, 2]))   # rows 0 and 2 of the targets
     1.0
+    >>> CorrectCounter(np.array([[1.0], [0.0]]))(np.array([[0.7], [np.nan]]))   # a NaN is never right
+    1.0
     """
 
     def __init__(self, targets: np.ndarray) -> None:
         self.single_label = _single_label(targets)
+        self.one_output = targets.shape[1] == 1
         if self.single_label:
             self.labels = predicted_classes(targets)
+            self.is_class_1 = self.labels == 1
         else:
             self.labels = targets >= 0.5
             self.per_row = targets.shape[1]
 
-    def __call__(self, outputs: np.ndarray, rows: np.ndarray) -> float:
-        """How many of the samples ``rows`` (indices into the targets) ``outputs`` gets right."""
-        if self.single_label:
-            return float(np.count_nonzero(predicted_classes(outputs) == self.labels[rows]))
-        return int(np.count_nonzero((outputs >= 0.5) == self.labels[rows])) / self.per_row
+    def __call__(self, outputs: np.ndarray, rows: np.ndarray | None = None) -> float:
+        """How many of the samples ``rows`` (indices into the targets; all if ``None``) it gets right."""
+        if not self.single_label:
+            labels = self.labels if rows is None else self.labels[rows]
+            return int(np.count_nonzero((outputs >= 0.5) == labels)) / self.per_row
+        if self.one_output:
+            is_class_1 = self.is_class_1 if rows is None else self.is_class_1[rows]
+            right = np.count_nonzero((outputs[:, 0] >= 0.5) == is_class_1)
+        else:
+            labels = self.labels if rows is None else self.labels[rows]
+            right = np.count_nonzero(outputs.argmax(axis=1) == labels)
+        if not np.isfinite(np.add.reduce(outputs, axis=None)):  # NaN rows predict nothing: not right
+            right = np.count_nonzero(
+                predicted_classes(outputs) == (self.labels if rows is None else self.labels[rows])
+            )
+        return float(right)

@@ -65,6 +65,9 @@ class SGD(Optimizer):
     def update(self, values: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
         """One step of ``w -= lr * g``."""
         scratch = state["scratch"]
+        if not (self.momentum or self.weight_decay):
+            descend(values, grad, self.lr, scratch)
+            return
         grad = self.with_weight_decay(grad, values)
         if self.momentum:
             velocity = state["velocity"]
@@ -76,3 +79,28 @@ class SGD(Optimizer):
             grad = grad + self.momentum * velocity if self.nesterov else velocity
         np.multiply(grad, self.lr, out=scratch)
         values -= scratch
+
+
+#: plain gradient descent updates a long vector in pieces of this many numbers, small enough to stay in cache
+PIECE = 2**13
+
+
+def descend(values: np.ndarray, grad: np.ndarray, lr: float, scratch: np.ndarray) -> None:
+    """``values -= lr * grad``, in place; a long vector a piece at a time, so that each piece stays in cache.
+
+    Examples
+    --------
+    >>> values, grad = np.arange(5.0 * PIECE), np.ones(5 * PIECE)
+    >>> descend(values, grad, 0.5, np.empty_like(values))
+    >>> values[:3].tolist(), values[-1] == 5 * PIECE - 1.5
+    ([-0.5, 0.5, 1.5], np.True_)
+    """
+    if values.ndim != 1 or values.size <= PIECE:
+        np.multiply(grad, lr, out=scratch)
+        values -= scratch
+        return
+    for start in range(0, values.size, PIECE):
+        stop = min(start + PIECE, values.size)
+        piece = scratch[: stop - start]
+        np.multiply(grad[start:stop], lr, out=piece)
+        values[start:stop] -= piece
