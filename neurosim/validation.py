@@ -115,7 +115,10 @@ def _range_of(dtype: np.dtype | type) -> str:
 
 def check_finite(array: np.ndarray, name: str) -> None:
     """Raise a ``DataError`` naming the first NaN or infinity in ``array``."""
-    if np.isfinite(array).all():
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(array, axis=None) if array.dtype.kind == "f" else 0.0
+    # a finite sum means every value is finite (one pass, no temporary array); otherwise look closer
+    if np.isfinite(total) or np.isfinite(array).all():
         return
     position = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
     where = _describe_position(position)

@@ -48,6 +48,12 @@ class EpochData:
         #: each batch's ``(start, stop)`` in the epoch
         self.bounds = [(start, min(start + self.batch, n)) for start in range(0, n, self.batch)]
         self._views: list[BatchRows] | None = None
+        #: where a batch of large inputs is gathered, by batch size (the last batch may be smaller)
+        self._gathered = (
+            {}
+            if self.X_epoch is not None
+            else {b - a: np.empty((b - a, *X.shape[1:]), X.dtype) for a, b in self.bounds[-2:]}
+        )
         if self.X_epoch is not None and len(self.bounds) <= VIEW_LIMIT:
             X_epoch, T_epoch = self.X_epoch, self.T_epoch
             self._views = [(a, b, X_epoch[a:b], T_epoch[a:b]) for a, b in self.bounds]
@@ -69,4 +75,6 @@ class EpochData:
             if self.X_epoch is not None:
                 yield start, stop, self.X_epoch[start:stop], self.T_epoch[start:stop]
             else:
-                yield start, stop, self.X[order[start:stop]], self.T_epoch[start:stop]
+                rows = self._gathered[stop - start]
+                self.X.take(order[start:stop], axis=0, out=rows, mode="clip")
+                yield start, stop, rows, self.T_epoch[start:stop]
