@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -52,11 +53,64 @@ if TYPE_CHECKING:
 _NEURON_NAME = re.compile(r"^(?P<layer>.+)\[(?P<index>-?\d+)\]$")
 
 
+class WiringGraph(nx.DiGraph):
+    """A ``networkx.DiGraph`` that says when it changes: ``wiring`` is a new token after every change.
+
+    Whatever is read from the graph and kept (each neuron's ``incoming``
+    and ``outgoing``, the object engine's plan of the network) is kept with
+    the token it was read at, and read again once ``wiring`` is another
+    object: every method that adds or removes nodes or edges, whether
+    ``connect`` calls it or you do, makes a new token.
+
+    Examples
+    --------
+    >>> graph = WiringGraph()
+    >>> before = graph.wiring
+    >>> graph.add_edge("a", "b")
+    >>> graph.wiring is before
+    False
+    """
+
+    def __init__(self, incoming_graph_data: object = None, **attr: object) -> None:
+        self.wiring = object()
+        super().__init__(incoming_graph_data, **attr)
+
+
+def _marking_a_change(name: str) -> Callable[..., object]:
+    """``networkx.DiGraph``'s method ``name``, then a new ``wiring`` token (even if it fails half-way)."""
+    method = getattr(nx.DiGraph, name)
+
+    @functools.wraps(method)
+    def changing(self: WiringGraph, *args: object, **kwargs: object) -> object:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.wiring = object()
+
+    return changing
+
+
+for _name in (
+    "add_node",
+    "add_nodes_from",
+    "remove_node",
+    "remove_nodes_from",
+    "add_edge",
+    "add_edges_from",
+    "remove_edge",
+    "remove_edges_from",
+    "clear",
+    "clear_edges",
+):
+    setattr(WiringGraph, _name, _marking_a_change(_name))
+
+
 class Network:
     """A neural network whose every neuron and synapse is an object.
 
-    Neurons are the nodes of ``graph`` (a ``networkx.DiGraph``) and each
-    edge's data holds its ``Synapse`` under ``"synapse"``. The first layer
+    Neurons are the nodes of ``graph`` (a ``networkx.DiGraph``, a
+    ``WiringGraph`` that says when it changes) and each edge's data holds
+    its ``Synapse`` under ``"synapse"``. The first layer
     added is the input layer (no bias, no activation); the last one added is
     the output layer.
 
@@ -92,7 +146,7 @@ class Network:
     def __init__(self, *, init: str | Initializer = "xavier", seed: int | None = None) -> None:
         self.init = get_initializer(init)
         self.rng = random_generator(seed)
-        self.graph = nx.DiGraph()
+        self.graph = WiringGraph()
         #: every weight and bias array, under stable names (see ``neurosim.core.parameters``)
         self.parameter_store = ParameterStore(self)
         self._layers: list[Layer] = []

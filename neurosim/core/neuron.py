@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from neurosim.core.synapse import Synapse
 
 Value = float | np.ndarray | None
+Raw = float | Sequence[float] | np.ndarray | None
 
 
 class Neuron:
@@ -32,8 +34,15 @@ class Neuron:
     ``z_samples``, ``a_samples`` and ``delta_samples`` are the arrays behind
     ``z``, ``a`` and ``delta``: one entry per sample of the last pass, even
     for one sample (``None`` before any pass, and ``delta_samples`` after a
-    forward pass). The engines write them; read them where an array is
-    handier than a float, and do not change them.
+    forward pass). Read them where an array is handier than a float, and do
+    not change them. The engines leave each value in ``z_raw``, ``a_raw``,
+    ``delta_raw`` and ``mask_raw`` as they computed it (a float for a pass
+    of one sample, a sequence of floats, one per sample, or an array), and
+    it becomes an array when first read through ``z_samples`` and the others.
+
+    ``incoming`` and ``outgoing`` are looked up in the network's graph once
+    and kept until the graph changes (``connect``, ``disconnect``,
+    ``add_layer``, or a change made to ``net.graph`` directly).
 
     A training pass through a layer with ``dropout`` (see
     ``Layer.dropout``) drops the neuron from some samples: ``dropped`` says
@@ -54,15 +63,95 @@ class Neuron:
     Neuron('hidden1[2]', sigmoid, bias=0, z=0, a=0.5, in=2, out=1)
     """
 
-    __slots__ = ("__weakref__", "a_samples", "delta_samples", "index", "layer", "mask_samples", "z_samples")
+    __slots__ = (
+        "__weakref__",
+        "_incoming",
+        "_outgoing",
+        "_wiring",
+        "a_raw",
+        "delta_raw",
+        "index",
+        "layer",
+        "mask_raw",
+        "z_raw",
+    )
 
     def __init__(self, layer: Layer, index: int) -> None:
         self.layer = layer
         self.index = index
-        self.z_samples: np.ndarray | None = None
-        self.a_samples: np.ndarray | None = None
-        self.delta_samples: np.ndarray | None = None
-        self.mask_samples: np.ndarray | None = None
+        #: what the last pass left: ``None``, a float (one sample), floats (one per sample) or an array
+        self.z_raw: Raw = None
+        self.a_raw: Raw = None
+        self.delta_raw: Raw = None
+        self.mask_raw: Raw = None
+        self._forget_wiring()
+
+    def _forget_wiring(self) -> None:
+        self._incoming: tuple[Synapse, ...] = ()
+        self._outgoing: tuple[Synapse, ...] = ()
+        self._wiring: object = None  # the graph's wiring token when they were looked up
+
+    def __getstate__(self) -> tuple[None, dict[str, object]]:
+        """A copy (``copy.deepcopy``, ``pickle``) keeps the values, and looks its synapses up again."""
+        kept = ("a_raw", "delta_raw", "index", "layer", "mask_raw", "z_raw")
+        return None, {name: getattr(self, name) for name in kept}
+
+    def __setstate__(self, state: tuple[None, dict[str, object]]) -> None:
+        for name, value in state[1].items():
+            setattr(self, name, value)
+        self._forget_wiring()
+
+    @property
+    def z_samples(self) -> np.ndarray | None:
+        """The weighted inputs of the last pass, one per sample (``None`` before any pass)."""
+        raw = self.z_raw
+        if raw is None or type(raw) is np.ndarray:
+            return raw
+        self.z_raw = values = as_samples(raw)
+        return values
+
+    @z_samples.setter
+    def z_samples(self, values: Raw) -> None:
+        self.z_raw = values
+
+    @property
+    def a_samples(self) -> np.ndarray | None:
+        """The activations of the last pass, one per sample (``None`` before any pass)."""
+        raw = self.a_raw
+        if raw is None or type(raw) is np.ndarray:
+            return raw
+        self.a_raw = values = as_samples(raw)
+        return values
+
+    @a_samples.setter
+    def a_samples(self, values: Raw) -> None:
+        self.a_raw = values
+
+    @property
+    def delta_samples(self) -> np.ndarray | None:
+        """``d loss_k / d z`` of the last backward pass, one per sample (``None`` after a forward pass)."""
+        raw = self.delta_raw
+        if raw is None or type(raw) is np.ndarray:
+            return raw
+        self.delta_raw = values = as_samples(raw)
+        return values
+
+    @delta_samples.setter
+    def delta_samples(self, values: Raw) -> None:
+        self.delta_raw = values
+
+    @property
+    def mask_samples(self) -> np.ndarray | None:
+        """The dropout factor of each sample in the last pass (``None`` when it dropped nothing here)."""
+        raw = self.mask_raw
+        if raw is None or type(raw) is np.ndarray:
+            return raw
+        self.mask_raw = values = as_samples(raw)
+        return values
+
+    @mask_samples.setter
+    def mask_samples(self, values: Raw) -> None:
+        self.mask_raw = values
 
     @property
     def name(self) -> str:
@@ -124,12 +213,14 @@ class Neuron:
     @property
     def z(self) -> Value:
         """Weighted input ``bias + sum(w * a_source)`` of the last forward pass."""
-        return _public(self.z_samples)
+        raw = self.z_raw
+        return raw if type(raw) is float else _public(self.z_samples)
 
     @property
     def a(self) -> Value:
         """Output ``activation(z)`` of the last forward pass."""
-        return _public(self.a_samples)
+        raw = self.a_raw
+        return raw if type(raw) is float else _public(self.a_samples)
 
     @property
     def dropped(self) -> bool | np.ndarray | None:
@@ -147,7 +238,7 @@ class Neuron:
         >>> _ = net.fit(X, y, epochs=1, lr=0.1, seed=0, verbose=0, diagnose=False)
         >>> neuron = net["hidden1[0]"]           # it holds the last batch: all 3 samples
         >>> neuron.dropped.tolist(), neuron.a.round(4).tolist()
-        ([False, True, True], [-1.7676, -0.0, -0.0])
+        ([False, True, True], [-1.1392, -0.0, -0.0])
         >>> _ = net.forward(X)                   # not training: nothing dropped
         >>> print(neuron.dropped)
         None
@@ -160,17 +251,35 @@ class Neuron:
     @property
     def delta(self) -> Value:
         """``d loss_k / d z`` of the last backward pass, per sample ``k``."""
-        return _public(self.delta_samples)
+        raw = self.delta_raw
+        return raw if type(raw) is float else _public(self.delta_samples)
 
     @property
     def incoming(self) -> tuple[Synapse, ...]:
-        """Synapses that end at this neuron, in source order."""
-        return tuple(data["synapse"] for data in self.layer.network.graph.pred[self].values())
+        """Synapses that end at this neuron, in the order they were connected."""
+        wiring = getattr(self.layer.network.graph, "wiring", None)
+        if wiring is None or self._wiring is not wiring:
+            self._look_up_synapses(wiring)
+        return self._incoming
 
     @property
     def outgoing(self) -> tuple[Synapse, ...]:
-        """Synapses that start at this neuron, in target order."""
-        return tuple(data["synapse"] for data in self.layer.network.graph.succ[self].values())
+        """Synapses that start at this neuron, in the order they were connected."""
+        wiring = getattr(self.layer.network.graph, "wiring", None)
+        if wiring is None or self._wiring is not wiring:
+            self._look_up_synapses(wiring)
+        return self._outgoing
+
+    def _look_up_synapses(self, wiring: object) -> None:
+        """Read the synapses from the graph, and keep them while its ``wiring`` token stays ``wiring``.
+
+        A graph without one (a plain ``networkx.DiGraph`` assigned to
+        ``net.graph``) gives ``None``, and is read every time.
+        """
+        graph = self.layer.network.graph
+        self._incoming = tuple(data["synapse"] for data in graph.pred[self].values())
+        self._outgoing = tuple(data["synapse"] for data in graph.succ[self].values())
+        self._wiring = wiring
 
     def explain(self, sample: int | None = None) -> Text:
         """The last forward and backward pass of this neuron, as arithmetic.
@@ -201,3 +310,16 @@ def _public(values: np.ndarray | None) -> Value:
     if len(values) == 1:
         return float(values[0])
     return values.copy()
+
+
+def as_samples(raw: float | Sequence[float] | np.ndarray) -> np.ndarray:
+    """A pass's value as an array of one entry per sample (a float is one sample).
+
+    Examples
+    --------
+    >>> as_samples(0.5), as_samples((1.0, 2.0))
+    (array([0.5]), array([1., 2.]))
+    """
+    if isinstance(raw, float):
+        return np.array([raw])
+    return np.array(raw, dtype=float)

@@ -31,6 +31,15 @@ This is the engine to read when learning backpropagation. For a batch of
 
 A softmax layer's activation couples its neurons, so activations (and their
 derivatives) are applied to a whole layer once each neuron has its ``z``.
+
+How it runs fast enough to use: each neuron's synapses are looked up once
+and kept in a plan of the network until its structure changes
+(``neurosim.engines.object_plan``); a pass of a few samples computes one
+sample at a time with Python floats (``neurosim.engines.object_floats``),
+a pass of more samples one numpy operation per synapse over all the
+samples (``neurosim.engines.object_arrays``), whichever is faster for the
+batch size (``FLOAT_SAMPLES``). Both leave the same values in the neurons
+and the same gradients in the synapses.
 """
 
 from __future__ import annotations
@@ -41,12 +50,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neurosim.engines.base import PassValues, StoredPassValues, no_pass
+from neurosim.engines.object_arrays import ArrayPass
+from neurosim.engines.object_floats import FloatPass
+from neurosim.engines.object_plan import plan_for
 
 if TYPE_CHECKING:
     from neurosim.core import Layer, Network
     from neurosim.losses import Loss
 
 Masks = dict["Layer", np.ndarray]
+
+#: passes of up to this many samples compute sample by sample with floats; larger ones with arrays
+FLOAT_SAMPLES = 16
 
 
 def forward(network: Network, X: np.ndarray, masks: Masks | None = None) -> np.ndarray:
@@ -56,41 +71,17 @@ def forward(network: Network, X: np.ndarray, masks: Masks | None = None) -> np.n
     does. Raises ``StructureError`` first if ``network.graph`` was changed
     directly (see ``Network.check_graph``), as the compiled engine does.
     """
-    network.check_graph()
-    with np.errstate(over="ignore", invalid="ignore"):
-        for layer in network.layer_order():
-            if layer.is_input:
-                for neuron in layer:
-                    neuron.z_samples = neuron.a_samples = X[:, neuron.index].copy()
-                    neuron.delta_samples = neuron.mask_samples = None
-                continue
-            for neuron in layer:
-                z = np.full(X.shape[0], neuron.bias)
-                for synapse in neuron.incoming:
-                    z += synapse.weight * synapse.source.a_samples
-                neuron.z_samples = z
-                neuron.delta_samples = neuron.mask_samples = None
-            _activate(layer)
-            if masks is not None and layer in masks:
-                _drop(layer, masks[layer])
-    return _stack(network.output_layer, "a_samples")
+    values = _pass(network, X, masks)
+    values.store()
+    return values.outputs()[1]
 
 
-def _activate(layer: Layer) -> None:
-    if layer.activation.elementwise:
-        for neuron in layer:
-            neuron.a_samples = layer.activation(neuron.z_samples)
-        return
-    a = layer.activation(_stack(layer, "z_samples"))
-    for neuron in layer:
-        neuron.a_samples = a[:, neuron.index]
-
-
-def _drop(layer: Layer, mask: np.ndarray) -> None:
-    """Multiply each neuron's outputs by its column of the dropout mask, and keep the column."""
-    for neuron in layer:
-        neuron.mask_samples = mask[:, neuron.index]
-        neuron.a_samples = neuron.a_samples * neuron.mask_samples
+def _pass(network: Network, X: np.ndarray, masks: Masks | None) -> FloatPass | ArrayPass:
+    """The forward pass of ``X``, not yet left in the neurons."""
+    plan = plan_for(network)
+    if X.shape[0] <= FLOAT_SAMPLES:
+        return FloatPass(plan, X, masks)
+    return ArrayPass(plan, X, masks)
 
 
 def backward(network: Network, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
@@ -101,75 +92,27 @@ def backward(network: Network, X: np.ndarray, T: np.ndarray, loss: Loss) -> floa
 def _backward(
     network: Network, X: np.ndarray, T: np.ndarray, loss: Loss, masks: Masks | None = None
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """``backward``, also returning the output layer's ``z`` and ``a`` it stacked for the loss."""
-    forward(network, X, masks)
-    output = network.output_layer
-    Z, A = _stack(output, "z_samples"), _stack(output, "a_samples")
-    with np.errstate(over="ignore", invalid="ignore"):
-        value = loss.value(Z, A, T)
-        output_delta = loss.output_delta(Z, A, T, output.activation)
-        for layer in reversed(network.layer_order()):
-            if layer.is_input:
-                continue
-            _backpropagate_into(layer)
-            if layer is output:
-                for neuron in layer:
-                    neuron.delta_samples = neuron.delta_samples + output_delta[:, neuron.index]
-            _set_gradients(layer)
-    return value, Z, A
-
-
-def _backpropagate_into(layer: Layer) -> None:
-    """Each neuron's delta from the deltas of the neurons it feeds."""
-    grad_a = []
-    for neuron in layer:
-        g = np.zeros_like(neuron.z_samples)
-        for synapse in neuron.outgoing:
-            g += synapse.weight * synapse.target.delta_samples
-        if neuron.mask_samples is not None:
-            g = g * neuron.mask_samples  # a dropped neuron passes no gradient back
-        grad_a.append(g)
-    activation = layer.activation
-    dropping = layer[0].mask_samples is not None
-    if activation.elementwise:
-        for neuron, g in zip(layer, grad_a, strict=True):
-            a = activation(neuron.z_samples) if dropping else neuron.a_samples
-            neuron.delta_samples = activation.backward(neuron.z_samples, a, g)
-        return
-    Z = _stack(layer, "z_samples")
-    A = activation(Z) if dropping else _stack(layer, "a_samples")
-    delta = activation.backward(Z, A, np.column_stack(grad_a))
-    for neuron in layer:
-        neuron.delta_samples = delta[:, neuron.index]
-
-
-def _set_gradients(layer: Layer) -> None:
-    """Each incoming synapse's gradient and each neuron's bias gradient (means over the batch)."""
-    for neuron in layer:
-        delta, n = neuron.delta_samples, len(neuron.delta_samples)
-        layer.bias_grad[neuron.index] = np.add.reduce(delta) / n
-        for synapse in neuron.incoming:
-            # the mean over samples of delta * source.a, as one dot product
-            synapse.block.grad[synapse.position] = np.dot(delta, synapse.source.a_samples) / n
-
-
-def _stack(layer: Layer, attribute: str) -> np.ndarray:
-    """The neurons' per-sample arrays side by side: ``(n_samples, layer size)``, a new array."""
-    return np.array([getattr(neuron, attribute) for neuron in layer]).T
+    """``backward``, also returning the output layer's ``z`` and ``a`` as arrays."""
+    values = _pass(network, X, masks)
+    value = values.mean_loss(T, loss)
+    values.backward(T, loss)
+    values.store()
+    values.write_gradients()
+    return value, *values.outputs()
 
 
 class NeuronPassValues(PassValues):
     """The pass the neurons hold now, gathered into ``(n_samples, size)`` arrays (copies) when asked.
 
     ``stacked`` may hold the output layer's ``z`` and ``a`` of a pass, with
-    the array of the first input neuron it was made from: while that array
-    is still the neuron's (no later pass replaced it), they are the logits
-    and outputs, with no need to gather them again.
+    the value the first input neuron held after it (``a_raw``, a new object
+    at every pass): while that is still the neuron's (no later pass replaced
+    it), they are the logits and outputs, with no need to gather them again.
     """
 
     def __init__(self, network: Network, n_samples: int) -> None:
         super().__init__(network, n_samples)
-        self.stacked: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.stacked: tuple[np.ndarray, np.ndarray, object] | None = None
         self._first_input = network.input_layer[0]
 
     @property
@@ -183,7 +126,7 @@ class NeuronPassValues(PassValues):
         return self._output(1, "a")
 
     def _output(self, which: int, kind: str) -> np.ndarray | None:
-        if self.stacked is not None and self.stacked[2] is self._first_input.a_samples:
+        if self.stacked is not None and self.stacked[2] is self._first_input.a_raw:
             return self.stacked[which]
         return self._values(kind, self.network.output_layer)
 
@@ -242,34 +185,30 @@ class ObjectEngine:
         """
         value, Z, A = _backward(self.network, X, T, loss, dropout)
         Z.flags.writeable = A.flags.writeable = False  # copies: nothing to protect but the promise
-        self._values.stacked = (Z, A, self._first_input.a_samples)
+        self._values.stacked = (Z, A, self._first_input.a_raw)
         return math.isfinite(value)
 
     def last_pass(self) -> PassValues:
         """The values the neurons hold: those of the last pass."""
-        first = self._first_input.a_samples
+        first = self._first_input.a_raw
         if first is None:
             return no_pass(self.network)
-        self._values.n_samples = len(first)
+        self._values.n_samples = 1 if type(first) is float else len(first)
         return self._values
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         """Mean loss and outputs of a forward pass (the neurons hold it; gradients stay)."""
-        outputs = forward(self.network, X)
-        return loss.value(_stack(self.network.output_layer, "z_samples"), outputs, T), outputs
+        values = _pass(self.network, X, None)
+        values.store()
+        return values.mean_loss(T, loss), values.outputs()[1]
 
     def activations(self, X: np.ndarray) -> PassValues:
-        """Every layer's ``z`` and ``a`` on ``X``; the neurons are put back as they were."""
-        neurons = self.network.neurons
-        saved = [(n.z_samples, n.a_samples, n.delta_samples, n.mask_samples) for n in neurons]
-        try:
-            forward(self.network, X)
-            layers = self.network.layer_order()
-            stored = {kind: {layer: _stack(layer, f"{kind}_samples") for layer in layers} for kind in "za"}
-        finally:
-            for neuron, (z, a, delta, mask) in zip(neurons, saved, strict=True):
-                neuron.z_samples, neuron.a_samples = z, a
-                neuron.delta_samples, neuron.mask_samples = delta, mask
+        """Every layer's ``z`` and ``a`` on ``X``; the neurons keep the values they held."""
+        values = _pass(self.network, X, None)
+        layers = values.plan.order
+        stored = {
+            kind: {layer: values.layer_values(kind, p) for p, layer in enumerate(layers)} for kind in "za"
+        }
         stored["delta"] = {}
         return StoredPassValues(self.network, stored)
 
