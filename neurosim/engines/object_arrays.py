@@ -168,6 +168,10 @@ class ArrayPass:
 
     def write_gradients(self) -> None:
         """Each synapse's gradient into its block, each bias's into its layer: means over the samples."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._write_gradients()
+
+    def _write_gradients(self) -> None:
         plan, n, dot = self.plan, self.n, np.dot
         for block, (target, source, present) in zip(plan.blocks, plan.block_ends, strict=True):
             deltas, values = list(self.D[target]), list(self.A[source])
