@@ -15,6 +15,13 @@ RESULTS = {
             }
         }
     },
+    "object_speed": {
+        "batches": {
+            "1": {"object_us": 62.87, "python_us": 56.4, "ratio": 1.1147},
+            "32": {"object_us": 22.0, "python_us": 34.0, "ratio": 0.647},
+        },
+        "threads": {"pinned": True},
+    },
     "scaling": {
         "width": {"values": [8, 1024], "ratio": [1.256, 1.004]},
         "batch": {"values": [1, 2, 4], "ratio": [1.1, 1.2, 1.3]},
@@ -56,3 +63,18 @@ def test_the_command_prints_the_tables_of_the_file_it_is_given(tmp_path, capsys)
     assert capsys.readouterr().out == readme_tables(RESULTS) + "\n"
     assert main([]) == 2
     assert "usage: python -m neurosim.benchmarks.engines.markdown RESULTS.json" in capsys.readouterr().err
+
+
+def test_the_object_table_has_each_batch_sizes_times_per_sample_and_ratio():
+    assert rows(readme_tables(RESULTS), "Object engine per sample") == [
+        ["batch size", "object engine", "plain-Python loop", "object / loop"],
+        ["---", "---", "---", "---"],
+        ["1", "62.9 us", "56.4 us", "1.11"],
+        ["32", "22.0 us", "34.0 us", "0.65"],
+    ]
+
+
+def test_a_run_without_the_object_section_or_the_scaling_curves_prints_only_the_workloads():
+    text = readme_tables({"workloads": RESULTS["workloads"], "object_speed": {"skipped": "not installed"}})
+    assert text.startswith("Workloads:\n\n| workload |")
+    assert "Object engine" not in text and "Scaling" not in text

@@ -4,8 +4,9 @@ Run it on the file ``neurosim bench --json`` wrote::
 
     python -m neurosim.benchmarks.engines.markdown results.json
 
-It prints one Markdown table per figure set (the workloads, the scaling
-curves by width and by batch size), ready to paste over the old ones.
+It prints one Markdown table per figure set (the workloads, the object
+engine against a plain-Python loop, the scaling curves by width and by
+batch size), ready to paste over the old ones.
 """
 
 from __future__ import annotations
@@ -139,6 +140,32 @@ def sweep_table(sweep: dict[str, Any], name: str) -> str:
     return table(headers, [["compiled / reference", *(f"{ratio:.2f}" for ratio in sweep["ratio"])]])
 
 
+def object_table(object_speed: dict[str, Any]) -> str:
+    """The object engine and the plain-Python loop per sample at each batch size, and their ratio.
+
+    Parameters
+    ----------
+    object_speed : dict
+        The JSON file's ``object_speed``: ``{"batches": {batch: {"object_us", "python_us", "ratio"}}}``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(object_table({"batches": {"1": {"object_us": 60.0, "python_us": 50.0, "ratio": 1.2}}}))
+    | batch size | object engine | plain-Python loop | object / loop |
+    |---|---|---|---|
+    | 1 | 60.0 us | 50.0 us | 1.20 |
+    """
+    rows = [
+        [str(batch), f"{row['object_us']:.1f} us", f"{row['python_us']:.1f} us", f"{row['ratio']:.2f}"]
+        for batch, row in object_speed["batches"].items()
+    ]
+    return table(["batch size", "object engine", "plain-Python loop", "object / loop"], rows)
+
+
 def readme_tables(results: dict[str, Any]) -> str:
     """Every table the README shows that the run measured, each under a line naming it.
 
@@ -154,6 +181,8 @@ def readme_tables(results: dict[str, Any]) -> str:
     parts = []
     if results.get("workloads"):
         parts.append("Workloads:\n\n" + workloads_table(results["workloads"]))
+    if results.get("object_speed", {}).get("batches"):
+        parts.append("Object engine per sample:\n\n" + object_table(results["object_speed"]))
     scaling = results.get("scaling")
     if scaling:
         parts.append("Scaling by width:\n\n" + sweep_table(scaling["width"], "hidden width"))
