@@ -41,6 +41,11 @@ def test_a_quick_scaling_run_prints_both_sweeps_saves_them_and_draws_them(capsys
     # the chart: two panels side by side, 1000 x 400 pixels
     assert saved["image"] == str(tmp_path / "scaling.png")
     assert matplotlib.image.imread(tmp_path / "scaling.png").shape[:2] == (400, 1000)
+    # what it draws: each sweep's measured ratios against its sizes
+    for ax, name in zip(scaling_figure(saved).axes, ("width", "batch"), strict=True):
+        line = next(line for line in ax.get_lines() if line.get_label() == "compiled fit")
+        np.testing.assert_array_equal(line.get_xdata(), saved[name]["values"])
+        np.testing.assert_array_equal(line.get_ydata(), saved[name]["ratio"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "scaling.png"]
 
 
