@@ -8,22 +8,25 @@ connections by hand:
 
 * **dot products with** ``sum(map(mul, weights, values), bias)``, whose loop
   runs in C, with the bias as the starting value;
+* **each layer's activation and derivative on the whole list** of its
+  values (``list(map(tanh, z))``, ``[g * (1 - a * a) for ...]``), with no
+  call per value that a comprehension can do inline;
 * **the learning rate folded into the output delta**: the delta of the
   output layer is multiplied by ``lr / (batch * outputs)``, so that every
   gradient is already the step;
 * **the weights read by columns once per batch** (``zip(*rows)``) for the
   backward pass, since they do not change within a batch;
-* **two ways to sum the gradients**, taken by batch size: for a batch of
-  one sample each weight's step is one product, written in the update; for
-  more samples each weight's step is one dot product over the batch
-  (``sum(map(mul, deltas, values))`` of the target's deltas and the source's
-  values), which is faster than adding the samples one at a time;
-* **local variables** everywhere in the loops, and the sigmoid in tanh form
-  (one transcendental call, no overflow).
+* **two ways to take the step**, by batch size: up to ``STEPS_BY_SAMPLE``
+  samples, the weights take each sample's step in turn (one product and one
+  subtraction per weight); beyond, each weight takes one step, the dot
+  product over the batch of its target's deltas and its source's values
+  (``sum(map(mul, deltas, values))``), which is faster than adding the
+  samples one at a time.
 
 It visits the samples in ``fit``'s order, so it reaches neurosim's weights,
 to float rounding. The output layer is a sigmoid and the loss binary
-cross-entropy, as in the moons and xor workloads.
+cross-entropy, as in the moons and xor workloads; the sigmoid is computed
+from ``exp(-|z|)``, which never overflows.
 """
 
 from __future__ import annotations

@@ -4,15 +4,18 @@ For a batch of many samples, one numpy operation per synapse over all the
 samples costs less than the samples' arithmetic in Python, so each neuron
 holds an array of its values, and::
 
-    neuron z  = bias, then z += weight * source_a for each incoming synapse
-    neuron g  = 0,    then g += weight * target_delta for each outgoing synapse
-    synapse grad = dot(target_delta, source_a) / n_samples
+    neuron z     = w_1 * a_1 + w_2 * a_2 + ... + bias     over its incoming synapses
+    neuron g     = w_1 * delta_1 + w_2 * delta_2 + ...     over its outgoing synapses
+    synapse grad = dot(target delta, source a) / n_samples
 
-one synapse at a time. A layer's neurons are the rows of one
-``(layer size, n_samples)`` array, so that a built-in activation is one
-call for the layer; an activation of your own is called neuron by neuron
-(it may work on one-dimensional arrays only), and a whole-layer one, like
-the softmax, on the layer's values of each sample.
+where each product is one numpy operation over the samples, one synapse at
+a time, written into a row of scratch space, and the rows are then added
+up in order (what the float pass adds up, in the same order). A layer's
+neurons are the rows of one ``(layer size, n_samples)`` array, so that a
+built-in activation is one call for the layer; an activation of your own
+is called neuron by neuron (it may work on one-dimensional arrays only),
+and a whole-layer one, like the softmax, on the layer's values of each
+sample.
 
 Examples
 --------
@@ -33,14 +36,18 @@ array([[2., 6.]])
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neurosim.activations import ACTIVATIONS, Activation
+from neurosim.engines.object_floats import write
 
 if TYPE_CHECKING:
-    from neurosim.engines.object_plan import Plan
+    from collections.abc import Iterator
+
+    from neurosim.engines.object_plan import LayerStep, Plan
     from neurosim.losses import Loss
 
 _BUILT_IN = frozenset(ACTIVATIONS.values())
@@ -71,29 +78,36 @@ class ArrayPass:
             for step, drop in zip(plan.steps, self.drops, strict=True):
                 self._forward(step, drop)
 
-    def _forward(self, step: object, drop: np.ndarray | None) -> None:
+    def _forward(self, step: LayerStep, drop: np.ndarray | None) -> None:
         p, layer = step.position, step.layer
         z = np.empty((layer.size, self.n))
         bias = layer.bias.tolist()
         if step.single_in is not None:
             block, source = step.single_in
             a_in = list(self.A[source])
+            products = self._scratch(step.fan_in)
             for z_i, w_i, b in zip(z, self.weights[block], bias, strict=True):
-                z_i.fill(b)
-                for w, a in zip(w_i, a_in, strict=True):
-                    z_i += w * a
+                _sum_of_products(z_i, w_i, a_in, products)
+                z_i += b
         else:
+            products = self._scratch(step.fan_in)
             for z_i, groups, b in zip(z, step.inflows, bias, strict=True):
-                z_i.fill(b)
-                for block, row, source, present in groups:
-                    w_i, a_in = self.weights[block][row], self.A[source]
-                    for j in range(len(w_i)) if present is None else present:
-                        z_i += w_i[j] * a_in[j]
+                pairs = (
+                    (self.weights[block][row][j], self.A[source][j])
+                    for block, row, source, present in groups
+                    for j in (range(len(self.weights[block][row])) if present is None else present)
+                )
+                _weighted_sum(z_i, b, pairs, products)
         a = _activate(layer.activation, z)
         if drop is not None:
             self.U[p] = a
             a = a * drop
         self.Z[p], self.A[p] = z, a
+
+    def _scratch(self, rows: int) -> tuple[np.ndarray, list[np.ndarray]]:
+        """A new ``(rows, n_samples)`` array, and its rows, where a neuron's products are written."""
+        products = np.empty((max(rows, 1), self.n))
+        return products, list(products)
 
     def outputs(self) -> tuple[np.ndarray, np.ndarray]:
         """The output layer's ``z`` and ``a``, ``(n_samples, n_outputs)`` arrays."""
@@ -126,24 +140,29 @@ class ArrayPass:
             if step is output and drop is None and not step.gives:
                 D[p] = np.ascontiguousarray(from_loss)
                 continue
-            g = np.zeros((len(step.neurons), self.n))
+            g = np.empty((len(step.neurons), self.n))
             if step.gather == "one target":  # each neuron feeds the one neuron of the next layer
                 block, target = step.single_out
                 d = D[target][0]
                 for g_j, w in zip(g, self.weights[block][0], strict=True):
-                    g_j += w * d
+                    np.multiply(d, w, out=g_j)
             elif step.gather == "one block":
                 block, target = step.single_out
                 d_out = list(D[target])
+                products = self._scratch(step.fan_out)
                 for g_j, column in zip(g, columns[block], strict=True):
-                    for w, d in zip(column, d_out, strict=True):
-                        g_j += w * d
+                    _sum_of_products(g_j, column, d_out, products)
             elif step.gather == "groups":
+                products = self._scratch(step.fan_out)
                 for g_j, groups in zip(g, step.outflows, strict=True):
-                    for block, column, target, present in groups:
-                        w_j, d_out = columns[block][column], D[target]
-                        for i in range(len(w_j)) if present is None else present:
-                            g_j += w_j[i] * d_out[i]
+                    pairs = (
+                        (columns[block][column][i], D[target][i])
+                        for block, column, target, present in groups
+                        for i in (range(len(columns[block][column])) if present is None else present)
+                    )
+                    _weighted_sum(g_j, None, pairs, products)
+            else:
+                g.fill(0.0)
             if drop is not None:
                 g *= drop
             a = self.A[p] if drop is None else self.U[p]
@@ -172,18 +191,80 @@ class ArrayPass:
             self._write_gradients()
 
     def _write_gradients(self) -> None:
-        plan, n, dot = self.plan, self.n, np.dot
-        for block, (target, source, present) in zip(plan.blocks, plan.block_ends, strict=True):
+        plan, n = self.plan, self.n
+        for block, (target, source, present), (flat, by_column) in zip(
+            plan.blocks, plan.block_ends, plan.gradient_views(), strict=True
+        ):
             deltas, values = list(self.D[target]), list(self.A[source])
-            width = len(values)
-            grads = np.zeros(block.grad.shape)
-            flat = grads.reshape(-1)
-            for i, d in enumerate(deltas):
-                for j in range(width) if present is None else present[i]:
-                    flat[i * width + j] = dot(d, values[j]) / n
-            block.grad[...] = grads
+            if present is None:  # one dot product over the samples per synapse
+                if by_column:
+                    means = [d.dot(a) / n for a in values for d in deltas]
+                else:
+                    means = [d.dot(a) / n for d in deltas for a in values]
+            else:
+                means = _pruned_means(deltas, values, present, by_column, n)
+            write(block.grad, flat, means)
         for step in plan.steps:
-            step.layer.bias_grad[...] = [np.add.reduce(d) / n for d in self.D[step.position]]
+            # each neuron's mean delta over the samples: the rows of the layer's deltas, each summed alone
+            step.layer.bias_grad[...] = np.add.reduce(self.D[step.position], axis=1) / n
+
+
+def _sum_of_products(
+    out: np.ndarray, weights: list[float], values: list[np.ndarray], products: tuple[np.ndarray, list]
+) -> None:
+    """``out = weights[0] * values[0] + weights[1] * values[1] + ...``, one product per synapse.
+
+    ``_weighted_sum`` for synapses from (or to) every neuron of a layer:
+    ``products`` has exactly a row for each.
+    """
+    array, rows = products
+    deque(map(np.multiply, values, weights, rows), maxlen=0)
+    if len(rows) == 1:
+        out[...] = rows[0]
+    elif len(rows) == 2:
+        np.add(rows[0], rows[1], out)
+    else:
+        np.add.reduce(array, 0, None, out)
+
+
+def _weighted_sum(
+    out: np.ndarray,
+    bias: float | None,
+    pairs: Iterator[tuple[float, np.ndarray]],
+    products: tuple[np.ndarray, list[np.ndarray]],
+) -> None:
+    """``out = w_1 * values_1 + w_2 * values_2 + ... + bias``: one product per synapse, then their sum.
+
+    Each product is written into a row of ``products`` (one numpy
+    operation per synapse over the samples; it has a row for every synapse
+    of the neuron), and the rows are added up in order, as the float pass
+    adds its products, then the bias.
+    """
+    array, rows = products
+    count = 0
+    for row, (w, values) in zip(rows, pairs, strict=False):
+        np.multiply(values, w, row)
+        count += 1
+    if count == 0:
+        out.fill(0.0)
+    elif count == 1:
+        out[...] = rows[0]
+    else:
+        np.add.reduce(array[:count], 0, None, out)
+    if bias is not None:
+        out += bias
+
+
+def _pruned_means(deltas: list, values: list, present: list, by_column: bool, n: int) -> list[float]:
+    """Each present synapse's ``dot(deltas[i], values[j]) / n``, and 0 where there is none."""
+    width = len(values)
+    means = [[0.0] * width for _ in deltas]
+    for i, (d, columns) in enumerate(zip(deltas, present, strict=True)):
+        for j in columns:
+            means[i][j] = d.dot(values[j]) / n
+    if by_column:
+        return [row[j] for j in range(width) for row in means]
+    return [g for row in means for g in row]
 
 
 def _activate(activation: Activation, z: np.ndarray) -> np.ndarray:

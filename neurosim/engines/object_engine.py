@@ -34,12 +34,13 @@ derivatives) are applied to a whole layer once each neuron has its ``z``.
 
 How it runs fast enough to use: each neuron's synapses are looked up once
 and kept in a plan of the network until its structure changes
-(``neurosim.engines.object_plan``); a pass of a few samples computes one
-sample at a time with Python floats (``neurosim.engines.object_floats``),
-a pass of more samples one numpy operation per synapse over all the
-samples (``neurosim.engines.object_arrays``), whichever is faster for the
-batch size (``FLOAT_SAMPLES``). Both leave the same values in the neurons
-and the same gradients in the synapses.
+(``neurosim.engines.object_plan``); a pass of up to ``FLOAT_SAMPLES``
+samples computes one sample at a time with Python floats
+(``neurosim.engines.object_floats``), a larger one with one numpy
+operation per synapse over all the samples
+(``neurosim.engines.object_arrays``), whichever is faster for the batch
+size. Both leave the same values in the neurons and the same gradients in
+the synapses, to float rounding.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
 Masks = dict["Layer", np.ndarray]
 
 #: passes of up to this many samples compute sample by sample with floats; larger ones with arrays
-FLOAT_SAMPLES = 16
+FLOAT_SAMPLES = 10
 
 
 def forward(network: Network, X: np.ndarray, masks: Masks | None = None) -> np.ndarray:

@@ -3,18 +3,19 @@
 For a batch of a few samples, a numpy call per synapse costs more than
 the arithmetic it does, so each sample goes through the network on its
 own, with floats: each layer's values are a list (one float per neuron,
-in index order), each neuron's weighted input is its bias plus one
-product per incoming synapse::
+in index order), each neuron's weighted input is one product per incoming
+synapse, added up, plus its bias::
 
-    z = sum(map(mul, weights, source_values), bias)     # bias + w_1 a_1 + w_2 a_2 + ...
+    z = sum(map(mul, weights, source_values)) + bias    # w_1 a_1 + w_2 a_2 + ... + bias
 
-and each synapse's gradient one product per sample (``delta * a`` for one
-sample, the mean of ``delta_k * a_k`` over the samples otherwise). The
-weights are read from the weight blocks once per pass (``tolist()``),
-the gradients written into them once per pass. The built-in activations
-are applied to floats with ``math`` (``scalar_activation``); any other
-activation, and a whole-layer one like the softmax, gets numpy arrays of
-the layer's values of one sample.
+and each synapse's gradient is one product per sample (``delta * a`` for
+one sample; for more, each sample's products are added up, with the
+deltas divided by the number of samples first, which gives the mean). The
+weights are read from the weight blocks once per pass (``tolist()``), the
+gradients written into them once per pass. The built-in activations are
+applied to floats with ``math`` (``scalar_activation``), computing what
+their numpy functions compute; any other activation, and a whole-layer one
+like the softmax, gets numpy arrays of the layer's values of one sample.
 
 Examples
 --------
@@ -169,7 +170,9 @@ class FloatPass:
             for p, single, inflows, bias, activate, drop in work:
                 if single is not None:
                     a_in = a_all[single[1]]
-                    z = [sum(map(mul, row, a_in), b) for row, b in zip(weights[single[0]], bias, strict=True)]
+                    z = [
+                        sum(map(mul, row, a_in)) + b for row, b in zip(weights[single[0]], bias, strict=True)
+                    ]
                 else:
                     z = [
                         _weighted_sum(groups, weights, a_all, b)
@@ -367,25 +370,26 @@ def _store(plan: Plan, Z: list, A: list, D: list | None, factors: list) -> None:
             neuron.mask_raw = mask
 
 
-def _weighted_sum(groups: tuple, weights: list, a_all: list, z: float) -> float:
-    """One neuron's bias ``z`` plus weight times value over its incoming synapses, block by block."""
+def _weighted_sum(groups: tuple, weights: list, a_all: list, bias: float) -> float:
+    """One neuron's weight times value over its incoming synapses, block by block, plus its bias."""
+    z = 0
     for block, row, source, present in groups:
         w, a = weights[block][row], a_all[source]
         if present is not None:
             w, a = [w[j] for j in present], [a[j] for j in present]
         z = sum(map(mul, w, a), z)
-    return z
+    return z + bias
 
 
 def _backward_sum(groups: tuple, columns: dict, d_all: list) -> float:
     """One neuron's ``dL/da``: weight times delta over its outgoing synapses, block by block."""
-    g = 0.0
+    g = 0
     for block, column, target, present in groups:
         w, d = columns[block][column], d_all[target]
         if present is not None:
             w, d = [w[i] for i in present], [d[i] for i in present]
         g = sum(map(mul, w, d), g)
-    return g
+    return g + 0.0
 
 
 def _by_neuron(values: list, p: int) -> list[tuple[float, ...]] | None:
@@ -399,14 +403,18 @@ def _means(deltas: list, values: list, by_column: bool) -> list[float]:
     """Every ``mean_k(deltas[k][i] * values[k][j])``, row by row (or column by column).
 
     Each sample's products, added up sample by sample: for the few samples
-    of a float pass, this costs less than a dot product per synapse.
+    of a float pass, this costs less than a dot product per synapse. The
+    deltas are divided by the number of samples first, which gives the
+    mean as dividing each sum would (exactly so for a power of 2).
     """
+    n = len(deltas)
     total = None
     for d_k, a_k in zip(deltas, values, strict=True):
+        if n > 1:
+            d_k = [d / n for d in d_k]
         products = [d * a for a in a_k for d in d_k] if by_column else [d * a for d in d_k for a in a_k]
         total = products if total is None else list(map(add, total, products))
-    n = len(deltas)
-    return total if n == 1 else [g / n for g in total]
+    return total
 
 
 def _pruned_means(deltas: list, values: list, present: list, by_column: bool) -> list[float]:

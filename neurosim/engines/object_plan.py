@@ -68,6 +68,8 @@ class LayerStep:
     """One layer of the plan: its neurons and, per neuron, its synapses grouped by weight block."""
 
     __slots__ = (
+        "fan_in",
+        "fan_out",
         "gather",
         "inflows",
         "layer",
@@ -90,6 +92,9 @@ class LayerStep:
         self.single_out = _single(self.outflows)
         #: how the backward pass gathers ``dL/da``: one of ``GATHERS``
         self.gather = "none"
+        #: the most synapses any of the layer's neurons takes in, and gives out
+        self.fan_in = max(len(neuron.incoming) for neuron in layer)
+        self.fan_out = max(len(neuron.outgoing) for neuron in layer)
 
     @property
     def gives(self) -> bool:
