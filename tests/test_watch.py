@@ -153,3 +153,28 @@ def test_a_hand_built_network_with_a_pruned_synapse_is_watched_right(engine):
         callbacks=[Snapshot()],
     )
     assert np.array_equal(watch.weights[1:], np.array(trajectory))
+
+
+@pytest.mark.parametrize("repack", [False, True])
+def test_a_packed_layer_is_recorded_in_the_order_of_its_synapses(repack):
+    """Packed weights lie column by column, not in the synapses' order; the records follow the synapses."""
+    net = ns.Network.from_shape([3, 4, 2], activation="tanh", output_activation="sigmoid", seed=2)
+    watch = net.watch("hidden1")  # 12 synapses, listed neuron by neuron: a different order from memory's
+    trajectory = []
+
+    class Snapshot(ns.training.Callback):
+        def on_batch_end(self, run, batch):
+            trajectory.append([s.weight for s in watch.synapses])
+
+        def on_epoch_end(self, run, epoch):
+            if repack and epoch == 1:
+                run.network.parameter_store.pack()  # every array moves while the watch records
+
+    X3 = np.column_stack([X, X[:, 0] * X[:, 1]])
+    Y2 = np.column_stack([y, 1 - y])
+    net.fit(X3, Y2, epochs=3, lr=0.5, batch_size=2, seed=1, loss="bce", verbose=0, callbacks=[Snapshot()])
+    assert watch.names == [s.name for s in net["hidden1[0]"].incoming + net["hidden1[1]"].incoming] + [
+        s.name for neuron in ("hidden1[2]", "hidden1[3]") for s in net[neuron].incoming
+    ]
+    assert np.array_equal(watch.weights[1:], np.array(trajectory))
+    assert np.array_equal(watch.grads[-1], [s.grad for s in watch.synapses])

@@ -236,6 +236,7 @@ class ParameterStore:
         self._packed: tuple[np.ndarray, np.ndarray] | None = None
         self._offsets: dict[str, int] = {}
         self._sorted: tuple[int, list[WeightBlock]] = (-1, [])  # the blocks in order, at a version
+        self._by_name: tuple[int, dict[str, tuple[np.ndarray, np.ndarray]]] = (-1, {})  # arrays by name
 
     # ------------------------------------------------------------------ blocks
 
@@ -282,6 +283,7 @@ class ParameterStore:
         self.__dict__.update(state)
         self._packed = None
         self._offsets = {}
+        self._by_name = (-1, {})
         self.version += 1
 
     # ------------------------------------------------------------------ naming
@@ -427,10 +429,12 @@ class ParameterStore:
 
     def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """The values and gradients of the parameter array ``name``."""
-        for candidate, values, grads in self.named_arrays():
-            if candidate == name:
-                return values, grads
-        raise UnknownNameError(f"there is no parameter array named {name!r}; {self._known()}")
+        if self._by_name[0] != self.version:  # looked up again only after arrays were added or replaced
+            self._by_name = (self.version, {n: (values, grads) for n, values, grads in self.named_arrays()})
+        found = self._by_name[1].get(name)
+        if found is None:
+            raise UnknownNameError(f"there is no parameter array named {name!r}; {self._known()}")
+        return found
 
     def _is_packed(self, values: np.ndarray) -> bool:
         return self._packed is not None and values.base is self._packed[0]

@@ -58,7 +58,7 @@ class Watch(Callback):
         #: the handle that attaches this watch to its network (set by ``Network.watch``)
         self.handle: CallbackHandle | None = None
         # one (weights, grads, epochs) part per fit call, joined when read
-        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
         self._recording: _Recording | None = None
         self._members: list[Watch] = []
         self.active = True
@@ -67,9 +67,11 @@ class Watch(Callback):
         if not self._parts:
             empty = np.zeros((0, len(self.synapses)))
             return empty, empty.copy(), np.zeros(0, dtype=int)
-        if len(self._parts) > 1:
-            self._parts = [tuple(np.concatenate(column) for column in zip(*self._parts, strict=True))]
-        return self._parts[0]
+        if len(self._parts) > 1 or self._parts[0][3] is not None:
+            parts = [_in_order(*part) for part in self._parts]
+            weights, grads, epochs = (np.concatenate(column) for column in zip(*parts, strict=True))
+            self._parts = [(weights, grads, epochs, None)]
+        return self._parts[0][:3]
 
     @property
     def weights(self) -> np.ndarray:
@@ -86,16 +88,20 @@ class Watch(Callback):
         """The epoch of each record (0 for a starting row)."""
         return self._joined()[2]
 
-    def add_records(self, weights: np.ndarray, grads: np.ndarray, epochs: np.ndarray) -> None:
+    def add_records(
+        self, weights: np.ndarray, grads: np.ndarray, epochs: np.ndarray, columns: np.ndarray | None = None
+    ) -> None:
         """Keep one run's records: ``(n_records, n_synapses)`` weights and gradients, and their epochs.
 
         The watch that recorded the run calls this (itself, or the first
-        watch of the network, which records for all of them).
+        watch of the network, which records for all of them). With
+        ``columns``, the records of the watched synapses are those columns
+        of ``weights`` and ``grads``, taken when first read.
         """
-        self._parts.append((weights, grads, epochs))
+        self._parts.append((weights, grads, epochs, columns))
 
     def __len__(self) -> int:
-        return sum(len(epochs) for _, _, epochs in self._parts)
+        return sum(len(epochs) for _, _, epochs, _ in self._parts)
 
     def stop(self) -> None:
         """Stop recording; what was recorded stays readable."""
@@ -139,99 +145,150 @@ class Watch(Callback):
         """Give each watch recorded with this one its part of what this run recorded."""
         if self._recording is None:
             return
-        weights, grads, epochs = self._recording.rows()
         start = 0
         for watch in self._members:
             stop = start + len(watch.synapses)
-            # views, not copies: the watches share this run's arrays
-            watch.add_records(weights[:, start:stop], grads[:, start:stop], epochs)
+            # the watches share this run's arrays; each takes its columns when first read
+            for weights, grads, epochs, columns in self._recording.pieces():
+                watch.add_records(weights, grads, epochs, columns[start:stop])
             start = stop
         self._recording, self._members = None, []
 
 
 class _Recording:
-    """The records of one ``fit`` call, in arrays sized for the whole run.
+    """The records of one ``fit`` call, filled a piece at a time.
 
-    The watched entries are gathered with as few operations as the arrays
-    they live in: when the parameters are packed in one flat vector (as
-    after ``from_shape`` or loading), one slice copy (or one ``np.take``)
-    for the weights and one for the gradients per update.
+    Each update copies the watched entries as they lie in memory: when the
+    parameters are packed in one flat vector (as after ``from_shape`` or
+    loading), one slice of it for the weights and one for the gradients,
+    from the first watched entry to the last (or a few slices, or one
+    ``np.take``, when they lie far apart). Each piece of the recording says
+    which of its columns holds which synapse, and the watches take their
+    columns when first read. Pieces of about a megabyte cost no more to fill
+    than their rows, where one array for a whole long run would stall on
+    the memory it first touches.
     """
 
     def __init__(self, network: Network, synapses: list[Synapse], updates: int) -> None:
         self._network, self._synapses = network, synapses
         self._store = network.parameter_store
-        self._version = self._store.version
-        self._gathers = _gathers(network, synapses)
-        # sized for the whole fit (the starting row, then one row per update), so nothing grows
-        # while training, and large enough arrays get the kernel's big pages
-        self._weights = np.empty((updates + 1, len(synapses)))
-        self._grads = np.empty((updates + 1, len(synapses)))
-        self._epochs = np.empty(updates + 1, dtype=int)
-        self._count = 0
+        self._updates = updates
+        self._pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._layout()
         self.append(0, with_grads=False)
+
+    def _layout(self) -> None:
+        """Find the watched entries in the arrays as they are now, and start a piece for them."""
+        self._gathers, self._columns, width = _gathers(self._network, self._synapses)
+        self._version = self._store.version
+        self._width = width
+        self._piece_rows = max(64, min(self._updates + 1, PIECE_BYTES // (16 * max(width, 1))))
+        self._row = self._piece_rows  # a new piece is made at the next append
 
     def append(self, epoch: int, *, with_grads: bool = True) -> None:
         """Append the watched weights (and gradients) as they are now."""
         if self._store.version != self._version:  # the arrays were replaced: find them again
-            self._gathers = _gathers(self._network, self._synapses)
-            self._version = self._store.version
-        count = self._count
+            self._finish_piece()
+            self._layout()
+        if self._row == self._piece_rows:
+            rows, width = self._piece_rows, self._width
+            arrays = (np.empty((rows, width)), np.empty((rows, width)), np.empty(rows, dtype=int))
+            self._pieces.append((*arrays, self._columns))
+            self._row = 0
+        weights, grads, epochs, _ = self._pieces[-1]
+        row = self._row
         for values, gradients, source, places in self._gathers:
-            if isinstance(source, slice):
-                # values and gradients are views of the live arrays, made once for the run
-                self._weights[count, places] = values
+            if source is None:
+                # values and gradients are views of the live arrays
+                weights[row, places] = values
                 if with_grads:
-                    self._grads[count, places] = gradients
+                    grads[row, places] = gradients
                 continue
             # mode="clip" lets take write straight into the row; the indices are all valid
-            values.take(source, out=self._weights[count, places], mode="clip")
+            values.take(source, out=weights[row, places], mode="clip")
             if with_grads:
-                gradients.take(source, out=self._grads[count, places], mode="clip")
+                gradients.take(source, out=grads[row, places], mode="clip")
         if not with_grads:
-            self._grads[count].fill(np.nan)
-        self._epochs[count] = epoch
-        self._count = count + 1
+            grads[row].fill(np.nan)
+        epochs[row] = epoch
+        self._row = row + 1
 
-    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The rows recorded: views of the run's arrays, not copies."""
-        count = self._count
-        return self._weights[:count], self._grads[:count], self._epochs[:count]
+    def _finish_piece(self) -> None:
+        if self._pieces:
+            weights, grads, epochs, columns = self._pieces[-1]
+            self._pieces[-1] = (weights[: self._row], grads[: self._row], epochs[: self._row], columns)
+
+    def pieces(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """The rows recorded, piece by piece: ``(weights, grads, epochs, columns)``.
+
+        ``columns[i]`` is the column of the ``i``-th watched synapse in that piece's rows.
+        """
+        self._finish_piece()
+        return list(self._pieces)
 
 
-Gather = tuple[np.ndarray, np.ndarray, "np.ndarray | slice", slice]
+#: about how many bytes of records each piece of a recording holds
+PIECE_BYTES = 2**21
+#: watched entries lying in more stretches of memory than this are taken in one go rather than sliced
+MAX_SLICES = 8
 
 
-def _gathers(network: Network, synapses: list[Synapse]) -> list[Gather]:
-    """``(values, gradients, positions, places in a record)``: what each gather reads.
+Gather = tuple[np.ndarray, np.ndarray, "np.ndarray | None", slice]
 
-    One gather per run of consecutive synapses that live in the same flat
-    arrays. Where their positions follow one another, ``values`` and
-    ``gradients`` are views of just those entries (and ``positions`` the
-    slice they cover); otherwise they are the flat arrays and
-    ``positions`` the indices to take.
+
+def _gathers(network: Network, synapses: list[Synapse]) -> tuple[list[Gather], np.ndarray, int]:
+    """What each update copies, where each synapse lands in a record, and a record's width.
+
+    Each gather is ``(values, gradients, positions, columns of a record)``.
+    The synapses that live in the same flat arrays are read together, in
+    the order of memory. Where the stretch of memory from the first to the
+    last of them is not much longer than their number, it is copied whole
+    (``values`` and ``gradients`` are views of it, ``positions`` is
+    ``None``); otherwise each stretch of neighbouring entries is one slice,
+    or, past ``MAX_SLICES`` stretches, the entries are taken in one go
+    (``values`` and ``gradients`` are the flat arrays, ``positions`` the
+    indices).
     """
     store = network.parameter_store
-    located = []
-    for synapse in synapses:
+    by_owner: dict[int, list[tuple[int, np.ndarray, np.ndarray, int]]] = {}
+    for i, synapse in enumerate(synapses):
         values, grads, position = store.locate(f"{synapse.block.name}.weight", synapse.position)
-        located.append((values, grads, position))
+        by_owner.setdefault(id(_owner(values)), []).append((i, values, grads, position))
     gathers: list[Gather] = []
-    start = 0
-    while start < len(located):
-        values, grads, _ = located[start]
-        stop = start
-        while stop < len(located) and _owner(located[stop][0]) is _owner(values):
-            stop += 1
-        positions = np.array([position for _, _, position in located[start:stop]])
-        first = int(positions[0])
-        if np.array_equal(positions, np.arange(first, first + len(positions))):
-            run = slice(first, first + len(positions))
-            gathers.append((values[run], grads[run], run, slice(start, stop)))
+    columns = np.empty(len(synapses), dtype=np.intp)
+    width = 0
+    for entries in by_owner.values():
+        _, values, grads, _ = entries[0]
+        positions = np.array([position for *_, position in entries])
+        first, last = int(positions.min()), int(positions.max())
+        if last - first + 1 <= 2 * len(entries) + 64:  # one copy of the whole stretch
+            span = slice(first, last + 1)
+            gathers.append((values[span], grads[span], None, slice(width, width + last - first + 1)))
+            columns[[i for i, *_ in entries]] = width + positions - first
+            width += last - first + 1
+            continue
+        order = np.argsort(positions, kind="stable")
+        sorted_positions = positions[order]
+        stretches = np.split(np.arange(len(entries)), np.flatnonzero(np.diff(sorted_positions) != 1) + 1)
+        if len(stretches) > MAX_SLICES:
+            gathers.append((values, grads, sorted_positions, slice(width, width + len(entries))))
         else:
-            gathers.append((values, grads, positions, slice(start, stop)))
-        start = stop
-    return gathers
+            for stretch in stretches:
+                run = slice(int(sorted_positions[stretch[0]]), int(sorted_positions[stretch[-1]]) + 1)
+                places = slice(width + int(stretch[0]), width + int(stretch[-1]) + 1)
+                gathers.append((values[run], grads[run], None, places))
+        columns[[entries[k][0] for k in order]] = width + np.arange(len(entries))
+        width += len(entries)
+    return gathers, columns, width
+
+
+def _in_order(
+    weights: np.ndarray, grads: np.ndarray, epochs: np.ndarray, columns: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One piece of records with a column per watched synapse, in the order the watch names them."""
+    if columns is None:
+        return weights, grads, epochs
+    return weights[:, columns], grads[:, columns], epochs
 
 
 def _owner(values: np.ndarray) -> np.ndarray:
