@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import copy
 import math
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from reference_mlp import reference_pass
+from strategies import COMBINATIONS, cases, network_settings
 
 import neurosim as ns
 from neurosim.activations import ACTIVATIONS
@@ -254,16 +258,29 @@ def test_each_path_computes_what_the_reference_computes(monkeypatch, name, skip_
     assert_like_reference(net, X, T, loss)
 
 
-def paths_agree(monkeypatch, net: ns.Network, X: np.ndarray, T: np.ndarray, loss: str, masks=None) -> dict:
+@contextmanager
+def samples_in_floats(limit: int):
+    """Passes of up to ``limit`` samples in floats, larger ones in arrays, within the block."""
+    kept = object_engine.FLOAT_SAMPLES
+    object_engine.FLOAT_SAMPLES = limit
+    try:
+        yield
+    finally:
+        object_engine.FLOAT_SAMPLES = kept
+
+
+def paths_agree(
+    net: ns.Network, X, T, loss: str, masks=None, *, rtol: float = RELATIVE, atol: float = FLOOR
+) -> dict:
     """Train one batch through each path from the same weights; return each path's values and gradients."""
     results = {}
     loss_fn, X, T = net.prepare_batch(X, T, loss)
     weights = net.state_dict()
     for path, limit in (("floats", 100), ("arrays", 0)):
-        monkeypatch.setattr(object_engine, "FLOAT_SAMPLES", limit)
         net.load_state_dict(weights)
         engine = ns.engines.create(net, "object")
-        finite = engine.train_batch(X, T, loss_fn, dropout=masks)
+        with samples_in_floats(limit):
+            finite = engine.train_batch(X, T, loss_fn, dropout=masks)
         values = engine.last_pass()
         results[path] = {
             "finite": finite,
@@ -275,21 +292,31 @@ def paths_agree(monkeypatch, net: ns.Network, X: np.ndarray, T: np.ndarray, loss
     assert floats["finite"] == arrays["finite"]
     for key in floats:
         if key != "finite":
-            np.testing.assert_allclose(floats[key], arrays[key], rtol=RELATIVE, atol=FLOOR, err_msg=key)
+            np.testing.assert_allclose(floats[key], arrays[key], rtol=rtol, atol=atol, err_msg=key)
     return results
 
 
+@pytest.mark.parametrize(("hidden", "output", "loss"), COMBINATIONS)
+@network_settings(max_examples=2)
+@given(data=st.data())
+def test_random_networks_give_the_same_numbers_in_both_paths(hidden, output, loss, data):
+    """Mixed activations, skip connections and pruned synapses (``strategies.cases``), both paths."""
+    net, X, Y, _, _ = data.draw(cases(hidden, output, loss))
+    # the two paths apply the built-in activations with math and with numpy: last-bit differences
+    paths_agree(net, X, Y, loss, rtol=1e-10, atol=1e-13)
+
+
 @pytest.mark.parametrize("activation", ["leaky_relu", "softplus", "step", "identity", "sigmoid"])
-def test_the_float_activations_compute_what_the_numpy_ones_do(monkeypatch, activation):
+def test_the_float_activations_compute_what_the_numpy_ones_do(activation):
     net = ns.Network.from_shape([2, 5, 2], activation=activation, output_activation="tanh", seed=1)
     net["hidden1"].bias = [-0.9, -0.3, 0.2, 0.6, 1.1]
     X = np.array([[0.5, -1.0], [-2.0, 0.3], [1.5, 1.5], [-0.1, 0.0]])
-    results = paths_agree(monkeypatch, net, X, np.zeros((4, 2)), "mse")
+    results = paths_agree(net, X, np.zeros((4, 2)), "mse")
     z = results["floats"]["z hidden1"]
     np.testing.assert_allclose(results["floats"]["a hidden1"], ACTIVATIONS[activation](z), rtol=1e-15)
 
 
-def test_an_activation_written_for_one_value_at_a_time_runs_in_both_paths(monkeypatch):
+def test_an_activation_written_for_one_value_at_a_time_runs_in_both_paths():
     by_value = ns.Activation(
         "tanh_value_by_value",
         lambda z: np.array([math.tanh(v) for v in z]),
@@ -297,7 +324,7 @@ def test_an_activation_written_for_one_value_at_a_time_runs_in_both_paths(monkey
     )
     net = ns.Network.from_shape([2, 4, 1], activation=by_value, output_activation="sigmoid", seed=2)
     X, T = data(net, 6, "bce")
-    results = paths_agree(monkeypatch, net, X, T, "bce")
+    results = paths_agree(net, X, T, "bce")
     tanh = ns.Network.from_shape([2, 4, 1], activation="tanh", output_activation="sigmoid", seed=2)
     expected = reference_pass(tanh, X, T, "bce")
     np.testing.assert_allclose(results["floats"]["a hidden1"], expected.a["hidden1"], rtol=1e-12)
@@ -306,14 +333,14 @@ def test_an_activation_written_for_one_value_at_a_time_runs_in_both_paths(monkey
     )
 
 
-def test_dropout_drops_the_same_neurons_in_both_paths(monkeypatch):
+def test_dropout_drops_the_same_neurons_in_both_paths():
     net = ns.Network.from_shape([2, 6, 1], activation="relu", output_activation="sigmoid", seed=5)
     net["hidden1"].bias = np.full(6, 0.3)
     net["hidden1"].dropout = 0.5
     X, T = data(net, 5, "bce")
     masks = DropoutMasks(net, np.random.default_rng(0)).draw(5)
     assert (masks[net["hidden1"]] == 0).any()
-    results = paths_agree(monkeypatch, net, X, T, "bce", masks=masks)
+    results = paths_agree(net, X, T, "bce", masks=masks)
     # a dropped neuron passes on nothing and takes no gradient back
     dropped = masks[net["hidden1"]] == 0
     assert (results["floats"]["a hidden1"][dropped] == 0).all()
@@ -321,12 +348,12 @@ def test_dropout_drops_the_same_neurons_in_both_paths(monkeypatch):
     assert_close(net["hidden1"].dropped, dropped, "the neurons the last pass dropped")
 
 
-def test_overflowing_values_give_the_same_non_finite_numbers_in_both_paths(monkeypatch):
+def test_overflowing_values_give_the_same_non_finite_numbers_in_both_paths():
     net = ns.Network.from_shape([1, 2, 1], activation="identity", output_activation="sigmoid", seed=0)
     net.synapse("input[0]", "hidden1[0]").weight = 1e300
     X = np.array([[1e10], [-1e10], [1.0]])
     # no exception, and no warning (the tests turn warnings into errors)
-    results = paths_agree(monkeypatch, net, X, np.array([[0.0], [1.0], [0.0]]), "bce")
+    results = paths_agree(net, X, np.array([[0.0], [1.0], [0.0]]), "bce")
     assert results["floats"]["finite"] is False
     assert np.isinf(results["floats"]["z hidden1"][:2, 0]).all()
 
