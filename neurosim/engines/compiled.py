@@ -315,6 +315,13 @@ class _Buffers:
         return _product(delta.T, source, inflow.block.grad)
 
 
+def _neuron_rows(values: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """``(n, size)`` values as a new float64 ``(size, n)`` array (times ``scale``): one row per neuron."""
+    rows = np.empty((values.shape[1], values.shape[0]))
+    np.multiply(values.T, scale, out=rows)
+    return rows
+
+
 def _matrix(n: int, size: int, dtype: np.dtype, feature_major: bool) -> np.ndarray:
     """An empty ``(n, size)`` array, stored by sample, or by feature (the ``.T`` of a ``(size, n)``)."""
     return np.empty((size, n), dtype).T if feature_major else np.empty((n, size), dtype)
@@ -669,15 +676,15 @@ class CompiledNetwork:
         with_deltas = buffers.values.with_deltas
         # the layers of that pass, in its own order (a layer added since keeps its neurons' values)
         for layer, position in buffers.values.position.items():
-            z, a, d = buffers.Z[position], buffers.A[position], buffers.D[position]
-            deltas = d * n if with_deltas and not layer.is_input else None
-            masks = buffers.M[position] if position in buffers.masked else None
+            # one float64 copy per layer and kind, a row per neuron: each neuron holds a view of its row
+            z, a = _neuron_rows(buffers.Z[position]), _neuron_rows(buffers.A[position])
+            deltas = _neuron_rows(buffers.D[position], n) if with_deltas and not layer.is_input else None
+            masks = _neuron_rows(buffers.M[position]) if position in buffers.masked else None
             for neuron in layer:
                 i = neuron.index
-                neuron.z_samples = z[:, i].astype(float)
-                neuron.a_samples = a[:, i].astype(float)
-                neuron.delta_samples = None if deltas is None else deltas[:, i].astype(float)
-                neuron.mask_samples = None if masks is None else masks[:, i].astype(float)
+                neuron.z_raw, neuron.a_raw = z[i], a[i]
+                neuron.delta_raw = None if deltas is None else deltas[i]
+                neuron.mask_raw = None if masks is None else masks[i]
 
     def _run_forward(self, buffers: _Buffers, X: np.ndarray) -> _Buffers:
         buffers.Z[0] = buffers.A[0] = X
