@@ -111,7 +111,10 @@ def fit(
         For SGD only: ``torch.optim.SGD``'s convention,
         ``v = momentum * v + grad; w -= lr * v``.
     shuffle : bool
-        Visit samples in a new random order each epoch.
+        Visit samples in a new random order each epoch. With one batch of
+        every sample (``batch_size=None``, or at least the number of
+        samples) the order changes nothing, the gradient being a sum over
+        the samples, so they are taken as they are.
     seed : int, optional
         Seed of the shuffling, and of the dropout masks of layers that have
         a ``dropout`` rate (see ``Layer.dropout``; they use a stream of

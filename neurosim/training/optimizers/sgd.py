@@ -58,6 +58,17 @@ class SGD(Optimizer):
         self.state_names = ("velocity",) if self.momentum else ()
         super().__init__(network, lr=lr)
 
+    def step(self) -> None:
+        """Update every parameter in place from its gradient (of the last backward pass)."""
+        if self.momentum or self.weight_decay:
+            super().step()
+            return
+        self._refresh()
+        self.steps += 1
+        lr = self.lr
+        for (values, grad), state in zip(self._groups, self._states, strict=True):
+            descend(values, grad, lr, state["scratch"])
+
     def new_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         """A velocity of zeros (with momentum) and a scratch array."""
         return {**super().new_state(values), "scratch": np.empty_like(values)}
