@@ -11,12 +11,14 @@ PROG = "neurosim bench"
 EPILOG = """examples:
   neurosim bench --quick                 a smoke test of every workload, about half a minute
   neurosim bench --only xor,moons        two workloads, fully timed
-  neurosim bench --json results.json     everything (minutes), every number saved
+  neurosim bench --json results.json     everything (two to three minutes), every number saved
+  neurosim bench --only moons,scaling --plot-dir .
+                                         moons and the scaling curves; engines.png and scaling.png here
 
-Times are ratios to a hand-written numpy MLP measured in the same run, so
-they compare across machines better than milliseconds do. PyTorch,
-scikit-learn and micrograd are compared when installed:
-pip install "neurosim[bench]".
+Times are ratios to an independent, tightly written numpy MLP measured in
+the same run, so they compare across machines better than milliseconds do.
+PyTorch, scikit-learn and micrograd are compared, and BLAS threads pinned
+for the small workloads, when installed: pip install "neurosim[bench]".
 
 --quick times too few runs to judge the performance targets: it prints
 their measured values as "not judged", where a full run prints PASS or
