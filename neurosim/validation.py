@@ -116,7 +116,12 @@ def _range_of(dtype: np.dtype | type) -> str:
 def check_finite(array: np.ndarray, name: str) -> None:
     """Raise a ``DataError`` naming the first NaN or infinity in ``array``."""
     with np.errstate(over="ignore", invalid="ignore"):
-        total = np.add.reduce(array, axis=None) if array.dtype.kind == "f" else 0.0
+        if array.dtype.kind != "f":
+            total = 0.0
+        elif array.ndim == 2 and array.flags.c_contiguous:  # columns first: each row adds in one sweep
+            total = np.add.reduce(np.add.reduce(array, axis=0))
+        else:
+            total = np.add.reduce(array, axis=None)
     # a finite sum means every value is finite (one pass, no temporary array); otherwise look closer
     if np.isfinite(total) or np.isfinite(array).all():
         return

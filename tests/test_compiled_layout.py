@@ -21,7 +21,6 @@ import neurosim as ns
 from neurosim.engines import compiled as compiled_module
 from neurosim.losses import LOSSES, ONE_HOT_CROSS_ENTROPY
 from neurosim.training.metrics import CorrectCounter
-from neurosim.training.optimizers.sgd import PIECE, descend
 
 RTOL = 1e-12
 
@@ -174,11 +173,3 @@ def test_the_correct_counter_counts_as_predicted_classes_and_never_a_nan_row():
     outputs = np.array([[0.1, 0.2, 0.7], [np.nan, 0.0, 0.0], [0.3, 0.6, 0.1]])
     assert CorrectCounter(one_hot)(outputs) == 2
     assert CorrectCounter(one_hot)(outputs[[2, 0]], np.array([2, 0])) == 2
-
-
-def test_descend_on_a_long_vector_is_one_subtraction_piece_by_piece():
-    rng = np.random.default_rng(2)
-    values, grad = rng.normal(size=3 * PIECE + 5), rng.normal(size=3 * PIECE + 5)
-    expected = values - 0.1 * grad
-    descend(values, grad, 0.1, np.empty_like(values))
-    assert np.array_equal(values, expected)

@@ -92,26 +92,15 @@ class SGD(Optimizer):
         values -= scratch
 
 
-#: plain gradient descent updates a long vector in pieces of this many numbers, small enough to stay in cache
-PIECE = 2**13
-
-
 def descend(values: np.ndarray, grad: np.ndarray, lr: float, scratch: np.ndarray) -> None:
-    """``values -= lr * grad``, in place; a long vector a piece at a time, so that each piece stays in cache.
+    """``values -= lr * grad``, in place, through ``scratch`` (an array like ``values``).
 
     Examples
     --------
-    >>> values, grad = np.arange(5.0 * PIECE), np.ones(5 * PIECE)
-    >>> descend(values, grad, 0.5, np.empty_like(values))
-    >>> values[:3].tolist(), values[-1] == 5 * PIECE - 1.5
-    ([-0.5, 0.5, 1.5], np.True_)
+    >>> values, grad = np.arange(3.0), np.ones(3)
+    >>> descend(values, grad, 0.5, np.empty(3))
+    >>> values.tolist()
+    [-0.5, 0.5, 1.5]
     """
-    if values.ndim != 1 or values.size <= PIECE:
-        np.multiply(grad, lr, out=scratch)
-        values -= scratch
-        return
-    for start in range(0, values.size, PIECE):
-        stop = min(start + PIECE, values.size)
-        piece = scratch[: stop - start]
-        np.multiply(grad[start:stop], lr, out=piece)
-        values[start:stop] -= piece
+    np.multiply(grad, lr, out=scratch)
+    values -= scratch
