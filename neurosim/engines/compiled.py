@@ -30,6 +30,23 @@ The arrays ``Z``, ``A`` and ``D`` of every layer are preallocated per batch
 size and filled in place (see ``neurosim.engines.kernels``); each pass
 is compiled once per batch size into a list of numpy operations bound to
 those arrays, so that running it costs little more than the numpy calls.
+Three choices of layout save most of the rest:
+
+* the packed parameter vectors hold each weight matrix column by column,
+  with the layer's biases right after the last block into it
+  (``ParameterStore.augmented``), and a source layer's activations carry a
+  column of ones, so that one ``np.dot`` computes ``[A, 1] @ [W.T; b] = A @
+  W.T + b``, and one computes the weight and bias gradients together; small
+  input batches are copied next to a column of ones for the same reason
+  (``INPUT_COPY_LIMIT``). Where the arrays do not lie so (a network built
+  layer by layer, a deep copy, the other blocks into a layer), the biases
+  are added apart, with the same numbers;
+* a hidden layer's arrays are stored feature by feature (each the ``.T`` of
+  a ``(size, n)`` array), so its row of ones follows its activations and
+  every elementwise operation runs over contiguous memory;
+* the output layer's activation and the loss's delta are computed by one
+  kernel (``neurosim.engines.kernels.output_kernel``), which also gives a
+  number that is finite exactly when the loss is.
 
 If the network's structure changes (a layer, a synapse or a pruning), the
 compiled network notices at its next call (the parameter store's
