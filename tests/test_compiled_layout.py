@@ -173,3 +173,19 @@ def test_the_correct_counter_counts_as_predicted_classes_and_never_a_nan_row():
     outputs = np.array([[0.1, 0.2, 0.7], [np.nan, 0.0, 0.0], [0.3, 0.6, 0.1]])
     assert CorrectCounter(one_hot)(outputs) == 2
     assert CorrectCounter(one_hot)(outputs[[2, 0]], np.array([2, 0])) == 2
+
+
+@pytest.mark.parametrize("engine", ["object", "compiled"])
+def test_a_full_batch_epoch_records_its_own_loss_even_when_a_hook_makes_another_pass(engine):
+    X, T = moons(30)
+    X_other = np.random.default_rng(3).normal(size=(7, 2))
+
+    class Elsewhere(ns.training.Callback):
+        def on_batch_end(self, run, batch):
+            other = run.engine.prepare(X_other)
+            run.engine.evaluate(other, run.engine.prepare(np.zeros((7, 1))), run.loss)
+
+    net = ns.Network.from_shape([2, 4, 1], activation="tanh", output_activation="sigmoid", seed=9)
+    expected = reference_pass(net, X, T, "bce").loss  # the epoch's one pass is at the starting weights
+    history = net.fit(X, T, epochs=1, lr=0.5, loss="bce", engine=engine, verbose=0, callbacks=[Elsewhere()])
+    assert history.loss[0] == pytest.approx(expected, rel=1e-12)

@@ -275,16 +275,14 @@ class _Loop:
         #: the loss as the engine computes each batch's delta fastest for these targets (the same numbers)
         self.batch_loss = run.loss.for_targets(T)
         self.counter = CorrectCounter(T) if is_classification(run.loss.classification, T) else None
-        # every batch's output logits and activations, in epoch order, for the epoch's loss and accuracy;
-        # one batch of every sample leaves them in the engine's last pass
-        self.logits = self.outputs = None
-        self.slots: list[tuple[int, int, np.ndarray | None, np.ndarray | None]] = []
-        if not data.whole:
-            self.logits, self.outputs = np.empty(T.shape, T.dtype), np.empty(T.shape, T.dtype)
-            self.slots = [
-                (start, stop, self.logits[start:stop], self.outputs[start:stop])
-                for start, stop in data.bounds
-            ]
+        # every batch's output logits and activations, in epoch order, for the epoch's loss and accuracy
+        self.logits, self.outputs = np.empty(T.shape, T.dtype), np.empty(T.shape, T.dtype)
+        self.slots = [
+            (start, stop, self.logits[start:stop], self.outputs[start:stop]) for start, stop in data.bounds
+        ]
+        #: whether the epoch's outputs are the engine's last pass (one batch of every sample, no hook
+        #: between its pass and the record), rather than copies in ``logits`` and ``outputs``
+        self.in_last_pass = False
         self.batch = Batch(run)
         self.backward_end = hooks.hooks["on_backward_end"]
         self.batch_end = hooks.hooks["on_batch_end"]
@@ -315,7 +313,8 @@ class _Loop:
         run = self.run
         train, loss, step = run.engine.train_batch, self.batch_loss, run.optimizer.step
         last_pass = run.engine.last_pass
-        if self.data.whole:
+        self.in_last_pass = self.data.whole
+        if self.in_last_pass:  # the one batch's pass stays in the engine until the record: no copy
             for number, (start, stop, X, T) in enumerate(self.data.batches(order), start=1):
                 if not train(X, T, loss):
                     return self.diverged(epoch, number, order, start, stop, X, T)
@@ -345,17 +344,16 @@ class _Loop:
         run, batch, batch_hooks = self.run, self.batch, self.batch_hooks
         engine, loss, step, penalty = run.engine, self.batch_loss, run.optimizer.step, self.penalty
         draw_masks = self.dropout.draw
-        slots = self.slots or [(start, stop, None, None) for start, stop in self.data.bounds]
+        self.in_last_pass = False  # the hooks may make passes of their own: keep copies
         for number, ((start, stop, X, T), (_, _, logits, outputs)) in enumerate(
-            zip(self.data.batches(order), slots, strict=True), start=1
+            zip(self.data.batches(order), self.slots, strict=True), start=1
         ):
             finite = engine.train_batch(X, T, loss, dropout=draw_masks(stop - start))
             if penalty is not None:
                 penalty.add_gradient(run.network)
-            if logits is not None:
-                values = engine.last_pass()
-                np.copyto(logits, values.logits)
-                np.copyto(outputs, values.outputs)
+            values = engine.last_pass()
+            np.copyto(logits, values.logits)
+            np.copyto(outputs, values.outputs)
             if batch_hooks or not finite:
                 batch.update(epoch, number, order, start, stop, X, T, finite)
                 if not finite:
@@ -375,11 +373,11 @@ class _Loop:
     def record(self, order: np.ndarray) -> None:
         """The epoch's loss and accuracy, and the validation data's, into the history."""
         run, history, data = self.run, self.run.history, self.data
-        if data.whole:  # the one batch's pass: in the engine, in the samples' own order
+        logits, outputs = self.logits, self.outputs
+        if self.in_last_pass:  # the one batch's pass, in the samples' own order
             values = run.engine.last_pass()
-            logits, outputs, rows = values.logits, values.outputs, None
-        else:
-            logits, outputs, rows = self.logits, self.outputs, order
+            logits, outputs = values.logits, values.outputs
+        rows = None if data.whole else order
         history.loss.append(run.loss.value(logits, outputs, data.T_epoch))
         if self.counter is not None:
             history.accuracy.append(self.counter(outputs, rows) / len(order))
