@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neurosim.activations import ACTIVATIONS, LEAKY_SLOPE, Activation
-from neurosim.losses import LOSSES, Loss
+from neurosim.losses import LOSSES, ONE_HOT_CROSS_ENTROPY, Loss
 
 if TYPE_CHECKING:
     from neurosim.engines.object_plan import Plan
@@ -283,7 +283,7 @@ class FloatPass:
                 [(a - t) / m for a, t in zip(a_all[p], row, strict=True)]
                 for a_all, row in zip(self.A, targets, strict=True)
             ]
-        if loss is LOSSES["cross_entropy"]:
+        if loss is LOSSES["cross_entropy"] or loss is ONE_HOT_CROSS_ENTROPY:  # one-hot: a * 1.0 - t
             return [
                 [a * sum(row) - t for a, t in zip(a_all[p], row, strict=True)]
                 for a_all, row in zip(self.A, targets, strict=True)
