@@ -30,6 +30,7 @@ from neurosim.diagnostics import (
 from neurosim.diagnostics.gradient_check import GradientCheckReport, gradient_check
 from neurosim.engines.compiled import CompiledNetwork
 from neurosim.errors import (
+    ActivationPickleError,
     CycleError,
     DataError,
     DiagnosisWarning,
@@ -56,6 +57,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SGD",
     "Activation",
+    "ActivationPickleError",
     "CompiledNetwork",
     "CycleError",
     "DataError",

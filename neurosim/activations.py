@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurosim._text import Text, table
-from neurosim.errors import DataError, ParameterError, ShapeError, UnknownNameError
+from neurosim.errors import ActivationPickleError, DataError, ParameterError, ShapeError, UnknownNameError
 from neurosim.validation import as_float_array
 
 ArrayFunction = Callable[[np.ndarray], np.ndarray]
@@ -206,11 +206,38 @@ class Activation:
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle a built-in by its name, and any other activation with its functions, by reference.
+
+        A function can be pickled only where it can be found again by its
+        module and name: a lambda, or a function defined inside another,
+        cannot, and pickling an activation made with one raises
+        ``ActivationPickleError`` naming it.
+        """
+        if self in _BUILT_IN:
+            return get_activation, (self.name,)
+        for role, function in self.functions.items():
+            _check_picklable(self.name, role, function)
+        for role, kernel in zip(("forward kernel", "backward kernel"), self.kernels or (), strict=False):
+            _check_picklable(self.name, role, kernel)
+        return super().__reduce__()
+
     def __copy__(self) -> Activation:
         return self  # an activation is a pair of functions that never changes: copies share it
 
     def __deepcopy__(self, memo: dict) -> Activation:
         return self
+
+
+def _check_picklable(name: str, role: str, function: Callable[..., object]) -> None:
+    """Raise ``ActivationPickleError`` if ``function`` cannot be found again by its module and name."""
+    qualname = getattr(function, "__qualname__", "")
+    if "<lambda>" in qualname or "<locals>" in qualname:
+        kind = "a lambda" if "<lambda>" in qualname else f"{qualname!r}, defined inside a function,"
+        raise ActivationPickleError(
+            f"activation {name!r} cannot be pickled: its {role} is {kind} which pickle cannot find again "
+            "by name; define it with def at the top level of a module"
+        )
 
 
 def _checked_kernels(
@@ -692,19 +719,52 @@ def get_activation(spec: str | Activation, argument: str | None = None) -> Activ
     raise UnknownNameError(f"{prefix}unknown activation {spec!r}; expected one of: {known}")
 
 
+def _identity(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+def _sigmoid_slope(a: np.ndarray) -> np.ndarray:
+    return a * (1.0 - a)
+
+
+def _tanh_slope(a: np.ndarray) -> np.ndarray:
+    return 1.0 - a * a
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0)
+
+
+def _relu_slope(a: np.ndarray) -> np.ndarray:
+    return (a > 0).astype(float)
+
+
+def _leaky_relu_slope(a: np.ndarray) -> np.ndarray:
+    return np.where(a > 0, 1.0, LEAKY_SLOPE)
+
+
+def _softplus(z: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, z)
+
+
+def _softplus_slope(a: np.ndarray) -> np.ndarray:
+    # softplus(z) = log(1 + e^z); its derivative, the sigmoid, is 1 - e^(-a)
+    return -np.expm1(-a)
+
+
+def _step(z: np.ndarray) -> np.ndarray:
+    return (z >= 0).astype(float)
+
+
+# the built-ins' functions are named module-level functions, so that networks using them can be pickled
 for _activation in (
-    Activation("identity", lambda z: z, output_derivative=np.ones_like),
-    Activation("sigmoid", _sigmoid, output_derivative=lambda a: a * (1.0 - a)),
-    Activation("tanh", np.tanh, output_derivative=lambda a: 1.0 - a * a),
-    Activation(
-        "relu", lambda z: np.maximum(z, 0.0), output_derivative=lambda a: (a > 0).astype(float), smooth=False
-    ),
-    Activation(
-        "leaky_relu", _leaky_relu, output_derivative=lambda a: np.where(a > 0, 1.0, LEAKY_SLOPE), smooth=False
-    ),
-    # softplus(z) = log(1 + e^z); its derivative, the sigmoid, is 1 - e^(-a).
-    Activation("softplus", lambda z: np.logaddexp(0.0, z), output_derivative=lambda a: -np.expm1(-a)),
-    Activation("step", lambda z: (z >= 0).astype(float), output_derivative=np.zeros_like, smooth=False),
+    Activation("identity", _identity, output_derivative=np.ones_like),
+    Activation("sigmoid", _sigmoid, output_derivative=_sigmoid_slope),
+    Activation("tanh", np.tanh, output_derivative=_tanh_slope),
+    Activation("relu", _relu, output_derivative=_relu_slope, smooth=False),
+    Activation("leaky_relu", _leaky_relu, output_derivative=_leaky_relu_slope, smooth=False),
+    Activation("softplus", _softplus, output_derivative=_softplus_slope),
+    Activation("step", _step, output_derivative=np.zeros_like, smooth=False),
     Softmax(),
 ):
     _BUILT_IN.append(register_activation(_activation))

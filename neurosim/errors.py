@@ -12,6 +12,7 @@ expected, and what was received.
 from __future__ import annotations
 
 import inspect
+import pickle
 
 
 class NeurosimError(Exception):
@@ -103,6 +104,10 @@ class ResourceError(NeurosimError, MemoryError):
 
 class MissingDependencyError(NeurosimError, ImportError):
     """An optional package that a function needs is not installed."""
+
+
+class ActivationPickleError(NeurosimError, pickle.PicklingError):
+    """An activation whose functions pickle cannot find again by name (a lambda, a nested function)."""
 
 
 class DivergenceWarning(UserWarning):

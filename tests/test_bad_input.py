@@ -203,6 +203,7 @@ def test_every_exception_class_in_errors_derives_from_neurosim_error():
         "MissingDependencyError",
         "ResourceError",
         "StateDictError",
+        "ActivationPickleError",
     }
     for cls in exceptions:
         assert issubclass(cls, ns.NeurosimError), cls
