@@ -151,14 +151,14 @@ def _number_at_least(value: object, low: float, name: str, expected: str, *, str
 def digits() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's 8x8 handwritten digits: 1797 images as 64 pixels in [0, 1], labels 0..9.
 
-    The data ships with scikit-learn (``pip install "neurosim[datasets]"``).
+    The data ships with scikit-learn (``pip install "neurosim-learn[datasets]"``).
     """
     try:
         from sklearn.datasets import load_digits
     except ImportError:
         raise MissingDependencyError(
             "datasets.digits() needs scikit-learn, which ships the digits data; "
-            'install it with: pip install "neurosim[datasets]"'
+            'install it with: pip install "neurosim-learn[datasets]"'
         ) from None
     data = load_digits()
     return data.data / 16.0, data.target.astype(int)

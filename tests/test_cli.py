@@ -72,7 +72,7 @@ def test_version_is_the_installed_package_version(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0
-    assert capsys.readouterr().out == f"neurosim {version('neurosim')}\n"
+    assert capsys.readouterr().out == f"neurosim {version('neurosim-learn')}\n"
 
 
 @pytest.mark.parametrize("argv", [["--bogus"], ["--bogus", "--other"], ["-x"]])

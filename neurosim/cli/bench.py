@@ -18,7 +18,7 @@ EPILOG = """examples:
 Times are ratios to an independent, tightly written numpy MLP measured in
 the same run, so they compare across machines better than milliseconds do.
 PyTorch, scikit-learn and micrograd are compared, and BLAS threads pinned
-for the small workloads, when installed: pip install "neurosim[bench]".
+for the small workloads, when installed: pip install "neurosim-learn[bench]".
 
 --quick times too few runs to judge the performance targets: it prints
 their measured values as "not judged", where a full run prints PASS or
