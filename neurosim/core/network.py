@@ -1234,6 +1234,27 @@ class Network:
         """The floating-point type of the weights and biases (float64 unless compiled otherwise)."""
         return self.parameter_store.dtype
 
+    def to_numpy_source(self) -> str:
+        """The network's forward pass as the text of a short numpy program that defines ``forward(X)``.
+
+        Each pair of connected layers is one weight matrix (rows are the
+        target's neurons, columns the source's, 0 where a synapse is absent)
+        and each layer one line, ``layer = activation(source @ W.T + b)``:
+        the matrices of the compile step, written out with every number
+        exact, in a program that needs numpy alone. Only the built-in
+        activations can be written out (see ``neurosim.io.numpy_source``).
+
+        Examples
+        --------
+        >>> import neurosim as ns
+        >>> net = ns.Network.from_shape([2, 2, 1], activation="relu", output_activation="sigmoid", seed=0)
+        >>> print(net.to_numpy_source().splitlines()[-3])
+            hidden1 = relu(input @ W_input_hidden1.T + b_hidden1)
+        """
+        from neurosim.io.numpy_source import numpy_source
+
+        return numpy_source(self)
+
     def compile(self, dtype: str | np.dtype | type | None = None) -> CompiledNetwork:
         """Flatten the network into matrices for the fast, vectorized compiled engine.
 
