@@ -416,7 +416,8 @@ class Network:
             for s, t in pairs:
                 if block.mask[t.index, s.index]:
                     raise StructureError(f"synapse {s.name!r} -> {t.name!r} already exists")
-        layer_graph = nx.DiGraph(self.parameter_store.layer_pairs())
+        layer_graph = nx.DiGraph()
+        layer_graph.add_edges_from(self.parameter_store.layer_pairs())  # (built edge by edge: no conversion)
         if target in layer_graph and source in layer_graph and nx.has_path(layer_graph, target, source):
             loop = " -> ".join(layer.name for layer in nx.shortest_path(layer_graph, target, source))
             raise CycleError(
