@@ -106,9 +106,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # neurosim.plot imports matplotlib's pyplot, which takes a while: load it on first use
-    if name == "plot":
+    # neurosim.plot imports matplotlib's pyplot, which takes a while, and neurosim.sklearn scikit-learn,
+    # which is optional: load them on first use
+    if name in ("plot", "sklearn"):
         import importlib
 
-        return importlib.import_module("neurosim.plot")
+        return importlib.import_module(f"neurosim.{name}")
     raise AttributeError(f"module 'neurosim' has no attribute {name!r}")

@@ -7,7 +7,8 @@ The layers, from the bottom::
     core         the object model and its parameter store
     engines      the object and compiled engines, behind one interface
     training     fit, callbacks, optimizers, watches, tasks
-    diagnostics, io, optim, callbacks (public names of the optimizers and callbacks, which live in training)
+    diagnostics, io, optim, callbacks (public names of the optimizers and callbacks, which live in training),
+                 sklearn (scikit-learn estimators that train a network)
     plot
     cli
     demos, benchmarks
@@ -58,6 +59,7 @@ LAYERS: dict[str, int] = {
     "io": 4,
     "optim": 4,
     "callbacks": 4,
+    "sklearn": 4,
     "plot": 5,
     "cli": 6,
     "demos": 7,
