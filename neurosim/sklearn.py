@@ -61,7 +61,7 @@ class _NeurosimEstimator(BaseEstimator):
 
     def _train(self, X: np.ndarray, T: np.ndarray, output_activation: str, loss: str) -> None:
         seed = _seed(self.random_state)
-        sizes = [X.shape[1], *tuple(self.hidden), T.shape[1]]
+        sizes = [X.shape[1], *_hidden_sizes(self.hidden), T.shape[1]]
         network = Network.from_shape(
             sizes, activation=self.activation, output_activation=output_activation, seed=seed
         )
@@ -165,6 +165,16 @@ class NeurosimRegressor(RegressorMixin, _NeurosimEstimator):
         """The predicted values: ``(n_samples,)`` for one output, else ``(n_samples, n_outputs)``."""
         outputs = self._outputs(X)
         return outputs[:, 0] if self._single_output else outputs
+
+
+def _hidden_sizes(hidden: object) -> list[object]:
+    """``hidden`` as a list of layer sizes (one number is one layer); ``from_shape`` checks each size."""
+    if isinstance(hidden, numbers.Integral):
+        return [hidden]
+    try:
+        return list(hidden)
+    except TypeError:
+        raise ValueError(f"hidden must be a tuple of layer sizes, such as (16, 16); got {hidden!r}") from None
 
 
 def _seed(random_state: object) -> int | None:

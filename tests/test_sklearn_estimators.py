@@ -87,3 +87,12 @@ def test_bad_calls_are_refused_in_scikit_learns_words():
     with pytest.raises(ValueError, match="only one class"):
         NeurosimClassifier(epochs=5).fit(X, np.zeros(len(X)))
     assert ns.sklearn.NeurosimRegressor is NeurosimRegressor  # also reached as ns.sklearn
+
+
+def test_hidden_sizes_are_checked_by_name():
+    X, y = ns.datasets.moons(40, seed=0)
+    assert NeurosimClassifier(hidden=4, epochs=2).fit(X, y).network_["hidden1"].size == 4
+    with pytest.raises(ValueError, match="hidden must be a tuple of layer sizes"):
+        NeurosimClassifier(hidden=None, epochs=2).fit(X, y)
+    with pytest.raises(ns.ParameterError, match=r"sizes\[1\]"):
+        NeurosimClassifier(hidden=(0,), epochs=2).fit(X, y)
