@@ -108,8 +108,10 @@ __all__ = [
 def __getattr__(name: str) -> object:
     # neurosim.plot imports matplotlib's pyplot, which takes a while, and neurosim.sklearn scikit-learn,
     # which is optional: load them on first use
-    if name in ("plot", "sklearn"):
-        import importlib
+    import importlib
 
+    if name in ("plot", "sklearn"):
         return importlib.import_module(f"neurosim.{name}")
+    if name in ("to_torch", "from_torch"):  # PyTorch is optional, and slow to import
+        return getattr(importlib.import_module("neurosim.io.torch_bridge"), name)
     raise AttributeError(f"module 'neurosim' has no attribute {name!r}")
