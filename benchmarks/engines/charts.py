@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from neurosim.io.atomic import write_atomically
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -146,9 +148,7 @@ def save_engines_chart(workloads: dict[str, Any], folder: Path) -> Path:
     Path
         The file written.
     """
-    path = folder / ENGINES_FILE
-    engines_figure(workloads).savefig(path, dpi=100)
-    return path
+    return _save(engines_figure(workloads), folder / ENGINES_FILE)
 
 
 def save_scaling_chart(scaling: dict[str, Any], folder: Path) -> Path:
@@ -164,6 +164,10 @@ def save_scaling_chart(scaling: dict[str, Any], folder: Path) -> Path:
     Path
         The file written.
     """
-    path = folder / SCALING_FILE
-    scaling_figure(scaling).savefig(path, dpi=100)
+    return _save(scaling_figure(scaling), folder / SCALING_FILE)
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    """Write ``figure`` as a PNG at ``path``, whole or not at all, and return ``path``."""
+    write_atomically(path, lambda handle: figure.savefig(handle, format="png", dpi=100), binary=True)
     return path
