@@ -5,6 +5,10 @@ from __future__ import annotations
 import importlib.util
 
 #: the modules that import an optional package at the top, with the package each needs
-NEEDS = {"neurosim/io/torch_bridge.py": "torch", "neurosim/sklearn.py": "sklearn"}
+NEEDS = {
+    "neurosim/io/torch_bridge.py": "torch",
+    "neurosim/io/torch_graph.py": "torch",
+    "neurosim/sklearn.py": "sklearn",
+}
 
 collect_ignore = [module for module, package in NEEDS.items() if importlib.util.find_spec(package) is None]

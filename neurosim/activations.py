@@ -136,6 +136,23 @@ class Activation:
         self.kernels = None if kernels is None else _checked_kernels(self, kernels)
 
     @property
+    def is_built_in(self) -> bool:
+        """Whether this is one of neurosim's own activations, not one of yours.
+
+        An activation of your own is not built in even when it is registered
+        under a built-in's name, so code that knows the built-ins by name
+        (exporters, the compiled engine's kernels) can tell the two apart.
+
+        Examples
+        --------
+        >>> get_activation("tanh").is_built_in
+        True
+        >>> Activation("cube", lambda z: z**3, lambda z: 3 * z**2).is_built_in
+        False
+        """
+        return self in _BUILT_IN  # by identity: activations have no __eq__
+
+    @property
     def functions(self) -> dict[str, ArrayFunction]:
         """The functions this activation was made with, by role: ``function``, ``derivative``, ...
 
@@ -173,7 +190,7 @@ class Activation:
 
     def _checked(self, role: str, function: ArrayFunction, values: np.ndarray) -> np.ndarray:
         values = np.asarray(values, dtype=float)
-        if self in _BUILT_IN:
+        if self in _BUILT_IN:  # is_built_in, without a property call on this busy path
             return np.asarray(function(values), dtype=float)
         result = self._user_result(role, function(values.copy()), values)  # it may work in place
         if result.shape != values.shape:
@@ -214,7 +231,7 @@ class Activation:
         cannot, and pickling an activation made with one raises
         ``ActivationPickleError`` naming it.
         """
-        if self in _BUILT_IN:
+        if self.is_built_in:
             return get_activation, (self.name,)
         for role, function in self.functions.items():
             _check_picklable(self.name, role, function)

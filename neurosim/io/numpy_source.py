@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neurosim.activations import ACTIVATIONS, LEAKY_SLOPE
+from neurosim.activations import LEAKY_SLOPE
 from neurosim.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def _forward(network: Network, order: list[Layer], names: dict[Layer, str]) -> s
 
 def _check_built_in(layer: Layer) -> None:
     name = layer.activation.name
-    if ACTIVATIONS.get(name) is not layer.activation or name not in ACTIVATION_SOURCE:
+    if not layer.activation.is_built_in or name not in ACTIVATION_SOURCE:
         raise ParameterError(
             f"to_numpy_source writes the built-in activations only; layer {layer.name!r} uses "
             f"{name!r}, whose numpy form neurosim does not know"

@@ -1,13 +1,15 @@
 """PyTorch export and import: ``to_torch`` and ``from_torch``.
 
 ``to_torch(net)`` gives a ``torch.nn.Module`` computing exactly ``net``'s
-function, in the network's dtype: one weight matrix per pair of connected
-layers (with a buffer of its synapses, so that pruned synapses stay zero
-through training), one bias vector per layer with biases, and the layers
-in ``net``'s computing order, so any acyclic wiring exports.
-``from_torch(module)`` brings back a module that ``to_torch`` made, or an
-``nn.Sequential`` of ``Linear`` layers and supported activations, as a
-neurosim network to look inside. PyTorch is needed (``pip install torch``).
+function, in float64: one weight matrix per pair of connected layers (with
+a buffer of its synapses, so that pruned synapses stay zero through
+training), one bias vector per layer with biases, each layer's dropout,
+and the layers in ``net``'s computing order, so any acyclic wiring
+exports. ``from_torch(module)`` brings back a module that ``to_torch``
+made, or any module whose ``forward`` ``torch.fx`` can trace into Linear
+layers and activations (an ``nn.Sequential`` of them, or a module of your
+own with skip connections), as a neurosim network to look inside.
+PyTorch is needed (``pip install "neurosim-learn[torch]"``).
 
 Examples
 --------
@@ -26,13 +28,14 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neurosim.activations import ACTIVATIONS, LEAKY_SLOPE
+from neurosim.activations import LEAKY_SLOPE, Activation
 from neurosim.core import Network
-from neurosim.errors import MissingDependencyError, ParameterError
+from neurosim.errors import MissingDependencyError, ParameterError, ShapeError
 
 if TYPE_CHECKING:
     from neurosim.core import Layer
@@ -41,12 +44,22 @@ try:
     import torch
     from torch import nn
 except ImportError as error:  # pragma: no cover - the tests skip without torch
-    raise MissingDependencyError("to_torch and from_torch need PyTorch: pip install torch") from error
+    raise MissingDependencyError(
+        'to_torch and from_torch need PyTorch: pip install "neurosim-learn[torch]"'
+    ) from error
+
+from neurosim.io.torch_graph import read_module
 
 __all__ = ["NeurosimModule", "from_torch", "to_torch"]
 
+#: a torch form of an activation: tensor of weighted sums in, tensor of outputs out
+TorchFunction = Callable[[torch.Tensor], torch.Tensor]
+#: where a torch form given to ``to_torch`` is compared with the activation it stands for
+TORCH_FORM_POINTS = np.linspace(-4.0, 4.0, 40).reshape(8, 5)
+TORCH_FORM_TOLERANCE = 1e-9
 
-def _activation_function(name: str) -> object:
+
+def _built_in_function(name: str) -> TorchFunction:
     """The torch function computing the built-in activation ``name`` as neurosim's does."""
     functions = {
         "identity": lambda z: z,
@@ -64,25 +77,32 @@ def _activation_function(name: str) -> object:
 class NeurosimModule(nn.Module):
     """A neurosim network as a ``torch.nn.Module``; ``to_torch`` makes one.
 
-    ``layers`` lists ``(name, size, activation name, has biases)`` in computing
-    order, input first; ``blocks`` lists ``(source index, target index)`` of
-    each weight matrix ``weights[k]`` (rows are the target's neurons), whose
-    buffer ``masks[k]`` is 1 where a synapse exists.
+    ``layers`` lists ``(name, size, activation name, has biases, dropout)``
+    in computing order, input first; ``blocks`` lists ``(source index,
+    target index)`` of each weight matrix ``weights[k]`` (rows are the
+    target's neurons), whose buffer ``masks[k]`` is 1 where a synapse
+    exists. ``activations`` holds the activations of your own, by name, with
+    their torch forms. Dropout drops in training mode only, as neurosim's
+    does: call ``module.eval()`` to predict.
     """
 
     def __init__(
-        self, layers: list[tuple[str, int, str | None, bool]], blocks: list[tuple[int, int]]
+        self,
+        layers: list[tuple[str, int, str | None, bool, float]],
+        blocks: list[tuple[int, int]],
+        activations: Mapping[str, tuple[Activation, TorchFunction]] | None = None,
     ) -> None:
         super().__init__()
         self.layers = layers
         self.blocks = blocks
+        self.activations = dict(activations or {})
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterDict()
         for k, (source, target) in enumerate(blocks):
             shape = (layers[target][1], layers[source][1])
             self.weights.append(nn.Parameter(torch.zeros(shape, dtype=torch.float64)))
             self.register_buffer(f"mask{k}", torch.ones(shape, dtype=torch.float64))
-        for i, (_, size, _, has_bias) in enumerate(layers):
+        for i, (_, size, _, has_bias, _) in enumerate(layers):
             if i and has_bias:
                 self.biases[str(i)] = nn.Parameter(torch.zeros(size, dtype=torch.float64))
 
@@ -92,37 +112,76 @@ class NeurosimModule(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """The outputs for a batch ``x`` of shape ``(n_samples, n_inputs)``."""
-        values = [x]
-        for i, (_, size, activation, _) in enumerate(self.layers[1:], start=1):
+        values = [self._dropped(x, 0)]
+        for i, (_, size, activation, _, _) in enumerate(self.layers[1:], start=1):
             z = torch.zeros((x.shape[0], size), dtype=x.dtype)
             for k, (source, target) in enumerate(self.blocks):
                 if target == i:
                     z = z + values[source] @ (self.weights[k] * self.mask(k)).T
             if str(i) in self.biases:
                 z = z + self.biases[str(i)]
-            values.append(_activation_function(activation)(z))
+            values.append(self._dropped(self._function(activation)(z), i))
         return values[-1]
 
+    def _function(self, name: str) -> TorchFunction:
+        if name in self.activations:
+            return self.activations[name][1]
+        return _built_in_function(name)
 
-def to_torch(network: Network) -> NeurosimModule:
+    def _dropped(self, values: torch.Tensor, i: int) -> torch.Tensor:
+        rate = self.layers[i][4]
+        return nn.functional.dropout(values, rate, self.training) if rate else values
+
+
+def to_torch(network: Network, *, activations: Mapping[str, TorchFunction] | None = None) -> NeurosimModule:
     """A ``torch.nn.Module`` computing ``network``'s function, with its weights and biases, in float64.
+
+    Parameters
+    ----------
+    network : Network
+        The network to export.
+    activations : mapping of str to callable, optional
+        The torch forms of the activations of your own that ``network``
+        uses, by their names: each takes a tensor of weighted sums and
+        returns the layer's outputs, as ``activation(z)`` does with numpy.
+        Each is compared with its activation at 40 points in [-4, 4]
+        before it is used.
 
     Raises
     ------
     ParameterError
-        If a layer uses an activation of your own, whose torch form is not known.
+        If a layer uses an activation of your own without a torch form, or
+        a torch form is not a function, names no activation the network
+        uses, or computes something else than its activation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neurosim as ns
+    >>> torch = __import__("pytest").importorskip("torch")
+    >>> cube = ns.Activation("cube", lambda z: z**3, lambda z: 3 * z**2)
+    >>> net = ns.Network.from_shape([2, 2, 1], activation=cube, output_activation="identity", seed=0)
+    >>> module = ns.to_torch(net, activations={"cube": lambda z: z**3})
+    >>> X = np.array([[0.5, -1.0]])
+    >>> bool(np.allclose(module(torch.from_numpy(X)).detach().numpy(), net.predict(X), rtol=1e-12))
+    True
     """
     network.check_graph()
     order = network.layer_order()
-    for layer in order[1:]:
-        _check_built_in(layer)
+    own = _own_activations(order[1:], activations or {})
     index = {layer: i for i, layer in enumerate(order)}
     layers = [
-        (layer.name, layer.size, None if layer.is_input else layer.activation.name, layer.has_bias)
+        (
+            layer.name,
+            layer.size,
+            None if layer.is_input else layer.activation.name,
+            layer.has_bias,
+            layer.dropout,
+        )
         for layer in order
     ]
     blocks = [(index[block.source], index[block.target]) for block in network.blocks]
-    module = NeurosimModule(layers, blocks)
+    module = NeurosimModule(layers, blocks, own)
     with torch.no_grad():
         for k, block in enumerate(network.blocks):
             module.weights[k].copy_(torch.from_numpy(np.asarray(block.weight * block.mask, dtype=np.float64)))
@@ -133,38 +192,140 @@ def to_torch(network: Network) -> NeurosimModule:
     return module
 
 
-def from_torch(module: nn.Module) -> Network:
+def _own_activations(
+    layers: list[Layer], forms: Mapping[str, TorchFunction]
+) -> dict[str, tuple[Activation, TorchFunction]]:
+    """The activations of your own that ``layers`` use, each with its torch form from ``forms``, checked."""
+    if not isinstance(forms, Mapping):
+        raise ParameterError(
+            f"to_torch: activations must be a mapping of names to torch functions; got {forms!r}"
+        )
+    own: dict[str, tuple[Activation, TorchFunction]] = {}
+    for layer in layers:
+        activation = layer.activation
+        if activation.is_built_in:
+            continue
+        if activation.name not in forms:
+            raise ParameterError(
+                f"to_torch: layer {layer.name!r} uses {activation.name!r}, an activation of your own whose "
+                f"torch form neurosim does not know; pass it as to_torch(net, activations={{"
+                f"{activation.name!r}: function}})"
+            )
+        own[activation.name] = (activation, _checked_form(layer, forms[activation.name]))
+    unused = sorted(set(forms) - set(own))
+    if unused:
+        raise ParameterError(
+            f"to_torch: activations names {', '.join(map(repr, unused))}, which no layer uses as an "
+            f"activation of your own (those used: {sorted(own) or 'none'})"
+        )
+    return own
+
+
+def _checked_form(layer: Layer, form: object) -> TorchFunction:
+    """``form`` once it is seen to compute ``layer``'s activation, or an error quoting where it does not."""
+    name = layer.activation.name
+    if not callable(form):
+        raise ParameterError(f"to_torch: the torch form of {name!r} must be a function; got {form!r}")
+    z = TORCH_FORM_POINTS
+    try:
+        with torch.no_grad():
+            got = np.asarray(form(torch.from_numpy(z.copy())).detach().numpy(), dtype=np.float64)
+    except Exception as error:  # the user's function, which may raise anything
+        raise ParameterError(
+            f"to_torch: the torch form of {name!r} fails on a tensor of weighted sums: {error!r}"
+        ) from None
+    expected = layer.activation(z)
+    if got.shape != expected.shape or not np.allclose(got, expected, rtol=TORCH_FORM_TOLERANCE, atol=1e-12):
+        where = "" if got.shape != expected.shape else _worst_point(z, got, expected)
+        raise ParameterError(
+            f"to_torch: the torch form of {name!r} (layer {layer.name!r}) does not compute {name!r}"
+            f"{where or f': it returns shape {got.shape} for {expected.shape}'} (compared at {z.size} points "
+            f"in [{z.min():g}, {z.max():g}])"
+        )
+    return form
+
+
+def _worst_point(z: np.ndarray, got: np.ndarray, expected: np.ndarray) -> str:
+    difference = np.abs(got - expected)
+    worst = np.unravel_index(int(np.argmax(np.where(np.isnan(difference), np.inf, difference))), z.shape)
+    return f": at z = {z[worst]:g} it gives {got[worst]:.10g} where {expected[worst]:.10g} is expected"
+
+
+def from_torch(module: nn.Module, *, example_input: object = None) -> Network:
     """A neurosim network with ``module``'s structure, weights and biases.
 
-    ``module`` is one ``to_torch`` made, or an ``nn.Sequential`` of
-    ``nn.Linear`` layers, each followed by at most one supported activation
-    (``Sigmoid``, ``Tanh``, ``ReLU``, ``LeakyReLU(0.01)``, ``Softplus``,
-    ``Softmax(dim=1)``, ``Identity``). A ``Softplus`` comes in as
-    neurosim's softplus, ``log(1 + e^z)`` everywhere, where torch's returns
-    ``z`` itself above ``z = 20``: the two differ there by less than 2.1e-9.
+    Parameters
+    ----------
+    module : torch.nn.Module
+        One ``to_torch`` made (wrapped in ``DistributedDataParallel`` or
+        not), or one whose ``forward`` ``torch.fx`` can trace into
+        ``nn.Linear`` layers, sums of their outputs (skip connections), and
+        supported activations: ``Sigmoid``, ``Tanh``, ``ReLU``,
+        ``LeakyReLU(0.01)``, ``Softplus``, ``Softmax(dim=1)``, as modules,
+        functions or tensor methods; ``Identity``; and ``Dropout`` after a
+        hidden layer, which becomes that layer's ``dropout``. An
+        ``nn.Sequential`` of them is such a module. The layers are named
+        ``input``, ``hidden1``, ... and ``output`` in computing order.
+    example_input : array-like of shape (n_samples, n_inputs), optional
+        A few inputs to check the import with: their number of features
+        must be what the module takes, and the network's outputs for them
+        must be the module's (in eval mode, to 1e-9 in float64 and 1e-4 in
+        float32).
 
     Raises
     ------
     ParameterError
-        For any other module, naming the part neurosim cannot bring in.
+        For any part of ``module`` neurosim's layers cannot compute (a
+        convolution, a recurrent layer, an activation it does not have),
+        naming it, or if the network's outputs are not the module's.
+    ShapeError
+        If ``example_input`` does not have the shape the module takes.
+
+    Notes
+    -----
+    A ``Softplus`` comes in as neurosim's softplus, ``log(1 + e^z)``
+    everywhere, where torch's returns ``z`` itself above ``z = 20``: the
+    two differ there by less than 2.1e-9.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import neurosim as ns
+    >>> torch = __import__("pytest").importorskip("torch")
+    >>> class Skip(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden, self.out = torch.nn.Linear(2, 3), torch.nn.Linear(3, 1)
+    ...         self.skip = torch.nn.Linear(2, 1)
+    ...
+    ...     def forward(self, x):
+    ...         return torch.sigmoid(self.out(torch.tanh(self.hidden(x))) + self.skip(x))
+    >>> net = ns.from_torch(Skip(), example_input=np.zeros((1, 2)))
+    >>> [(block.source.name, block.target.name) for block in net.blocks]
+    [('input', 'hidden1'), ('input', 'output'), ('hidden1', 'output')]
     """
+    if isinstance(module, nn.parallel.DistributedDataParallel):
+        module = module.module
+    if not isinstance(module, nn.Module):
+        raise ParameterError(f"from_torch: module must be a torch.nn.Module; got {type(module).__name__}")
     if isinstance(module, NeurosimModule):
-        return _from_neurosim_module(module)
-    if isinstance(module, nn.Sequential):
-        return _from_sequential(module)
-    raise ParameterError(
-        f"from_torch takes a module made by to_torch or an nn.Sequential of Linear layers and "
-        f"activations; got {type(module).__name__}"
-    )
+        net, first = _from_neurosim_module(module), "its first weight matrix"
+    else:
+        net, name = read_module(module)
+        first = f"module {name!r}"
+    if example_input is not None:
+        _check_example(module, net, example_input, first)
+    return net
 
 
 def _from_neurosim_module(module: NeurosimModule) -> Network:
     net = Network()
-    for name, size, activation, has_bias in module.layers:
+    for name, size, activation, has_bias, dropout in module.layers:
         if activation is None:
-            net.add_layer(size, name=name)
+            net.add_layer(size, name=name, dropout=dropout)
         else:
-            net.add_layer(size, name=name, activation=activation, bias=has_bias)
+            own = module.activations.get(activation, (activation,))[0]
+            net.add_layer(size, name=name, activation=own, bias=has_bias, dropout=dropout)
     with torch.no_grad():
         for k, (source, target) in enumerate(module.blocks):
             mask = module.mask(k).numpy().astype(bool)
@@ -182,64 +343,42 @@ def _from_neurosim_module(module: NeurosimModule) -> Network:
     return net
 
 
-#: the torch activation modules neurosim can bring in, by their neurosim name
-_SEQUENTIAL_ACTIVATIONS = {
-    nn.Sigmoid: "sigmoid",
-    nn.Tanh: "tanh",
-    nn.ReLU: "relu",
-    nn.Softplus: "softplus",
-    nn.Identity: "identity",
-}
-
-
-def _from_sequential(module: nn.Sequential) -> Network:
-    parts = list(module)
-    linears: list[tuple[nn.Linear, str]] = []
-    position = 0
-    while position < len(parts):
-        part = parts[position]
-        if not isinstance(part, nn.Linear):
-            raise ParameterError(f"from_torch: part {position} of the Sequential is {part!r}, not nn.Linear")
-        activation = "identity"
-        if position + 1 < len(parts) and not isinstance(parts[position + 1], nn.Linear):
-            activation = _sequential_activation(parts[position + 1], position + 1)
-            position += 1
-        linears.append((part, activation))
-        position += 1
-    net = Network()
-    net.add_layer(linears[0][0].in_features, name="input")
-    for i, (linear, activation) in enumerate(linears, start=1):
-        name = "output" if i == len(linears) else f"hidden{i}"
-        net.add_layer(linear.out_features, name=name, activation=activation, bias=linear.bias is not None)
-        net.connect(net.layers[i - 1].name, name)
-    net.parameter_store.pack()
-    with torch.no_grad():
-        for i, (linear, _) in enumerate(linears, start=1):
-            net.blocks[i - 1].weight = linear.weight.detach().double().numpy()
-            if linear.bias is not None:
-                net.layers[i].bias = linear.bias.detach().double().numpy()
-    return net
-
-
-def _sequential_activation(part: nn.Module, position: int) -> str:
-    if isinstance(part, nn.LeakyReLU) and part.negative_slope == LEAKY_SLOPE:
-        return "leaky_relu"
-    if isinstance(part, nn.Softmax) and part.dim in (1, -1):
-        return "softmax"
-    if isinstance(part, nn.Softplus) and (part.beta != 1 or part.threshold != 20):
-        raise ParameterError(f"from_torch: part {position}, {part!r}, is a softplus neurosim does not have")
-    for kind, name in _SEQUENTIAL_ACTIVATIONS.items():
-        if type(part) is kind:
-            return name
-    raise ParameterError(
-        f"from_torch: part {position} of the Sequential, {part!r}, is not a supported activation"
+def _check_example(module: nn.Module, net: Network, example_input: object, first: str) -> None:
+    """Refuse ``example_input`` of the wrong shape, or a network whose outputs for it are not ``module``'s."""
+    inputs = np.asarray(
+        example_input.detach().cpu() if isinstance(example_input, torch.Tensor) else example_input
     )
-
-
-def _check_built_in(layer: Layer) -> None:
-    name = layer.activation.name
-    if ACTIVATIONS.get(name) is not layer.activation:
-        raise ParameterError(
-            f"to_torch exports the built-in activations only; layer {layer.name!r} uses {name!r}, "
-            "whose torch form neurosim does not know"
+    n_inputs = net.layers[0].size
+    if inputs.ndim != 2 or inputs.shape[1] != n_inputs or not np.issubdtype(inputs.dtype, np.number):
+        raise ShapeError(
+            f"from_torch: example_input has shape {inputs.shape}, but {first} takes {n_inputs} inputs: "
+            f"give an array of shape (n_samples, {n_inputs})"
         )
+    dtype = next(module.parameters()).dtype
+    training = module.training
+    try:
+        module.eval()
+        with torch.no_grad():
+            expected = module(torch.as_tensor(inputs, dtype=dtype)).double().numpy()
+    finally:
+        module.train(training)
+    got = net.predict(inputs.astype(np.float64))
+    tolerance = 1e-9 if dtype == torch.float64 else 1e-4
+    if got.shape != expected.shape or not np.allclose(got, expected, rtol=tolerance, atol=tolerance):
+        raise ParameterError(
+            f"from_torch: the network read from {type(module).__name__} does not compute what the module "
+            f"computes on example_input{_first_difference(got, expected)}"
+        )
+
+
+def _first_difference(got: np.ndarray, expected: np.ndarray) -> str:
+    if got.shape != expected.shape:
+        return f": it gives outputs of shape {got.shape} where the module gives {expected.shape}"
+    difference = np.abs(got - expected)
+    sample, output = np.unravel_index(
+        int(np.argmax(np.where(np.isnan(difference), np.inf, difference))), got.shape
+    )
+    return (
+        f": for sample {sample}, output {output} is {got[sample, output]:.10g} where the module gives "
+        f"{expected[sample, output]:.10g}"
+    )
