@@ -56,3 +56,21 @@ def test_site_builds_without_warnings(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "reference" / "network" / "index.html").exists()
+    _check_served_from_the_site(tmp_path / "site")
+
+
+#: a script or stylesheet the page would fetch from another host
+REMOTE_ASSET = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)=\"(?:https?:)?//[^\"]*\"")
+
+
+def _check_served_from_the_site(site: Path) -> None:
+    """Every page reads the same offline: no script or stylesheet from elsewhere, code coloured at build."""
+    pages = sorted(site.rglob("*.html"))
+    remote = {page.relative_to(site).as_posix(): REMOTE_ASSET.findall(page.read_text()) for page in pages}
+    assert not {page: found for page, found in remote.items() if found}
+    start = (site / "getting-started" / "index.html").read_text()
+    # Pygments' spans for a keyword and a name, styled by the site's own stylesheet
+    assert '<span class="kn">import</span>' in start
+    stylesheet = (site / "css" / "pygments.css").read_text()
+    assert ".codehilite .kn {" in stylesheet
+    assert 'href="../css/pygments.css"' in start
