@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("confusion_matrix.png", ns.plot.confusion_matrix(y_test, predicted)),
         ("input_weights.png", ns.plot.input_weights(net, "hidden1", neurons=range(16), image_shape=(8, 8))),
         ("misclassified.png", draw_mistakes(X_test, y_test, predicted)),
-        ("curves.png", ns.plot.history(history)),
+        ("curves.png", ns.plot.history(history, validation_label="test")),
     ]
     save_pictures(args.output, pictures)
     path = args.output / "digits.json"

@@ -13,6 +13,7 @@ Run it with ``neurosim demo moons`` or ``python demos/moons.py``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     net = moons_network(args.seed)
     history, pictures = train_and_look(net, data, look_at, args.seed, **TRAINING)
     print(f"\nFinal test accuracy: {accuracy(net, data.X_test, data.y_test):.1%} after {look_at[-1]} epochs")
-    pictures.append(("loss.png", ns.plot.history(history)))
+    pictures.append(("loss.png", ns.plot.history(history, validation_label="test")))
     save_pictures(args.output, pictures)
     save_network(net, args.output / "moons.json")
 
@@ -91,7 +92,7 @@ def train_and_look(
     """Train in stages; after each, print the accuracies and draw the decision regions and neuron maps."""
     figure = plt.figure(figsize=(4.2 * len(look_at), 4.4), layout="constrained")
     panels = figure.subplots(1, len(look_at), sharex=True, sharey=True, squeeze=False)[0]
-    maps = []
+    snapshots = []
     print(f"{'epoch':>7}  {'loss':>7}  {'train accuracy':>14}  {'test accuracy':>13}")
     stages = train_in_stages(net, data, look_at, seed, **training)
     for panel, (epoch, history) in zip(panels, stages, strict=True):
@@ -104,11 +105,20 @@ def train_and_look(
         panel.label_outer()  # the panels share their axes: label them once, on the left and below
         if panel is not panels[-1]:
             panel.get_legend().remove()  # one legend, beside the last panel, is enough
-        neuron_maps = ns.plot.neuron_maps(net, data.X_train, data.y_train)
-        neuron_maps.suptitle(f"what each neuron computes after {epoch} epochs", fontsize="large")
-        maps.append((f"neuron_maps_epoch_{epoch:03d}.png", neuron_maps))
+        snapshots.append((epoch, copy.deepcopy(net)))
     figure.suptitle("decision regions over the test points as training goes on", fontsize="large")
-    return history, [("boundaries.png", figure), *maps]
+    return history, [("boundaries.png", figure), *neuron_map_series(snapshots, data)]
+
+
+def neuron_map_series(snapshots: list[tuple[int, ns.Network]], data: Split) -> list[tuple[str, object]]:
+    """Each snapshot's neuron maps, on one colour scale per layer for all, to compare colour for colour."""
+    limits = ns.plot.map_limits([net for _, net in snapshots], data.X_train)
+    maps = []
+    for epoch, net in snapshots:
+        picture = ns.plot.neuron_maps(net, data.X_train, data.y_train, limits=limits)
+        picture.suptitle(f"what each neuron computes after {epoch} epochs", fontsize="large")
+        maps.append((f"neuron_maps_epoch_{epoch:03d}.png", picture))
+    return maps
 
 
 def train_in_stages(

@@ -77,7 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     net = spiral_network(SIZES, args.seed)
     history, pictures = train_and_look(net, data, look_at, args.seed, **TRAINING)
     print(f"\nFinal test accuracy: {accuracy(net, data.X_test, data.y_test):.1%} after {epochs} epochs")
-    pictures += [("small_network.png", small_picture), ("loss.png", ns.plot.history(history))]
+    pictures += [
+        ("small_network.png", small_picture),
+        ("loss.png", ns.plot.history(history, validation_label="test")),
+    ]
     save_pictures(args.output, pictures)
     save_network(net, args.output / "spiral.json")
 

@@ -7,7 +7,7 @@ result yourself.
 """
 
 from neurosim.plot.animation import animate_training
-from neurosim.plot.boundary import decision_boundary, neuron_maps
+from neurosim.plot.boundary import decision_boundary, map_limits, neuron_maps
 from neurosim.plot.classification import confusion_matrix, input_weights
 from neurosim.plot.diagnosis import diagnosis
 from neurosim.plot.engines import engines
@@ -28,6 +28,7 @@ __all__ = [
     "input_weights",
     "loss_curves",
     "loss_surface",
+    "map_limits",
     "network",
     "neuron_maps",
     "optimizer_paths",

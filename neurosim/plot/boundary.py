@@ -11,15 +11,17 @@ network's values on it; this module draws them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize, to_rgb
+from matplotlib.colors import BoundaryNorm, ListedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from neurosim.classes import predicted_classes
 from neurosim.core.network import Network
@@ -37,14 +39,20 @@ from neurosim.plot.plane import (
     pixel_extent,
     plane_ranges,
 )
+from neurosim.plot.scales import Limits, activation_range, layer_limits, value_norm
 from neurosim.validation import as_input_batch
+
+if TYPE_CHECKING:
+    from neurosim.core.layer import Layer
 
 __all__ = [
     "CLASS_COLOURS",
     "MAX_CLASSES",
     "MAX_NEURONS_PER_LAYER",
     "MAX_RESOLUTION",
+    "MAX_ROWS",
     "decision_boundary",
+    "map_limits",
     "neuron_maps",
 ]
 
@@ -200,16 +208,21 @@ def neuron_maps(
     resolution: int = 60,
     margin: float = 0.5,
     extent: Sequence[float] | None = None,
+    limits: Limits | None = None,
 ) -> Figure:
     """Draw what every neuron of a two-input network computes over the input plane.
 
     One small image per non-input neuron shows its activation ``a`` at every
-    point of the plane, laid out like the network: one column per layer in
-    ``Network.layer_order``, its neurons from top to bottom, each image
-    titled with the neuron's name. The images of one layer share one colour
-    scale (activation functions have different ranges), shown by the colour
-    bar under the column. Layers of more than ``MAX_NEURONS_PER_LAYER``
-    neurons show their first ones, and say so.
+    point of the plane, laid out like the network: one panel per layer in
+    ``Network.layer_order``, its neurons from top to bottom (in columns of
+    at most ``MAX_ROWS``), each image titled with the neuron's name and the
+    plane's axes marked on the outer images. The images of one layer share
+    one colour scale, shown by the colour bar under the panel: the
+    activation's own range where it has one (0 to 1 for the sigmoid,
+    softmax and step, -1 to 1 for tanh), so that pictures of one network at
+    different epochs can be compared colour for colour; else the range of
+    the layer's values, or ``limits``. Layers of more than
+    ``MAX_NEURONS_PER_LAYER`` neurons show their first ones, and say so.
 
     Parameters
     ----------
@@ -229,6 +242,11 @@ def neuron_maps(
     extent : (x_min, x_max, y_min, y_max), optional
         The plane to draw, instead of the data's range plus ``margin``.
         Without ``X`` and ``extent`` the plane is ``[-1, 1] x [-1, 1]`` plus ``margin``.
+    limits : (low, high) or dict, optional
+        The colour scale: the same ``(low, high)`` for every layer, or a
+        dict from layer names to ``(low, high)`` (layers it leaves out keep
+        their default). ``map_limits`` gives limits that hold a whole series
+        of pictures.
 
     Returns
     -------
@@ -244,8 +262,8 @@ def neuron_maps(
         If ``X`` is not finite, ``y`` holds something other than class
         labels, or an activation is not finite (the network overflowed).
     ParameterError
-        If ``net`` is not a Network, ``resolution``, ``margin``, ``extent``
-        or ``fig`` is out of range, or ``y`` is given without ``X``.
+        If ``net`` is not a Network, ``resolution``, ``margin``, ``extent``,
+        ``limits`` or ``fig`` is out of range, or ``y`` is given without ``X``.
 
     Examples
     --------
@@ -256,6 +274,8 @@ def neuron_maps(
     >>> fig = neuron_maps(net, resolution=20)
     >>> [ax.get_title() for ax in fig.axes if ax.images]
     ['hidden1[0]', 'hidden1[1]', 'hidden1[2]', 'output[0]']
+    >>> [ax.images[0].norm.vmin for ax in fig.axes if ax.images]  # tanh from -1, the sigmoid from 0
+    [-1.0, -1.0, -1.0, 0.0]
     >>> plt.close(fig)
     """
     require_network(net)
@@ -273,68 +293,153 @@ def neuron_maps(
     x_range, y_range = plane_ranges(X, margin, extent)
     if fig is not None and (not isinstance(fig, Figure) or fig.axes or fig.subfigs):
         raise ParameterError(f"fig must be an empty matplotlib Figure; got {_describe(fig)}")
+    layers = [layer for layer in net.layer_order() if not layer.is_input]
+    scales = {layer: layer_limits(limits, layer.name) for layer in layers}  # checked before drawing
 
     xs, ys, points = grid(x_range, y_range, resolution)
-    layers = [layer for layer in net.layer_order() if not layer.is_input]
     maps = activation_maps(net, points, layers)
-
-    shown = [min(layer.size, MAX_NEURONS_PER_LAYER) for layer in layers]
-    rows = max(shown)
-    thumb = 1.5 if rows <= 6 else max(0.85, 9.0 / rows)
+    panels = [_Panel(layer, maps[layer], scales[layer]) for layer in layers]
+    rows = max(panel.rows for panel in panels)
     if fig is None:
-        tall = thumb * float(np.clip((y_range[1] - y_range[0]) / (x_range[1] - x_range[0]), 0.3, 3.0))
-        fig = plt.figure(figsize=(len(layers) * max(thumb + 0.6, 1.9), rows * (tall + 0.32) + 1.9))
+        tall = THUMB * float(np.clip((y_range[1] - y_range[0]) / (x_range[1] - x_range[0]), 0.3, 3.0))
+        wide = sum(max(panel.columns * (THUMB + 0.35), 1.9) for panel in panels)
+        fig = plt.figure(figsize=(wide + 0.4, rows * (tall + 0.32) + 2.1))
     if fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
     extent_px = pixel_extent(xs, ys)
-    for subfig, layer, count in zip(
-        np.atleast_1d(fig.subfigures(1, len(layers))), layers, shown, strict=True
-    ):
-        values = maps[layer][:, :count]
-        low, high = float(values.min()), float(values.max())
-        if high - low < 1e-12:  # a constant layer still gets a readable scale
-            low, high = low - 0.5, high + 0.5
-        norm = Normalize(low, high)
-        title = f"{layer.name} ({layer.activation.name})"
-        if count < layer.size:
-            title += f"\n(first {count} of {layer.size} neurons)"
+    subfigs = np.atleast_1d(fig.subfigures(1, len(panels), width_ratios=[p.columns for p in panels]))
+    for subfig, panel in zip(subfigs, panels, strict=True):
+        panel.draw(subfig, rows, (resolution, extent_px), (X, labels))
+    return fig
+
+
+#: how many neurons of a layer ``neuron_maps`` draws in one column before starting the next
+MAX_ROWS = 8
+#: the side of one neuron's map in inches, in a new figure
+THUMB = 1.35
+
+
+class _Panel:
+    """One layer's maps in ``neuron_maps``: its neurons' images in columns, and its colour bar."""
+
+    def __init__(self, layer: Layer, values: np.ndarray, limits: tuple[float, float] | None) -> None:
+        self.layer = layer
+        self.count = min(layer.size, MAX_NEURONS_PER_LAYER)
+        self.values = values[:, : self.count]
+        self.norm = value_norm(self.values, layer.activation, limits)
+        self.columns = -(-self.count // MAX_ROWS)
+        self.rows = -(-self.count // self.columns)
+
+    def draw(self, subfig: Figure, rows: int, plane: tuple[int, tuple], data: tuple) -> None:
+        """Draw the images in ``subfig``, on a grid of ``rows`` rows shared by every panel."""
+        resolution, extent_px = plane
+        title = f"{self.layer.name} ({self.layer.activation.name})"
+        if self.count < self.layer.size:
+            title += f"\n(first {self.count} of {self.layer.size} neurons)"
         subfig.suptitle(title, fontsize="medium")
-        # one row per neuron, and a shorter last row: each column's colour bar sits in the row
-        # below its last neuron, so every column keeps the same thumbnail size and alignment
-        spec = subfig.add_gridspec(rows + 1, 1, height_ratios=[1.0] * rows + [_LAST_ROW])
-        for i in range(count):
-            axis = subfig.add_subplot(spec[i, 0])
+        # one row per neuron, and a shorter last row for the colour bar: every panel keeps the
+        # same thumbnail size and alignment
+        spec = subfig.add_gridspec(rows + 1, self.columns, height_ratios=[1.0] * rows + [_LAST_ROW])
+        image = None
+        for i in range(self.count):
+            row, column = i % self.rows, i // self.rows
+            axis = subfig.add_subplot(spec[row, column])
             image = axis.imshow(
-                values[:, i].reshape(resolution, resolution),
+                self.values[:, i].reshape(resolution, resolution),
                 origin="lower",
                 extent=extent_px,
                 cmap=VALUE_CMAP,
-                norm=norm,
+                norm=self.norm,
                 interpolation="nearest",
                 aspect="equal",
             )
-            if X is not None:
-                face = "black" if labels is None else [CLASS_COLOURS[k % MAX_CLASSES] for k in labels]
-                # a few points large and outlined, many points small and faint
-                few = X.shape[0] <= 50
-                axis.scatter(
-                    X[:, 0], X[:, 1], c=face, s=30 if few else 4, alpha=1.0 if few else 0.5,
-                    edgecolors="white" if few else "none", linewidths=0.8 if few else 0,
-                )  # fmt: skip
-                axis.set_xlim(extent_px[:2])  # points outside the plane do not widen it
-                axis.set_ylim(extent_px[2:])
-            axis.set_xticks([])
-            axis.set_yticks([])
-            axis.set_title(layer[i].name, fontsize="small", pad=2)
-        host = subfig.add_subplot(spec[count, 0])
+            _draw_points(axis, *data, extent_px)
+            _mark_axes(axis, bottom=row == self.rows - 1 or i == self.count - 1, left=column == 0)
+            axis.set_title(self.layer[i].name, fontsize="small", pad=2)
+        host = subfig.add_subplot(spec[rows, :])
         host.set_axis_off()
-        height = 0.12 if count < rows else 0.12 / _LAST_ROW
         colourbar = subfig.colorbar(
-            image, cax=host.inset_axes((0.0, 0.97 - height, 1.0, height)), orientation="horizontal"
+            image, cax=host.inset_axes((0.0, 0.55, 1.0, 0.2)), orientation="horizontal"
         )
         colourbar.set_label("activation a", fontsize="small")
         colourbar.ax.tick_params(labelsize="x-small")
-    return fig
+
+
+def _draw_points(axis: Axes, X: np.ndarray | None, labels: np.ndarray | None, extent_px: tuple) -> None:
+    if X is None:
+        return
+    face = "black" if labels is None else [CLASS_COLOURS[k % MAX_CLASSES] for k in labels]
+    # a few points large and outlined, many points small and faint
+    few = X.shape[0] <= 50
+    axis.scatter(
+        X[:, 0], X[:, 1], c=face, s=30 if few else 4, alpha=1.0 if few else 0.5,
+        edgecolors="white" if few else "none", linewidths=0.8 if few else 0,
+    )  # fmt: skip
+    axis.set_xlim(extent_px[:2])  # points outside the plane do not widen it
+    axis.set_ylim(extent_px[2:])
+
+
+def _mark_axes(axis: Axes, *, bottom: bool, left: bool) -> None:
+    """Three ticks on each axis of the plane, numbered on the outer images only."""
+    axis.xaxis.set_major_locator(MaxNLocator(3))
+    axis.yaxis.set_major_locator(MaxNLocator(3))
+    axis.tick_params(labelsize="x-small", length=2, pad=1, labelbottom=bottom, labelleft=left)
+
+
+def map_limits(
+    nets: Sequence[Network],
+    X: object = None,
+    *,
+    resolution: int = 60,
+    margin: float = 0.5,
+    extent: Sequence[float] | None = None,
+) -> dict[str, tuple[float, float]]:
+    """Colour limits that hold every ``neuron_maps`` picture of a series, by layer name.
+
+    ``nets`` are the pictures' networks (the same network at several
+    epochs, say, as copies). A layer whose activation has a range gets it;
+    any other gets the lowest and highest value any of the networks takes
+    over the plane. Pass the result as ``neuron_maps(..., limits=...)``,
+    with the same ``X``, ``margin`` and ``extent``.
+
+    Examples
+    --------
+    >>> import copy
+    >>> import neurosim as ns
+    >>> X, y = ns.datasets.xor()
+    >>> net = ns.Network.from_shape([2, 3, 1], activation="relu", output_activation="sigmoid", seed=0)
+    >>> before = copy.deepcopy(net)
+    >>> _ = net.fit(X, y, epochs=50, lr=0.5, loss="bce", verbose=0)
+    >>> limits = map_limits([before, net], X)
+    >>> limits["output"]
+    (0.0, 1.0)
+    >>> low, high = limits["hidden1"]
+    >>> bool(low == 0.0 < high)
+    True
+    """
+    if isinstance(nets, Network) or not isinstance(nets, Sequence) or not nets:
+        raise ParameterError(f"nets must be a non-empty list of Networks; got {nets!r}")
+    for net in nets:
+        require_network(net)
+        require_2d_inputs(net, "map_limits")
+    if X is not None:
+        X, _ = as_input_batch(X, 2, name="X")
+    x_range, y_range = plane_ranges(X, check_margin(margin), extent)
+    _, _, points = grid(x_range, y_range, check_resolution(resolution))
+    lows: dict[str, float] = {}
+    highs: dict[str, float] = {}
+    for net in nets:
+        layers = [layer for layer in net.layer_order() if not layer.is_input]
+        for layer, values in activation_maps(net, points, layers).items():
+            shown = values[:, :MAX_NEURONS_PER_LAYER]
+            low, high = activation_range(layer.activation) or (float(shown.min()), float(shown.max()))
+            lows[layer.name] = min(low, lows.get(layer.name, low))
+            highs[layer.name] = max(high, highs.get(layer.name, high))
+    return {name: _readable(lows[name], highs[name]) for name in lows}
+
+
+def _readable(low: float, high: float) -> tuple[float, float]:
+    return (low - 0.5, high + 0.5) if high - low < 1e-12 else (low, high)
 
 
 def _lighter(colour: tuple[float, float, float]) -> tuple[float, float, float]:

@@ -30,12 +30,13 @@ def history(
     *,
     ax: Axes | Sequence[Axes] | None = None,
     metrics: Sequence[str] = METRICS,
+    validation_label: str = "validation",
 ) -> Axes | Figure:
     """Draw a training run's loss per epoch, and its accuracy beside it when it was recorded.
 
     Each panel shows the training values (``"train"``) and, when
     ``fit(validation_data=...)`` recorded them, the validation values
-    (``"validation"``) against the epoch, counting from 1. If training
+    (labelled ``validation_label``) against the epoch, counting from 1. If training
     diverged, a red dashed line marks the epoch at which it stopped, and
     the legend says so. The loss axis is logarithmic when the loss spans
     more than a factor of 1000, and names the loss when the history records
@@ -50,6 +51,9 @@ def history(
     metrics : sequence of {"loss", "accuracy"}, default ("loss", "accuracy")
         The panels wanted. ``"accuracy"`` is drawn only if the history
         recorded it (classification losses do).
+    validation_label : str, default "validation"
+        What the legend calls the data given as ``validation_data``: say
+        ``"test"`` when it is the test set.
 
     Returns
     -------
@@ -82,6 +86,8 @@ def history(
             f"hist must be the History that Network.fit returns; got a {type(hist).__name__}"
         )
     wanted = _metrics(metrics)
+    if not isinstance(validation_label, str) or not validation_label.strip():
+        raise ParameterError(f"validation_label must be a non-empty string; got {validation_label!r}")
     if not hist.loss:
         stopped = f" (training diverged in epoch {hist.diverged_at})" if hist.diverged_at is not None else ""
         raise DataError(f"hist has no epochs to draw{stopped}; expected a History of at least one epoch")
@@ -99,7 +105,10 @@ def history(
         axis.plot(np.arange(1, len(train) + 1), train, color=_TRAIN_COLOUR, label="train")
         if validation:
             axis.plot(
-                np.arange(1, len(validation) + 1), validation, color=_VALIDATION_COLOUR, label="validation"
+                np.arange(1, len(validation) + 1),
+                validation,
+                color=_VALIDATION_COLOUR,
+                label=validation_label,
             )
         if hist.diverged_at is not None:
             axis.axvline(
