@@ -219,6 +219,9 @@ def test_the_legend_says_what_each_colour_and_mark_drawn_means_and_no_more():
             for label, shown in (("weight > 0", max(weights) > 0), ("weight < 0", min(weights) < 0))
             if shown
         ),
+        # what line width means: the widest line is the largest |weight|, the thinnest 0
+        f"|weight| {max(abs(w) for w in weights):.3g}",
+        "|weight| 0",
     ]
     rings = legend.legend_handles[:2]
     assert [to_rgba(h.get_markeredgecolor()) for h in rings] == [

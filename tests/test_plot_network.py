@@ -169,7 +169,7 @@ def test_gradients_are_drawn_by_their_own_signs():
     assert ax.get_title() == "gradients"
     assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["gradient > 0", "gradient < 0"]
     colorbar_axes = [other for other in fig.axes if other is not ax]
-    assert [other.get_ylabel() for other in colorbar_axes] == ["bias gradient"]
+    assert [other.get_ylabel() for other in colorbar_axes] == ["neuron colour: bias gradient"]
     plt.close(fig)
 
     fig, ax = plt.subplots()
@@ -208,7 +208,7 @@ def test_neurons_are_filled_by_their_activation_for_x():
     low, high = activations.min(), activations.max()
     np.testing.assert_allclose(fills, cmap((activations - low) / (high - low)))
     (colorbar_axes,) = [other for other in fig.axes if other is not ax]
-    assert colorbar_axes.get_ylabel() == "activation a"
+    assert colorbar_axes.get_ylabel() == "neuron colour: activation a"
     np.testing.assert_allclose(colorbar_axes.get_ylim(), (activations.min(), activations.max()))
     plt.close(fig)
 
@@ -228,7 +228,7 @@ def test_without_x_neurons_are_filled_by_bias_centred_on_zero_and_inputs_neutral
     assert tuple(fills["input[0]"]) == tuple(fills["input[1]"])
     assert not any(np.allclose(fills["input[0]"], cmap(v)) for v in np.linspace(0, 1, 101))
     (colorbar_axes,) = [other for other in fig.axes if other is not ax]
-    assert colorbar_axes.get_ylabel() == "bias"
+    assert colorbar_axes.get_ylabel() == "neuron colour: bias"
     np.testing.assert_allclose(colorbar_axes.get_ylim(), (-1.0, 1.0))
     plt.close(fig)
 
@@ -467,3 +467,65 @@ def test_saved_png_shows_positive_and_negative_edges(tmp_path):
         synapse.weight = abs(synapse.weight)
     image = render(tmp_path / "positive.png")
     assert colour_present(image, POSITIVE) and not colour_present(image, NEGATIVE)
+
+
+def test_neuron_names_overlap_neither_each_other_nor_the_synapses():
+    net = ns.Network.from_shape([2, 3, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
+    for name, value in [("input[0] -> hidden1[2]", 3.0), ("hidden1[0] -> output[0]", 5.0)]:
+        net.synapse(*name.split(" -> ")).weight = value  # thick lines near the labels
+    ax = network(net, x=[0.0, 1.0])
+    fig = ax.figure
+    fig.canvas.draw()
+    boxes = [
+        text.get_window_extent().shrunk(0.96, 0.9) for text in ax.texts if text.get_gid() == "neuron-name"
+    ]
+    assert len(boxes) == 6
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    # points along every synapse drawn, in pixels: none lies under a name
+    lines = [segment for c in ax.collections if c.get_gid() == "synapses" for segment in c.get_segments()]
+    points = np.concatenate(
+        [ax.transData.transform(a + np.linspace(0, 1, 200)[:, None] * (b - a)) for a, b in lines]
+    )
+    covered = [
+        int(
+            np.sum(
+                (points[:, 0] > box.x0)
+                & (points[:, 0] < box.x1)
+                & (points[:, 1] > box.y0)
+                & (points[:, 1] < box.y1)
+            )
+        )
+        for box in boxes
+    ]
+    assert covered == [0] * 6
+    plt.close(fig)
+
+
+def test_the_legend_says_what_line_width_means_and_width_scale_fixes_it():
+    net = skip_net()
+    ax = network(net)
+    largest = max(abs(s.weight) for s in net.synapses)
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels[-2:] == [f"|weight| {largest:.3g}", "|weight| 0"]
+    plt.close(ax.figure)
+    ax = network(net, width_scale=2 * largest)
+    widths = [
+        w for c in ax.collections if c.get_gid() in ("synapses", "skip-synapses") for w in c.get_linewidths()
+    ]
+    assert max(widths) == pytest.approx(0.3 + (4.0 - 0.3) / 2)  # the largest |weight| is half the scale
+    assert [text.get_text() for text in ax.get_legend().get_texts()][-2] == f"|weight| {2 * largest:.3g}"
+    plt.close(ax.figure)
+
+
+def test_fill_limits_set_the_colour_bar_and_bad_limits_are_refused():
+    net = skip_net()
+    ax = network(net, fill_limits=(-3.0, 3.0))
+    (colorbar_axes,) = [other for other in ax.figure.axes if other is not ax]
+    np.testing.assert_allclose(colorbar_axes.get_ylim(), (-3.0, 3.0))
+    plt.close(ax.figure)
+    before = plt.get_fignums()
+    with pytest.raises(ns.ParameterError, match="fill_limits must be two numbers"):
+        network(net, fill_limits=3.0)
+    with pytest.raises(ns.ParameterError, match="width_scale must be a finite number above 0"):
+        network(net, width_scale=-1.0)
+    assert plt.get_fignums() == before

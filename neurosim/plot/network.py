@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
+import itertools
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import matplotlib as mpl
@@ -24,6 +25,7 @@ from neurosim.errors import ParameterError, ShapeError
 from neurosim.plot import graph_layout
 from neurosim.plot._style import NEGATIVE, POSITIVE, SIGNED_CMAP, VALUE_CMAP, axes_or_new, require_network
 from neurosim.plot.graph_layout import BLOCK_HALF_WIDTH, Band, Edges, Layout
+from neurosim.plot.scales import check_limits, signed_norm, value_norm
 from neurosim.validation import as_input_batch
 
 if TYPE_CHECKING:
@@ -57,6 +59,8 @@ def network(
     neuron_labels: bool | Mapping[str, str] | None = None,
     max_synapses: int = 300,
     max_neurons_per_layer: int = 32,
+    fill_limits: Sequence[float] | None = None,
+    width_scale: float | None = None,
 ) -> Axes:
     """Draw the network's graph, the way TensorFlow Playground draws it.
 
@@ -64,11 +68,12 @@ def network(
     neurons spread top (index 0) to bottom around the middle. Each synapse
     is a line coloured by the sign of its weight (blue positive, red
     negative, grey exactly 0) and as wide as its ``|weight|`` allows: from
-    0.3 points for 0 to 4 points for the largest ``|weight|`` drawn. Skip
+    0.3 points for 0 to 4 points for the largest ``|weight|`` drawn (or
+    ``width_scale``), as the legend says. Skip
     connections (synapses that jump over columns) are curves that bow over
     the columns they jump, so other edges never hide them. Neurons are
     filled by their activation for the sample ``x``, or else by their bias,
-    with a colour bar for the fill.
+    and the colour bar says which.
 
     Big networks stay readable: layers of more than
     ``max_neurons_per_layer`` neurons are drawn as blocks (a rounded
@@ -112,6 +117,13 @@ def network(
         incoming synapses of each neuron.
     max_neurons_per_layer : int, default 32
         Larger layers are drawn as one block.
+    fill_limits : (low, high), optional
+        The ends of the neurons' colour scale, instead of the range of the
+        values drawn; pictures of a series (an animation's frames) pass the
+        same limits to share one colour bar.
+    width_scale : float, optional
+        The ``|weight|`` (or ``|gradient|``) drawn at the widest, instead of
+        the largest one drawn; larger values are drawn at the widest too.
 
     Returns
     -------
@@ -168,6 +180,8 @@ def network(
         allowed = " or ".join(repr(name) for name in _SHOWN)
         raise ParameterError(f"show must be {allowed}; got {show!r}")
     max_synapses = _positive_int(max_synapses, "max_synapses")
+    limits = None if fill_limits is None else check_limits(fill_limits, "fill_limits")
+    width_scale = None if width_scale is None else _positive_scale(width_scale)
     max_neurons_per_layer = _positive_int(max_neurons_per_layer, "max_neurons_per_layer")
     labels, texts = _neuron_texts(net, neuron_labels)
     if x is not None:
@@ -185,7 +199,7 @@ def network(
     layout = Layout(net, max_neurons_per_layer)
     edges = graph_layout.synapse_edges(net, layout, show, max_synapses)
     bands = graph_layout.bands(net, layout, show)
-    fill = _Fill(layout, show, with_x=x is not None)
+    fill = _Fill(layout, show, with_x=x is not None, limits=limits)
     notes = graph_layout.notes(layout, edges, bands, word, max_neurons_per_layer)
 
     if ax is None:
@@ -194,9 +208,9 @@ def network(
     colorbar = ax.figure.colorbar(
         ScalarMappable(norm=fill.norm, cmap=fill.cmap), ax=ax, shrink=0.8, pad=0.02, fraction=0.05
     )
-    colorbar.set_label(fill.label)
+    colorbar.set_label(f"neuron colour: {fill.label}")
 
-    _draw(ax, layout, edges, bands, fill, notes, word, (labels, texts))
+    _draw(ax, layout, edges, bands, fill, notes, (word, width_scale), (labels, texts))
     ax.set_title(show if title is None else title)
     return ax
 
@@ -219,6 +233,14 @@ def _neuron_texts(net: Network, neuron_labels: object) -> tuple[bool | None, dic
     return neuron_labels if neuron_labels is None else bool(neuron_labels), {n: n.name for n in net.neurons}
 
 
+def _positive_scale(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"width_scale must be a number above 0; got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ParameterError(f"width_scale must be a finite number above 0; got {value!r}")
+    return float(value)
+
+
 def _positive_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ParameterError(f"{name} must be a positive integer; got {value!r}")
@@ -231,7 +253,9 @@ def _positive_int(value: object, name: str) -> int:
 class _Fill:
     """The neurons' fill: the value of each neuron, its colour map, norm and colour-bar label."""
 
-    def __init__(self, layout: Layout, show: str, *, with_x: bool) -> None:
+    def __init__(
+        self, layout: Layout, show: str, *, with_x: bool, limits: tuple[float, float] | None = None
+    ) -> None:
         #: layer -> the values of its neurons, or None where the fill carries no value
         self.values: dict[Layer, np.ndarray | None] = {}
         for layer in layout.order:
@@ -243,16 +267,15 @@ class _Fill:
                 source = layer.bias if show == "weights" else layer.bias_grad
                 self.values[layer] = np.asarray(source, dtype=float).copy()
         every = np.concatenate([np.zeros(0), *(v for v in self.values.values() if v is not None)])
-        finite = every[np.isfinite(every)]
         if with_x:
-            low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-            if low == high:
-                low, high = low - 0.5, high + 0.5
-            self.norm, self.cmap, self.label = Normalize(low, high), mpl.colormaps[VALUE_CMAP], "activation a"
+            self.norm, self.cmap, self.label = (
+                value_norm(every, limits=limits),
+                mpl.colormaps[VALUE_CMAP],
+                "activation a",
+            )
         else:
-            largest = float(np.abs(finite).max(initial=0.0))
-            largest = largest if largest > 0 else 1.0
-            self.norm, self.cmap = Normalize(-largest, largest), mpl.colormaps[SIGNED_CMAP]
+            self.norm = signed_norm(every) if limits is None else Normalize(*limits)
+            self.cmap = mpl.colormaps[SIGNED_CMAP]
             self.label = "bias" if show == "weights" else "bias gradient"
 
     def colours(self, layer: Layer) -> np.ndarray:
@@ -273,11 +296,16 @@ def _sign_colours(values: np.ndarray) -> np.ndarray:
     return colours
 
 
-def _widths(strength: np.ndarray, widths: tuple[float, float]) -> np.ndarray:
+def _widths(strength: np.ndarray, widths: tuple[float, float], scale: float | None = None) -> np.ndarray:
+    """Line widths from ``widths[0]`` for 0 to ``widths[1]`` for ``scale`` (by default the largest)."""
     strength = np.nan_to_num(np.abs(strength), nan=0.0, posinf=0.0)
-    largest = strength.max(initial=0.0)
-    scaled = strength / largest if largest > 0 else np.zeros_like(strength)
+    largest = _largest(strength) if scale is None else scale
+    scaled = np.minimum(strength / largest, 1.0) if largest > 0 else np.zeros_like(strength)
     return widths[0] + (widths[1] - widths[0]) * scaled
+
+
+def _largest(strength: np.ndarray) -> float:
+    return float(np.nan_to_num(np.abs(strength), nan=0.0, posinf=0.0).max(initial=0.0))
 
 
 def _draw(
@@ -287,12 +315,13 @@ def _draw(
     bands: list[Band],
     fill: _Fill,
     notes: list[str],
-    word: str,
+    words: tuple[str, float | None],
     labels: tuple[bool | None, dict[Neuron, str]],
 ) -> None:
     # edges: straight and curved synapses, then the bands of weight blocks
     xy = layout.xy
-    colours, widths = _sign_colours(edges.value), _widths(edges.value, SYNAPSE_WIDTHS)
+    word, width_scale = words
+    colours, widths = _sign_colours(edges.value), _widths(edges.value, SYNAPSE_WIDTHS, width_scale)
     alpha = 1.0 if len(edges.value) <= 100 else 0.6
     straight = ~edges.skip
     segments = np.stack([xy[edges.source[straight]], xy[edges.target[straight]]], axis=1)
@@ -316,7 +345,7 @@ def _draw(
     collection = LineCollection(
         band_lines,
         colors=_sign_colours(means),
-        linewidths=_widths(np.array([band.mean_abs for band in bands]), BAND_WIDTHS),
+        linewidths=_widths(np.array([band.mean_abs for band in bands]), BAND_WIDTHS, width_scale),
         alpha=0.7,
         capstyle="butt",
         zorder=1,
@@ -373,7 +402,7 @@ def _draw(
             gid="layer-name",
         )
     if frame.labelled:
-        _label_neurons(ax, layout, frame)
+        _label_neurons(ax, layout, frame, [*segments, *curves, *band_lines])
 
     # what the edge colours mean (the colours drawn) and what was left out, at the bottom
     shown = np.concatenate([edges.value, means])
@@ -386,6 +415,12 @@ def _draw(
         )
         if present.any()
     ]
+    widest = _largest(edges.value) if width_scale is None else width_scale
+    if widest > 0 and len(edges.value):
+        handles.append(
+            Line2D([], [], color=ZERO, linewidth=SYNAPSE_WIDTHS[1], label=f"|{word}| {widest:.3g}")
+        )
+        handles.append(Line2D([], [], color=ZERO, linewidth=SYNAPSE_WIDTHS[0], label=f"|{word}| 0"))
     if handles:
         ax.legend(
             handles=handles,
@@ -459,15 +494,21 @@ def _draw_block(ax: Axes, layout: Layout, fill: _Fill, layer: Layer, frame: _Fra
     )
 
 
-def _label_neurons(ax: Axes, layout: Layout, frame: _Frame) -> None:
-    """Each neuron's label: above it where there is room, else beside it (left of inputs, right of others)."""
+def _label_neurons(ax: Axes, layout: Layout, frame: _Frame, lines: list[np.ndarray]) -> None:
+    """Write each neuron's label where it hides fewest synapses.
+
+    Above or below the neuron when there is room between neurons, else
+    beside it (left of inputs, right of others).
+    """
     radius = frame.diameter / 2
+    sides = _label_sides(layout, frame, _sampled(lines)) if frame.labels_above else {}
     for neuron, (x, y) in zip(layout.neurons, layout.xy, strict=True):
         if neuron not in frame.texts:
             continue
         first = layout.column[neuron.layer] == 0
         if frame.labels_above:
-            offset, ha, va = (0.0, radius + 2), "center", "bottom"
+            side = sides[neuron]
+            offset, ha, va = (0.0, side * (radius + 2)), "center", "bottom" if side > 0 else "top"
         else:
             offset, ha, va = (
                 ((-1 if first else 1) * (radius + 2), 0.0),
@@ -486,6 +527,59 @@ def _label_neurons(ax: Axes, layout: Layout, frame: _Frame) -> None:
             bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
             gid="neuron-name",
         )
+
+
+def _sampled(lines: list[np.ndarray]) -> np.ndarray:
+    """Points along every synapse drawn, close enough together to tell which labels they cross."""
+    pieces = [np.zeros((0, 2))]
+    steps = np.linspace(0.0, 1.0, 24)[:, None]
+    for line in lines:
+        for start, end in itertools.pairwise(line):
+            pieces.append(start + steps * (end - start))
+    return np.concatenate(pieces)
+
+
+def _label_sides(layout: Layout, frame: _Frame, samples: np.ndarray) -> dict[Neuron, int]:
+    """+1 (above) or -1 (below) for each labelled neuron: the fewest synapse points covered in all.
+
+    Two labels never share the gap between neighbours in a column: the
+    upper one's label below and the lower one's above would overlap. Each
+    column's choice is the best one under that rule (found neuron by
+    neuron, top down), above where it makes no difference.
+    """
+    sides: dict[Neuron, int] = {}
+    columns: dict[float, list[tuple[float, Neuron, np.ndarray]]] = {}
+    for neuron, xy in zip(layout.neurons, layout.xy, strict=True):
+        if neuron in frame.texts:
+            columns.setdefault(float(xy[0]), []).append((-float(xy[1]), neuron, xy))
+    for column in columns.values():
+        column.sort(key=lambda item: item[0])  # top first
+        costs = [
+            {side: _covered(samples, xy, frame, len(frame.texts[neuron]), side) for side in (1, -1)}
+            for _, neuron, xy in column
+        ]
+        # best[i][side]: the fewest points covered by labels 0..i with label i on ``side``, and the choice
+        best = [{side: (costs[0][side], [side]) for side in (1, -1)}]
+        for cost in costs[1:]:
+            step = {}
+            for side in (1, -1):
+                allowed = [best[-1][1]] + ([best[-1][-1]] if side == -1 else [])  # no below-then-above
+                total, path = min(allowed, key=lambda option: option[0])
+                step[side] = (total + cost[side], [*path, side])
+            best.append(step)
+        _, path = min((best[-1][1], best[-1][-1]), key=lambda option: option[0])
+        sides.update({neuron: side for (_, neuron, _), side in zip(column, path, strict=True)})
+    return sides
+
+
+def _covered(samples: np.ndarray, xy: np.ndarray, frame: _Frame, length: int, side: int) -> int:
+    """How many synapse points a label of ``length`` characters covers above (+1) or below (-1) ``xy``."""
+    x, y = xy
+    half_width = (0.6 * frame.label_size * length + 4) / 2 / frame.points_per_column
+    near = (frame.diameter / 2 + 2) / frame.points_per_y
+    far = near + (frame.label_size + 3) / frame.points_per_y
+    offsets = side * (samples[:, 1] - y)
+    return int(np.sum((np.abs(samples[:, 0] - x) <= half_width) & (offsets >= near) & (offsets <= far)))
 
 
 class _Frame:
@@ -542,8 +636,8 @@ class _Frame:
             side = self.label_width / 2 if self.labels_above else self.label_width + 2
             left = radius + (side if first in labelled_layers else 0.0)
             right = radius + (side if last in labelled_layers else 0.0)
-            above = radius + (self.label_size + 4 if self.labels_above else 0.0)
-            pads = (left, right, footer_pt + radius, self.header_pt + above)
+            label_room = self.label_size + 4 if self.labels_above else 0.0  # above or below a neuron
+            pads = (left, right, footer_pt + radius + label_room, self.header_pt + radius + label_room)
 
     def _labels_fit(self, layout: Layout) -> bool:
         if len(layout.order) == 1:
