@@ -271,3 +271,19 @@ def test_a_figure_that_holds_axes_is_refused():
     net = ns.Network.from_shape([4, 2, 1], seed=0)
     with pytest.raises(ns.ParameterError, match="fig must be an empty matplotlib Figure; got a Figure that"):
         ns.plot.input_weights(net, image_shape=(2, 2), fig=figure)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "neurons", "words"),
+    [
+        (64, None, "the first 16 of 64 neurons of 'hidden1'"),
+        (10, [2, 5], "2 of 10 neurons of 'hidden1'"),
+        (4, None, "all 4 neurons of 'hidden1'"),
+    ],
+)
+def test_the_title_says_which_neurons_the_picture_shows(hidden, neurons, words):
+    net = ns.Network.from_shape([64, hidden, 10], seed=0)
+    fig = ns.plot.input_weights(net, neurons=neurons)
+    assert words in fig.get_suptitle()
+    assert sum(1 for ax in fig.axes if ax.images) == {64: 16, 10: 2, 4: 4}[hidden]
+    plt.close(fig)

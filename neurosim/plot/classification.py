@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
@@ -16,7 +15,7 @@ from matplotlib.figure import Figure
 
 from neurosim.core.network import Network
 from neurosim.errors import DataError, ParameterError, ShapeError, UnknownNameError
-from neurosim.plot._style import SIGNED_CMAP, axes_or_new, require_network
+from neurosim.plot._style import SIGNED_CMAP, axes_or_new, new_figure, require_network
 from neurosim.validation import as_float_array, check_finite
 
 if TYPE_CHECKING:
@@ -258,7 +257,7 @@ def input_weights(
     n_rows = math.ceil(len(chosen) / n_columns)
     if fig is None:
         side = 1.3 if max(height, width) <= 16 else 1.8
-        fig = plt.figure(figsize=(n_columns * side + 1.2, n_rows * side * height / width + 1.0))
+        fig = new_figure(figsize=(n_columns * side + 1.2, n_rows * side * height / width + 1.0))
     if fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
     axes = fig.subplots(n_rows, n_columns, squeeze=False).ravel()
@@ -271,12 +270,20 @@ def input_weights(
         axis.remove()
     colourbar = fig.colorbar(image, ax=list(axes[: len(chosen)]), shrink=0.8)
     colourbar.set_label(f"weight from {net.input_layer.name}")
+    shown = f"all {target.size} neurons" if len(chosen) == target.size else _subset(chosen, target.size)
     fig.suptitle(
-        f"weights from each input pixel into neurons of {target.name!r}\n(blue: a bright pixel excites it, "
+        f"weights from each input pixel into {shown} of {target.name!r}\n(blue: a bright pixel excites it, "
         "red: it inhibits it)",
         fontsize="medium",
     )
     return fig
+
+
+def _subset(chosen: list[int], size: int) -> str:
+    """Which neurons of a layer of ``size`` a picture shows, in words: ``first 16 of 64 neurons``."""
+    if chosen == list(range(len(chosen))):
+        return f"the first {len(chosen)} of {size} neurons"
+    return f"{len(chosen)} of {size} neurons"
 
 
 def _fed_layer(net: Network, layer: object) -> Layer:
