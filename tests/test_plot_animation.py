@@ -148,3 +148,38 @@ def test_progress_counts_the_frames_drawn_into_the_gif_on_a_terminal(tmp_path, m
         return
     assert bars and bars[-1].startswith("[##############################] frame 4/4")
     assert "loss" not in bars[-1] and terminal.getvalue().endswith("\n")
+
+
+def test_every_frame_shares_one_colour_bar_and_one_line_width_scale():
+    net = xor_net()
+    snapshots = [[values.copy() for values, _ in net.parameters()]]
+    anim = ns.plot.animate_training(net, X, y, epochs=300, lr=2.0, frames=3, loss="bce", seed=0)
+    # independently: the biases and weights of each frame, from the same stretches of training
+    twin = xor_net()
+    for k in range(1, 4):
+        twin.fit(X, y, epochs=100, lr=2.0, loss="bce", seed=k, verbose=0)
+        snapshots.append([values.copy() for values, _ in twin.parameters()])
+    biases = [
+        abs(b) for snapshot in snapshots for layer in twin.layers[1:] for b in _bias_of(snapshot, twin, layer)
+    ]
+    weights = [abs(w) for snapshot in snapshots for w in _weights_of(snapshot, twin)]
+    scales, widest = set(), []
+    for frame in range(4):
+        draw_frame(anim, frame)
+        colour_bar = next(ax for ax in anim._fig.axes if ax.get_ylabel() == "neuron colour: bias")
+        scales.add(tuple(np.round(colour_bar.get_ylim(), 12)))
+        legend = [text.get_text() for text in anim._fig.axes[0].get_legend().get_texts()]
+        widest.append(legend[-2])
+    assert scales == {(round(-max(biases), 12), round(max(biases), 12))}
+    assert widest == [f"|weight| {max(weights):.3g}"] * 4
+
+
+def _bias_of(snapshot, net, layer):
+    """The biases of ``layer`` in a snapshot of ``net.parameters()`` (in named_parameters order)."""
+    names = [name for name, _ in net.named_parameters()]
+    return snapshot[names.index(f"{layer.name}.bias")]
+
+
+def _weights_of(snapshot, net):
+    names = [name for name, _ in net.named_parameters()]
+    return np.concatenate([snapshot[i].ravel() for i, name in enumerate(names) if name.endswith(".weight")])

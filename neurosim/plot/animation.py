@@ -107,13 +107,20 @@ def animate_training(
     X_plot = np.asarray(X, dtype=float)
     stretch = [round(epochs * k / frames) for k in range(frames + 1)]
     figure = plt.figure(figsize=(11.0, 4.8), layout="constrained")
+    largest_bias, largest_weight = _largest_over_frames(twin, snapshots)
 
     def draw(frame: int) -> list:
-        for values, snapshot in zip(_parameter_arrays(twin), snapshots[frame], strict=True):
-            values[...] = snapshot
+        _show_frame(twin, snapshots[frame])
         figure.clear()
         left, right = figure.subplots(1, 2, width_ratios=[1.2, 1.0])
-        draw_network(twin, ax=left, title="weights")
+        # one colour bar and one line-width scale for every frame, so the frames compare
+        draw_network(
+            twin,
+            ax=left,
+            title="weights",
+            fill_limits=(-largest_bias, largest_bias),
+            width_scale=largest_weight,
+        )
         if two_inputs:
             decision_boundary(twin, X_plot, y, ax=right)
         else:
@@ -154,6 +161,29 @@ def _train_in_stretches(
     while len(snapshots) < frames + 1:  # training stopped early: repeat the last picture
         snapshots.append(snapshots[-1])
     return snapshots, losses
+
+
+def _show_frame(twin: Network, snapshot: list[np.ndarray]) -> None:
+    """Give ``twin`` the parameters of one frame."""
+    for values, saved in zip(_parameter_arrays(twin), snapshot, strict=True):
+        values[...] = saved
+
+
+def _largest_over_frames(twin: Network, snapshots: list[list[np.ndarray]]) -> tuple[float, float]:
+    """The largest finite ``|bias|`` and ``|weight|`` of any frame (1 if none): the frames' shared scales."""
+    largest_bias = largest_weight = 0.0
+    for snapshot in snapshots:
+        _show_frame(twin, snapshot)
+        biases = [layer.bias for layer in twin.layers[1:] if layer.has_bias]
+        weights = [block.weight[block.mask] for block in twin.blocks]
+        largest_bias = max(largest_bias, _largest_finite(biases))
+        largest_weight = max(largest_weight, _largest_finite(weights))
+    return largest_bias or 1.0, largest_weight or 1.0
+
+
+def _largest_finite(arrays: list[np.ndarray]) -> float:
+    values = np.abs(np.concatenate([np.zeros(0), *(array.ravel() for array in arrays)]))
+    return float(values[np.isfinite(values)].max(initial=0.0))
 
 
 def _parameter_arrays(net: Network) -> list[np.ndarray]:
