@@ -57,6 +57,7 @@ def test_site_builds_without_warnings(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "reference" / "network" / "index.html").exists()
     _check_served_from_the_site(tmp_path / "site")
+    _check_every_public_name_is_documented(tmp_path / "site" / "reference")
 
 
 #: a script or stylesheet the page would fetch from another host
@@ -74,3 +75,28 @@ def _check_served_from_the_site(site: Path) -> None:
     stylesheet = (site / "css" / "pygments.css").read_text()
     assert ".codehilite .kn {" in stylesheet
     assert 'href="../css/pygments.css"' in start
+
+
+def _check_every_public_name_is_documented(reference: Path) -> None:
+    """Every name ``neurosim`` exports, and every public method and property of its classes, has an entry."""
+    import inspect
+
+    import neurosim as ns
+
+    entries = set()
+    for page in reference.rglob("*.html"):
+        entries |= set(re.findall(r'id="neurosim\.([A-Za-z0-9_.]+)"', page.read_text()))
+    documented = {entry.split(".")[-1] for entry in entries}
+    missing = []
+    for name in ns.__all__:
+        thing = getattr(ns, name)
+        if inspect.ismodule(thing):
+            continue  # a module's names are documented on their own
+        if name not in documented:
+            missing.append(name)
+        if inspect.isclass(thing):
+            for member, value in vars(thing).items():
+                public = not member.startswith("_") and (callable(value) or isinstance(value, property))
+                if public and not any(entry.endswith(f"{name}.{member}") for entry in entries):
+                    missing.append(f"{name}.{member}")
+    assert not missing, f"not on any reference page: {missing}"
