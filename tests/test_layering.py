@@ -10,7 +10,7 @@ The layers, from the bottom::
     diagnostics, io, optim, callbacks (public names of the optimizers and callbacks, which live in training),
                  sklearn (scikit-learn estimators that train a network)
     plot
-    cli
+    cli, playground (the page of ``neurosim playground`` and its server)
     demos, benchmarks
 
 An import that runs when a module is imported (at module level, outside
@@ -62,6 +62,7 @@ LAYERS: dict[str, int] = {
     "sklearn": 4,
     "plot": 5,
     "cli": 6,
+    "playground": 6,
     "demos": 7,
     "benchmarks": 7,
 }
@@ -74,6 +75,7 @@ LAZY_UPWARD = {
     ("core", "training"),  # Network.fit, watch, watches
     ("core", "diagnostics"),  # Network.summary, Neuron.explain
     ("core", "io"),  # Network.save
+    ("core", "plot"),  # Network._repr_mimebundle_: the picture a notebook shows
     ("cli", "demos"),  # neurosim demo NAME
     ("cli", "benchmarks"),  # neurosim bench
     (FACADE, "plot"),  # ns.plot, loaded on first use because matplotlib takes a while

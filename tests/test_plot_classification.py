@@ -287,3 +287,15 @@ def test_the_title_says_which_neurons_the_picture_shows(hidden, neurons, words):
     assert words in fig.get_suptitle()
     assert sum(1 for ax in fig.axes if ax.images) == {64: 16, 10: 2, 4: 4}[hidden]
     plt.close(fig)
+
+
+def test_a_shared_limit_puts_pictures_of_a_series_on_one_colour_scale():
+    net = ns.Network.from_shape([4, 3, 2], seed=0)
+    before = ns.plot.weights(net, limit=2.5)
+    scales = {(im.norm.vmin, im.norm.vmax) for ax in before.axes for im in ax.images}
+    assert scales == {(-2.5, 2.5)}
+    pixels = ns.plot.input_weights(net, image_shape=(2, 2), limit=2.5)
+    assert {(im.norm.vmin, im.norm.vmax) for ax in pixels.axes for im in ax.images} == {(-2.5, 2.5)}
+    plt.close("all")
+    with pytest.raises(ns.ParameterError, match="above 0"):
+        ns.plot.weights(net, limit=0.0)

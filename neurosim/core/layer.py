@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neurosim._text import html_or_plain, html_table, plain
 from neurosim.core.neuron import Neuron
 from neurosim.core.parameters import assign_in_place
 from neurosim.errors import ParameterError, StructureError, UnknownNameError
@@ -15,6 +16,10 @@ from neurosim.validation import non_negative_number
 if TYPE_CHECKING:
     from neurosim.activations import Activation
     from neurosim.core.network import Network
+
+
+#: the most neurons a notebook's table of a layer shows
+ROWS_SHOWN = 64
 
 
 class Layer:
@@ -155,6 +160,45 @@ predictions; dropout is for hidden layers
         no_bias = "" if self.has_bias or self.is_input else ", bias=False"
         dropout = f", dropout={self.dropout:g}" if self.dropout else ""
         return f"Layer({self.name!r}, {self.size}{no_bias}{dropout})"
+
+    def _repr_html_(self) -> str:
+        """A notebook shows a layer as a table of its neurons: bias, activation, the last pass's z and a."""
+        return html_or_plain(self._html_table, self)
+
+    def _html_table(self) -> str:
+        shown = self.neurons[:ROWS_SHOWN]
+        samples = {len(values) for n in shown if (values := n.z_samples) is not None}
+        n_samples = samples.pop() if len(samples) == 1 else None
+        has_delta = n_samples is not None and all(n.delta_samples is not None for n in shown)
+        suffix = "" if n_samples in (None, 1) else f" (mean of {n_samples} samples)"
+        names = ["z", "a", "delta"] if has_delta else ["z", "a"]
+        header = ["neuron", "activation", "bias", *(f"{name}{suffix}" for name in names)]
+        rows = []
+        for neuron in shown:
+            arrays = [neuron.z_samples, neuron.a_samples, neuron.delta_samples][: len(names)]
+            values = ["-" if n_samples is None else plain(float(np.mean(array))) for array in arrays]
+            rows.append([neuron.name, self._activation_name(), self._bias_text(neuron), *values])
+        return html_table(header, rows, caption=self._caption(n_samples))
+
+    def _activation_name(self) -> str:
+        return "input" if self.activation is None else self.activation.name
+
+    def _bias_text(self, neuron: Neuron) -> str:
+        if self.is_input:
+            return "-"
+        return plain(neuron.bias) if self.has_bias else "none"
+
+    def _caption(self, n_samples: int | None) -> str:
+        what = f"layer {self.name!r}: {self.size} neuron{'s' if self.size != 1 else ''}"
+        if self.dropout:
+            what += f", dropout {self.dropout:g}"
+        if n_samples is None:
+            what += "; no pass yet (net.forward(x) fills in z and a)"
+        else:
+            what += f"; last pass: {n_samples} sample{'s' if n_samples != 1 else ''}"
+        if self.size > ROWS_SHOWN:
+            what += f"; the first {ROWS_SHOWN} neurons shown"
+        return what
 
 
 def dropout_rate(value: object, name: str) -> float:

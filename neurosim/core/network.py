@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import numpy as np
 
-from neurosim._text import Text
+from neurosim._text import Text, rich_output_shown
 from neurosim.activations import ACTIVATIONS, Activation, get_activation
 from neurosim.classes import predicted_classes
 from neurosim.core.handles import CallbackHandle
@@ -741,6 +741,14 @@ class Network:
         sizes = [layer.size for layer in self._layers]
         synapses = self.graph.number_of_edges()
         return f"Network(layers={sizes}, synapses={synapses}, parameters={self.n_parameters})"
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """A notebook shows the network's picture and its table of layers (see ``neurosim.plot.notebook``)."""
+        if not rich_output_shown():  # IPython in a terminal shows the repr alone: nothing to draw
+            return {}
+        from neurosim.plot.notebook import network_bundle
+
+        return network_bundle(self)
 
     # ---------------------------------------------------------------- computing
 

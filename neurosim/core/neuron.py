@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neurosim._text import Text
+from neurosim._text import Text, html_or_plain, html_pre
 from neurosim.errors import StructureError
 from neurosim.validation import check_in_range, finite_number
 
@@ -290,6 +290,10 @@ class Neuron:
         from neurosim.diagnostics.explain import explain_neuron
 
         return explain_neuron(self, sample)
+
+    def _repr_html_(self) -> str:
+        """A notebook shows a neuron as its ``repr`` and its ``explain()``: the last pass as arithmetic."""
+        return html_or_plain(lambda: html_pre(f"{self!r}\n\n{self.explain()}"), self)
 
     def __repr__(self) -> str:
         parts = [repr(self.name)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neurosim._text import Text, table
+from neurosim._text import Text, html_or_plain, html_table, table
 from neurosim.engines import ObjectEngine
 from neurosim.errors import ParameterError, ShapeError, UnknownNameError
 from neurosim.losses import Loss
@@ -149,19 +150,42 @@ class GradientCheckReport:
         return sorted(self.entries, key=lambda entry: entry.rel_error, reverse=True)
 
     def __str__(self) -> str:
-        conclusive = [entry for entry in self._by_error() if entry.verdict != "inconclusive"]
-        rows = [
-            [e.name, f"{e.analytic:.6g}", f"{e.numeric:.6g}", f"{e.rel_error:.3g}"]
-            for e in (self.failures or conclusive[:WORST_SHOWN])
-        ]
+        conclusive = self._conclusive()
         lines = [
             self._headline(conclusive),
             *self._ratio_lines(),
-            table(["parameter", "backprop", "finite diff.", "rel. error"], rows),
+            table(["parameter", "backprop", "finite diff.", "rel. error"], self._rows(conclusive)),
             *self._inconclusive_lines(),
             *self._kink_notes(),
         ]
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the report as ``str(report)`` does, its parameters in an HTML table."""
+        return html_or_plain(self._html, self)
+
+    def _html(self) -> str:
+        conclusive = self._conclusive()
+        rows = self._rows(conclusive)
+        shown = "failed" if self.failures else "largest relative errors"
+        header = ["parameter", "backprop", "finite diff.", "rel. error"]
+        parts = [f"<p><b>{html.escape(self._headline(conclusive))}</b></p>"]
+        parts += [f"<p>{html.escape(line)}</p>" for line in self._ratio_lines()]
+        caption = f"{shown}: {len(rows)} of {len(self.entries)} parameters"
+        parts.append(html_table(header, rows, caption=caption))
+        if self.inconclusive:
+            why = [[*_numbers(e), _crossing_reason(e)] for e in self.inconclusive]
+            caption = self._inconclusive_lines()[0]
+            parts.append(html_table([*header, "why"], why, caption=caption))
+        parts += [f"<p>{html.escape(note)}</p>" for note in self._kink_notes()]
+        return "<div>" + "\n".join(parts) + "</div>"
+
+    def _conclusive(self) -> list[GradientEntry]:
+        return [entry for entry in self._by_error() if entry.verdict != "inconclusive"]
+
+    def _rows(self, conclusive: list[GradientEntry]) -> list[list[str]]:
+        """The failures, or if none, the entries with the largest errors: a row of numbers each."""
+        return [_numbers(entry) for entry in (self.failures or conclusive[:WORST_SHOWN])]
 
     def _headline(self, conclusive: list[GradientEntry]) -> str:
         failed = len(self.failures)
@@ -223,6 +247,11 @@ class GradientCheckReport:
 
     def __repr__(self) -> str:
         return str(Text(str(self)))
+
+
+def _numbers(entry: GradientEntry) -> list[str]:
+    """An entry's name, its two gradients and their relative error, as a report's table writes them."""
+    return [entry.name, f"{entry.analytic:.6g}", f"{entry.numeric:.6g}", f"{entry.rel_error:.3g}"]
 
 
 def _shared_ratio(entries: list[GradientEntry]) -> float | None:

@@ -23,15 +23,21 @@ warning  dead-neurons  hidden1[2]
 
 from __future__ import annotations
 
+import html
+import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from neurosim._text import Text
+from neurosim._text import Text, html_or_plain, html_table, plain
 
 #: the severities, most severe first; ``error`` and ``warning`` make a report not ``ok``
 SEVERITIES = ("error", "warning", "info")
 WHERE_SHOWN = 8
+#: the most culprits a notebook's table of a finding's evidence shows
+EVIDENCE_ROWS_SHOWN = 20
+#: the colour a notebook writes each severity in
+SEVERITY_COLOURS = {"error": "#b2182b", "warning": "#b35806", "info": "#555555"}
 
 
 @dataclass(frozen=True)
@@ -77,12 +83,14 @@ class Finding:
         return SEVERITIES.index(self.severity)
 
     def __str__(self) -> str:
-        names = ", ".join(self.where[:WHERE_SHOWN])
-        if len(self.where) > WHERE_SHOWN:
-            names += f" and {len(self.where) - WHERE_SHOWN} more"
+        names = _where_text(self.where)
         when = f" (seen after epoch {self.epoch})" if self.epoch is not None else ""
         head = f"{self.severity:<8} {self.code}{when}" + (f"  {names}" if names else "")
         return f"{head}\n  {self.message}\n  try: {self.advice}"
+
+    def _repr_html_(self) -> str:
+        """A notebook shows a finding as its severity, code, message and advice, and its evidence's tables."""
+        return html_or_plain(lambda: finding_html(self), self)
 
 
 @dataclass
@@ -138,3 +146,92 @@ class Report:
 
     def __repr__(self) -> str:
         return str(Text(str(self)))
+
+    def _repr_html_(self) -> str:
+        """A notebook shows a report as its headline and each finding with its evidence as a table."""
+        return html_or_plain(self._html, self)
+
+    def _html(self) -> str:
+        headline = str(self).split("\n", 1)[0]
+        findings = [finding_html(finding) for finding in self.findings]
+        return "<div>" + "\n<hr>\n".join([f"<p><b>{html.escape(headline)}</b></p>", *findings]) + "</div>"
+
+
+def finding_html(finding: Finding) -> str:
+    """The finding as HTML: a heading, the message, the advice, and tables of the evidence.
+
+    Examples
+    --------
+    >>> finding = Finding("dead-neurons", "error", ("hidden1[2]",), {"hidden1[2]": {"z_max": -3.1}},
+    ...                   "hidden1[2] is dead.", "Lower the learning rate.")
+    >>> print(finding_html(finding))
+    <div><p><b style="color: #b2182b">error</b> <code>dead-neurons</code>: hidden1[2]</p>
+    <p>hidden1[2] is dead.</p>
+    <p><i>try:</i> Lower the learning rate.</p>
+    <table><caption>evidence</caption>
+    <tr><th>where</th><th>z_max</th></tr>
+    <tr><th>hidden1[2]</th><td>-3.1</td></tr>
+    </table></div>
+    """
+    when = f" (seen after epoch {finding.epoch})" if finding.epoch is not None else ""
+    names = _where_text(finding.where)
+    head = (
+        f'<b style="color: {SEVERITY_COLOURS[finding.severity]}">{finding.severity}</b> '
+        f"<code>{html.escape(finding.code)}</code>{when}" + (f": {html.escape(names)}" if names else "")
+    )
+    parts = [
+        f"<p>{head}</p>",
+        f"<p>{html.escape(finding.message)}</p>",
+        f"<p><i>try:</i> {html.escape(finding.advice)}</p>",
+        *_evidence_tables(finding.evidence),
+    ]
+    return "<div>" + "\n".join(parts) + "</div>"
+
+
+def _where_text(where: tuple[str, ...]) -> str:
+    """The first few names of ``where``, and how many more there are."""
+    names = ", ".join(where[:WHERE_SHOWN])
+    if len(where) > WHERE_SHOWN:
+        names += f" and {len(where) - WHERE_SHOWN} more"
+    return names
+
+
+def _evidence_tables(evidence: dict[str, Any]) -> list[str]:
+    """The evidence as HTML tables: one row per culprit with its numbers, and one of the other numbers."""
+    # the culprits: the most entries that are dicts of numbers with the same names
+    shapes = [tuple(value) for value in evidence.values() if isinstance(value, dict)]
+    common = max(shapes, key=shapes.count, default=None)
+    culprits = {
+        name: value for name, value in evidence.items() if isinstance(value, dict) and tuple(value) == common
+    }
+    others = {name: value for name, value in evidence.items() if name not in culprits}
+    tables = []
+    if culprits:
+        columns = list(dict.fromkeys(key for numbers in culprits.values() for key in numbers))
+        rows = [
+            [str(name), *(_value_text(numbers.get(key)) for key in columns)]
+            for name, numbers in list(culprits.items())[:EVIDENCE_ROWS_SHOWN]
+        ]
+        caption = "evidence"
+        if len(culprits) > EVIDENCE_ROWS_SHOWN:
+            caption += f": the first {EVIDENCE_ROWS_SHOWN} of {len(culprits)}"
+        tables.append(html_table(["where", *map(str, columns)], rows, caption=caption))
+    if others:
+        rows = [[str(name), _value_text(value)] for name, value in others.items()]
+        tables.append(html_table(["number", "value"], rows, caption="evidence" if not culprits else None))
+    return tables
+
+
+def _value_text(value: object) -> str:
+    """A number of the evidence as a table shows it: 4 significant digits, ``-`` for none."""
+    if value is None:
+        return "-"
+    if isinstance(value, (bool, numbers.Integral)):
+        return str(value)
+    if isinstance(value, numbers.Real):
+        return plain(float(value))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value_text(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_value_text(item)}" for key, item in value.items())
+    return str(value)

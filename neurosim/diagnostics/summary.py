@@ -27,6 +27,19 @@ def summary(network: Network) -> Text:
     output   1     relu        -        hidden1      9
     total    11                                      33
     """
+    return Text(table(*summary_rows(network)))
+
+
+def summary_rows(network: Network) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of ``summary``'s table, the total last, for a table of another form.
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> header, rows = summary_rows(ns.Network.from_shape([2, 3, 1], seed=0))
+    >>> header, rows[-1]
+    (['layer', 'size', 'activation', 'inputs from', 'parameters'], ['total', '6', '', '', '13'])
+    """
     dropout = any(layer.dropout for layer in network.layers)
     rows = []
     for layer in network.layers:
@@ -39,4 +52,4 @@ def summary(network: Network) -> Text:
     total = sum(layer.size for layer in network.layers)
     rows.append(["total", str(total), "", *([""] if dropout else []), "", str(network.n_parameters)])
     header = ["layer", "size", "activation", *(["dropout"] if dropout else []), "inputs from", "parameters"]
-    return Text(table(header, rows))
+    return header, rows

@@ -3,7 +3,9 @@
 Every function takes an optional matplotlib ``ax`` (where it draws one
 picture), returns what it drew on (the Axes, or the Figure of a multi-panel
 plot, or the Animation) and never calls ``plt.show()``: show or save the
-result yourself.
+result yourself. In a Jupyter notebook each picture shows once, and an
+animation plays (``neurosim.plot.notebook`` draws what a network shows
+there).
 """
 
 from neurosim.plot.animation import animate_training

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import matplotlib as mpl
+import matplotlib.figure
 import matplotlib.pyplot as plt
 
 from neurosim.errors import ParameterError, ShapeError
@@ -23,12 +25,36 @@ SIGNED_CMAP = "RdBu"
 VALUE_CMAP = "viridis"
 
 
+class NotebookFigure(matplotlib.figure.Figure):
+    """A pyplot figure that a notebook shows once: the figure of every picture ``neurosim.plot`` makes.
+
+    In a notebook, matplotlib's inline backend shows every open pyplot
+    figure at the end of the cell, and a figure that is the cell's value is
+    shown as that value as well: twice. When a notebook shows this figure
+    (as the cell's value, through ``display(figure)``, or at the end of the
+    cell), it first closes it in pyplot, so that it is shown once, as the
+    inline backend would close it after the cell anyway. Anywhere else (a
+    script, the other backends, ``plt.show()``) it is a plain matplotlib
+    Figure.
+    """
+
+    def _ipython_display_(self) -> None:
+        if "inline" in mpl.get_backend():
+            plt.close(self)
+        # IPython takes this as "not handled here" and shows the figure the way it shows any figure
+        raise NotImplementedError
+
+
+def new_figure(**options: object) -> NotebookFigure:
+    """A new pyplot figure that a notebook shows once; ``options`` are those of ``plt.figure``."""
+    return plt.figure(FigureClass=NotebookFigure, **options)
+
+
 def axes_or_new(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.8)) -> Axes:
-    """``ax`` itself, or the axes of a new figure of ``figsize`` inches."""
+    """``ax`` itself, or the axes of a new figure of ``figsize`` inches (a ``NotebookFigure``)."""
     if ax is not None:
         return ax
-    _, new_ax = plt.subplots(figsize=figsize)
-    return new_ax
+    return new_figure(figsize=figsize).add_subplot()
 
 
 def require_network(net: object) -> None:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation, PillowWriter
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from neurosim.core.network import Network
     from neurosim.training.history import History
 
+#: dots per inch of the frames a notebook plays: 11 by 4.8 inches make 792 by 346 pixels
+NOTEBOOK_DPI = 72
+
 
 def animate_training(
     net: Network,
@@ -36,7 +40,7 @@ def animate_training(
     seed: int | None = None,
     progress: bool = False,
     **fit_options: object,
-) -> FuncAnimation:
+) -> TrainingAnimation:
     """Train ``net`` and animate it: its graph and its decision boundary (or loss) after each stretch.
 
     Training is split into ``frames`` stretches of ``epochs / frames``
@@ -65,12 +69,15 @@ def animate_training(
         Seed of the shuffling (stretch ``k`` uses ``seed + k``).
     progress : bool, default False
         While the GIF is written, show a progress bar of the frames drawn
-        (on a terminal only, like ``fit``'s ``verbose=1``).
+        (on a terminal or in a notebook, like ``fit``'s ``verbose=1``).
 
     Returns
     -------
-    matplotlib.animation.FuncAnimation
-        Keep a reference while it is shown; ``anim.save(...)`` writes other formats.
+    TrainingAnimation
+        A ``matplotlib.animation.FuncAnimation``. Keep a reference while it
+        is shown; ``anim.save(...)`` writes other formats. In a notebook,
+        make it the cell's value (or ``display(anim)``) and it plays there,
+        every frame in the page; its figure is not shown as a still picture.
 
     Examples
     --------
@@ -128,10 +135,28 @@ def animate_training(
         figure.suptitle(f"epoch {stretch[frame]} of {epochs}")
         return []
 
-    animation = FuncAnimation(figure, draw, frames=frames + 1, interval=1000 / fps, repeat=False)
+    animation = TrainingAnimation(figure, draw, frames=frames + 1, interval=1000 / fps, repeat=False)
+    if "inline" in mpl.get_backend():
+        plt.close(figure)  # in a notebook the animation plays, rather than pyplot showing one frame
     if path is not None:
         _save_gif(animation, path, fps, Progress(frames + 1, int(progress), unit="frame"))
     return animation
+
+
+class TrainingAnimation(FuncAnimation):
+    """The animation of ``animate_training``: a ``FuncAnimation`` that a notebook plays.
+
+    A notebook shows it as matplotlib's JavaScript player, with every frame
+    in the page (``to_jshtml()``, at ``NOTEBOOK_DPI`` dots per inch, so that
+    it fits the page and the notebook stays small), or as a video where
+    ``matplotlib.rcParams["animation.html"]`` is ``"html5"``.
+    """
+
+    def _repr_html_(self) -> str:
+        if mpl.rcParams["animation.html"] == "html5":
+            return super()._repr_html_()
+        with mpl.rc_context({"savefig.dpi": NOTEBOOK_DPI}):
+            return self.to_jshtml()
 
 
 def _train_in_stretches(

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap, to_rgb
@@ -26,7 +25,13 @@ from matplotlib.ticker import MaxNLocator
 from neurosim.classes import predicted_classes
 from neurosim.core.network import Network
 from neurosim.errors import ParameterError, ShapeError
-from neurosim.plot._style import VALUE_CMAP, axes_or_new, require_2d_inputs, require_network
+from neurosim.plot._style import (
+    VALUE_CMAP,
+    axes_or_new,
+    new_figure,
+    require_2d_inputs,
+    require_network,
+)
 from neurosim.plot.plane import (
     MAX_RESOLUTION,
     activation_maps,
@@ -303,7 +308,7 @@ def neuron_maps(
     if fig is None:
         tall = THUMB * float(np.clip((y_range[1] - y_range[0]) / (x_range[1] - x_range[0]), 0.3, 3.0))
         wide = sum(max(panel.columns * (THUMB + 0.35), 1.9) for panel in panels)
-        fig = plt.figure(figsize=(wide + 0.4, rows * (tall + 0.32) + 2.1))
+        fig = new_figure(figsize=(wide + 0.4, rows * (tall + 0.32) + 2.1))
     if fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
     extent_px = pixel_extent(xs, ys)

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from neurosim.core.network import Network
 from neurosim.errors import DataError, ParameterError, ShapeError, UnknownNameError
 from neurosim.plot._style import SIGNED_CMAP, axes_or_new, new_figure, require_network
+from neurosim.plot.scales import signed_norm
 from neurosim.validation import as_float_array, check_finite
 
 if TYPE_CHECKING:
@@ -183,6 +184,7 @@ def input_weights(
     image_shape: tuple[int, int] = (8, 8),
     columns: int | None = None,
     fig: Figure | None = None,
+    limit: float | None = None,
 ) -> Figure:
     """Draw the weights from the inputs into each chosen neuron as an image the shape of the input.
 
@@ -207,6 +209,10 @@ def input_weights(
         Images per row; by default about the square root of their number.
     fig : matplotlib Figure, optional
         An empty figure to draw in; by default a new one.
+    limit : float, optional
+        The colour scale runs from ``-limit`` to ``limit``; by default to
+        the largest ``|weight|`` drawn. Pass the same limit to compare
+        pictures of a series colour for colour.
 
     Returns
     -------
@@ -250,8 +256,7 @@ def input_weights(
     W, _, _ = net.compile().matrix(net.input_layer.name, target.name)
     mask = next(b.mask for b in net.blocks if b.source is net.input_layer and b.target is target)
     images = np.ma.masked_array(np.array(W[chosen], dtype=float), mask=~mask[chosen])
-    limit = float(np.abs(images).max()) if images.count() else 0.0
-    norm = Normalize(-limit or -1.0, limit or 1.0)  # symmetric: white is a weight of 0
+    norm = signed_norm(images.compressed(), limit)  # symmetric: white is a weight of 0
     cmap = mpl.colormaps[SIGNED_CMAP].with_extremes(bad=ABSENT_COLOUR)
 
     n_rows = math.ceil(len(chosen) / n_columns)

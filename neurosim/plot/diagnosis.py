@@ -12,7 +12,6 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import Collection, LineCollection
 from matplotlib.colors import to_rgba
@@ -25,7 +24,7 @@ from neurosim.core.neuron import Neuron
 from neurosim.diagnostics import Finding, Report
 from neurosim.errors import ParameterError, UnknownNameError
 from neurosim.plot import graph_layout
-from neurosim.plot._style import require_network
+from neurosim.plot._style import new_figure, require_network
 from neurosim.plot.graph_layout import BLOCK_HALF_WIDTH, Layout
 from neurosim.plot.network import network
 
@@ -582,7 +581,7 @@ def _axes(ax: Axes | None, layout: Layout, caption: _Caption, labels: dict[str, 
     column_gap_in = (0.6 * 7 * longest + 70) / 72
     width = min(MAX_WIDTH, max(width, (len(layout.order) - 1) * column_gap_in / 0.8 + 2.2))
     caption_in = caption.wrap(0.94 * width * 72) / 72
-    figure = plt.figure(figsize=(width, height + caption_in))
+    figure = new_figure(figsize=(width, height + caption_in))
     total = height + caption_in
     net_ax = figure.add_axes((0.02, (caption_in + 0.1) / total, 0.96, (height - 0.2) / total))
     caption_ax = figure.add_axes((0.03, 0.02 / total, 0.94, caption_in / total))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from neurosim.errors import DataError, ParameterError
-from neurosim.plot._style import NEGATIVE, POSITIVE
+from neurosim.plot._style import NEGATIVE, POSITIVE, new_figure
 from neurosim.training.history import History
 
 __all__ = ["history"]
@@ -151,8 +150,8 @@ def _panel_axes(ax: object, panels: list[str]) -> list[Axes]:
     """One Axes per panel: those given in ``ax``, or a new figure's."""
     n_panels = len(panels)
     if ax is None:
-        _, axes = plt.subplots(
-            1, n_panels, figsize=(5.6 * n_panels, 4.0), layout="constrained", squeeze=False
+        axes = new_figure(figsize=(5.6 * n_panels, 4.0), layout="constrained").subplots(
+            1, n_panels, squeeze=False
         )
         return list(axes[0])
     given = [ax] if isinstance(ax, Axes) else list(ax.ravel()) if isinstance(ax, np.ndarray) else ax

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm, Normalize
@@ -26,7 +25,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from neurosim.core import Network, Synapse
 from neurosim.errors import DataError, ParameterError, ShapeError
 from neurosim.losses import Loss
-from neurosim.plot._style import VALUE_CMAP, axes_or_new, require_network
+from neurosim.plot._style import VALUE_CMAP, axes_or_new, new_figure, require_network
 from neurosim.plot.plane import check_resolution
 from neurosim.training.history import History
 from neurosim.validation import boolean
@@ -495,10 +494,8 @@ def _panel_grid(n_panels: int, columns: int) -> tuple[Figure, np.ndarray]:
     """A figure of ``n_panels`` panels sharing their axes, ``columns`` to a row; the spare cells are off."""
     columns = min(columns, n_panels)
     rows = -(-n_panels // columns)
-    figure, axes = plt.subplots(
-        rows, columns, figsize=(4.3 * columns, 4.0 * rows + 0.9), sharex=True, sharey=True,
-        squeeze=False, layout="constrained",
-    )  # fmt: skip
+    figure = new_figure(figsize=(4.3 * columns, 4.0 * rows + 0.9), layout="constrained")
+    axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
     for axis in axes.ravel()[n_panels:]:
         axis.set_axis_off()
     return figure, axes

@@ -6,14 +6,14 @@ import math
 from typing import TYPE_CHECKING
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from neurosim.core.network import Network
 from neurosim.errors import ParameterError, StructureError
-from neurosim.plot._style import SIGNED_CMAP, require_network
+from neurosim.plot._style import SIGNED_CMAP, new_figure, require_network
+from neurosim.plot.scales import signed_norm
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,7 +37,12 @@ _SMALL = 12
 
 
 def weights(
-    net: Network, *, fig: Figure | None = None, show: str = "weights", annotate: bool | None = None
+    net: Network,
+    *,
+    fig: Figure | None = None,
+    show: str = "weights",
+    annotate: bool | None = None,
+    limit: float | None = None,
 ) -> Figure:
     """Draw one heatmap per pair of connected layers: the weight of every synapse between them.
 
@@ -61,6 +66,10 @@ def weights(
         Write each value in its cell. By default, only in matrices of at
         most 64 cells and at most 12 neurons a side, whose cells are wide
         enough for a number.
+    limit : float, optional
+        Every heatmap's colour scale runs from ``-limit`` to ``limit``; by
+        default each runs to its own largest ``|value|``. Pass the same
+        limit to compare pictures of a series colour for colour.
 
     Returns
     -------
@@ -70,7 +79,7 @@ def weights(
     Raises
     ------
     ParameterError
-        If ``show``, ``annotate`` or ``fig`` is not one of the values above.
+        If ``show``, ``annotate``, ``limit`` or ``fig`` is not one of the values above.
     StructureError
         If the network has no synapses to draw.
 
@@ -93,6 +102,7 @@ def weights(
         raise ParameterError(f"show must be one of {', '.join(map(repr, SHOWS))}; got {show!r}")
     if annotate is not None and not isinstance(annotate, bool):
         raise ParameterError(f"annotate must be True, False or None (automatic); got {annotate!r}")
+    norm = None if limit is None else signed_norm(np.zeros(0), limit)
     if fig is not None and (not isinstance(fig, Figure) or fig.axes or fig.subfigs):
         what = "a Figure that already holds axes" if isinstance(fig, Figure) else f"a {type(fig).__name__}"
         raise ParameterError(f"fig must be an empty matplotlib Figure; got {what}")
@@ -110,7 +120,7 @@ def weights(
     widths = [max(sizes[r * n_cols + c][0] for r in range(n_rows)) for c in range(n_cols)]
     heights = [max(sizes[r * n_cols + c][1] for c in range(n_cols)) for r in range(n_rows)]
     if fig is None:
-        fig = plt.figure(figsize=(sum(widths), sum(heights) + 0.6))
+        fig = new_figure(figsize=(sum(widths), sum(heights) + 0.6))
     if fig.get_layout_engine() is None:
         fig.set_layout_engine("constrained")
     grid = fig.add_gridspec(n_rows, n_cols, width_ratios=widths, height_ratios=heights)
@@ -120,7 +130,7 @@ def weights(
         W, rows, cols = compiled.matrix(block.source.name, block.target.name)
         values = W if attribute == "weight" else block.grad
         any_absent |= not block.mask.all()
-        _heatmap(axis, block, values, rows, cols, label, annotate)
+        _heatmap(axis, block, values, (rows, cols), label, (annotate, norm))
     kind = "weights" if attribute == "weight" else "gradients of the loss with respect to the weights"
     note = "rows: target neurons, columns: source neurons" + ("; grey: no synapse" if any_absent else "")
     fig.suptitle(f"{kind}\n{note}", fontsize="medium")
@@ -131,16 +141,16 @@ def _heatmap(
     ax: Axes,
     block: WeightBlock,
     values: np.ndarray,
-    rows: list[str],
-    cols: list[str],
+    names: tuple[list[str], list[str]],
     label: str,
-    annotate: bool | None,
+    settings: tuple[bool | None, Normalize | None],
 ) -> None:
     """One block's values as a heatmap on ``ax``, absent synapses masked, with its colour bar."""
+    rows, cols = names
+    annotate, norm = settings
     shown = np.ma.masked_array(np.asarray(values, dtype=float), mask=~block.mask)
-    limit = float(np.abs(shown).max()) if shown.count() else 0.0
-    limit = limit if limit > 0 else 1.0
-    norm = Normalize(-limit, limit)  # centred on 0: white is 0, whatever the range
+    if norm is None:  # centred on 0: white is 0, whatever the range
+        norm = signed_norm(shown.compressed())
     cmap = mpl.colormaps[SIGNED_CMAP].with_extremes(bad=ABSENT_COLOUR)
     n_rows, n_cols = shown.shape
     aspect = "equal" if max(n_rows, n_cols) <= _SMALL else "auto"

@@ -122,7 +122,8 @@ def fit(
     validation_data : (X_val, Y_val), optional
         Measured after every epoch into ``val_loss`` (and ``val_accuracy``).
     verbose : {0, 1, 2}
-        0 silent; 1 a progress bar on a terminal only; 2 a line every tenth of the run.
+        0 silent; 1 a progress bar on a terminal, or in a notebook's cell (updated in place), after half a
+        second; 2 a line every tenth of the run.
     engine : {"auto", "compiled", "object"} or Engine
         ``"object"`` computes neuron by neuron and synapse by synapse;
         ``"compiled"`` computes a layer at a time with matrices (see

@@ -1,7 +1,8 @@
-"""A one-line progress display for long training runs."""
+"""A one-line progress display for long training runs, on a terminal or in a notebook."""
 
 from __future__ import annotations
 
+import html
 import sys
 import time
 from typing import TYPE_CHECKING, TextIO
@@ -17,11 +18,13 @@ class Progress:
 
     ``verbose=0`` prints nothing. ``verbose=1`` draws a progress bar on a
     terminal once a run has lasted ``delay`` seconds, and stays quiet when
-    ``stream`` is not a terminal (a log file, a pipe, a test). ``verbose=2``
-    prints one line about every tenth of the run, terminal or not. ``unit``
-    names what is counted (epochs of training, frames of an animation).
-    The bar is redrawn at most every ``min_interval`` seconds (and at the
-    last step).
+    ``stream`` is not a terminal (a log file, a pipe, a test). In a Jupyter
+    notebook (any Jupyter kernel), without a ``stream`` of your own, it
+    shows the bar in the cell's output instead, as HTML updated in place.
+    ``verbose=2`` prints one line about every tenth of the run, terminal or
+    not. ``unit`` names what is counted (epochs of training, frames of an
+    animation). The bar is redrawn at most every ``min_interval`` seconds
+    (and at the last step).
     """
 
     def __init__(
@@ -44,6 +47,11 @@ class Progress:
         self._drawn = False
         self._width = 0
         self._is_terminal = bool(getattr(self.stream, "isatty", lambda: False)())
+        #: in a notebook: the display updated in place, and the last step reported and the one shown
+        self._notebook = stream is None and verbose == 1 and in_notebook()
+        self._handle: object = None
+        self._latest: tuple[int, float | None] | None = None
+        self._shown: tuple[int, float | None] | None = None
 
     def update(self, epoch: int, loss: float | None = None) -> None:
         """Step ``epoch`` (counting from 1) finished, with mean loss ``loss`` if there is one."""
@@ -52,7 +60,9 @@ class Progress:
             if epoch % every == 0 or epoch in (1, self.total):
                 print(f"{self.unit} {epoch}/{self.total}{self._loss(loss, 6)}", file=self.stream)
             return
-        if self.verbose != 1 or not self._is_terminal:
+        if self._notebook:
+            self._latest = (epoch, loss)
+        if self.verbose != 1 or not (self._is_terminal or self._notebook):
             return
         now = time.perf_counter()
         if now - self._start < self.delay or (
@@ -60,6 +70,9 @@ class Progress:
         ):
             return
         self._last_draw = now
+        if self._notebook:
+            self._show(epoch, loss)
+            return
         done = int(30 * epoch / self.total)
         bar = "#" * done + "." * (30 - done)
         line = f"[{bar}] {self.unit} {epoch}/{self.total}{self._loss(loss, 5)}  {now - self._start:.1f}s"
@@ -72,11 +85,51 @@ class Progress:
     def _loss(loss: float | None, digits: int) -> str:
         return "" if loss is None else f"  loss {loss:.{digits}g}"
 
+    def _show(self, epoch: int, loss: float | None) -> None:
+        """Show step ``epoch`` in the notebook's display, made at the first step shown."""
+        from IPython.display import display
+
+        elapsed = time.perf_counter() - self._start
+        text = f"{self.unit} {epoch}/{self.total}{self._loss(loss, 5)}  {elapsed:.1f}s"
+        done = int(30 * epoch / self.total)
+        view = {
+            "text/plain": f"[{'#' * done}{'.' * (30 - done)}] {text}",
+            "text/html": (
+                f'<div><progress value="{epoch}" max="{self.total}" style="width: 20em; '
+                f'vertical-align: middle"></progress> <code>{html.escape(text)}</code></div>'
+            ),
+        }
+        if self._handle is None:
+            self._handle = display(view, raw=True, display_id=True)
+        else:
+            self._handle.update(view, raw=True)
+        self._shown = (epoch, loss)
+
     def close(self) -> None:
-        """End the progress line, if one was drawn."""
+        """End the progress line, if one was drawn; in a notebook, show the last step if it was not."""
+        if self._handle is not None and self._latest != self._shown:
+            self._show(*self._latest)
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def in_notebook() -> bool:
+    """Whether Python runs in a Jupyter kernel: a notebook, JupyterLab, or another front end of one.
+
+    Examples
+    --------
+    >>> in_notebook()  # in a terminal, a script or a test
+    False
+    """
+    if "ipykernel" not in sys.modules:  # IPython is never imported here when it is not in use
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 class ProgressCallback(Callback):
