@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 
-#: the modules that import an optional package at the top, with the package each needs
+#: the modules that import optional packages at the top, with the packages each needs (space-separated)
 NEEDS = {
     "neurosim/io/torch_bridge.py": "torch",
     "neurosim/io/torch_graph.py": "torch",
+    "neurosim/io/onnx_export.py": "torch onnx onnxscript",
     "neurosim/sklearn.py": "sklearn",
 }
 
-collect_ignore = [module for module, package in NEEDS.items() if importlib.util.find_spec(package) is None]
+collect_ignore = [
+    module
+    for module, packages in NEEDS.items()
+    if any(importlib.util.find_spec(package) is None for package in packages.split())
+]

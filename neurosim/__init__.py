@@ -114,4 +114,6 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(f"neurosim.{name}")
     if name in ("to_torch", "from_torch"):  # PyTorch is optional, and slow to import
         return getattr(importlib.import_module("neurosim.io.torch_bridge"), name)
+    if name == "to_onnx":  # needs PyTorch, onnx and onnxscript (the onnx extra)
+        return importlib.import_module("neurosim.io.onnx_export").to_onnx
     raise AttributeError(f"module 'neurosim' has no attribute {name!r}")

@@ -21,6 +21,7 @@ DEMOS = [
     "inspect",
     "doctor",
     "yours",
+    "scale",
 ]
 
 

@@ -389,3 +389,7 @@ def test_the_animation_plays_in_a_notebook_with_every_frame():
     frames = re.findall(r"frames\[(\d+)\] = \"data:image/png;base64,", text)
     assert [int(k) for k in frames] == [0, 1, 2, 3]  # frames + 1 pictures, the untrained network first
     assert "<script" in text  # the player
+    # it plays offline: nothing fetched from elsewhere, its buttons drawn with characters
+    assert "https://" not in text and "http://" not in text
+    assert 'class="fa' not in text
+    assert text.count("<button") == 9 and "\u25b6" in text and "\u275a\u275a" in text

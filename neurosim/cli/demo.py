@@ -20,6 +20,7 @@ ORDER = (
     "inspect",
     "doctor",
     "yours",
+    "scale",
 )
 # demos whose file has another name: a demos/inspect.py would hide the standard
 # library's inspect module when a demo runs as `python demos/NAME.py`

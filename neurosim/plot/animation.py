@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,7 +157,37 @@ class TrainingAnimation(FuncAnimation):
         if mpl.rcParams["animation.html"] == "html5":
             return super()._repr_html_()
         with mpl.rc_context({"savefig.dpi": NOTEBOOK_DPI}):
-            return self.to_jshtml()
+            return offline_player(self.to_jshtml())
+
+
+#: the player's buttons, drawn with characters rather than an icon font fetched from elsewhere
+BUTTONS = {
+    "minus": "\u2212",
+    "fast-backward": "|\u25c0\u25c0",
+    "step-backward": "|\u25c0",
+    "play fa-flip-horizontal": "\u25c0",
+    "pause": "\u275a\u275a",
+    "play": "\u25b6",
+    "step-forward": "\u25b6|",
+    "fast-forward": "\u25b6\u25b6|",
+    "plus": "+",
+}
+
+
+def offline_player(html: str) -> str:
+    """The JavaScript player of ``to_jshtml()`` without its icon font, which it loads from a CDN.
+
+    The player works offline and in a page that loads nothing from
+    elsewhere: each button's icon becomes characters (``BUTTONS``).
+
+    Examples
+    --------
+    >>> offline_player('<link rel="stylesheet" href="https://x/font-awesome.css">'
+    ...                '<button><i class="fa fa-play"></i></button>')
+    '<button>▶</button>'
+    """
+    html = re.sub(r"<link\b[^>]*font-awesome[^>]*>", "", html)
+    return re.sub(r'<i class="fa fa-([a-z -]+)"></i>', lambda match: BUTTONS.get(match[1], ""), html)
 
 
 def _train_in_stretches(
