@@ -1,7 +1,8 @@
 """Small datasets for demos, tests and benchmarks.
 
 Each function returns ``(X, y)``: inputs of shape ``(n_samples, n_features)``
-and integer class labels of shape ``(n_samples,)``.
+and integer class labels of shape ``(n_samples,)``, except ``bumps``, a
+regression set, whose ``y`` holds the numbers to predict.
 
 Examples
 --------
@@ -19,7 +20,7 @@ from neurosim.errors import DataError, MissingDependencyError, ParameterError, S
 from neurosim.limits import check_samples
 from neurosim.validation import finite_number, positive_integer, random_generator
 
-__all__ = ["digits", "moons", "spiral", "split", "xor"]
+__all__ = ["blobs", "bumps", "circles", "digits", "moons", "spiral", "split", "xor"]
 
 
 def xor() -> tuple[np.ndarray, np.ndarray]:
@@ -135,6 +136,146 @@ def spiral(
     angle = 2 * np.pi * (turns * radius + y / classes) + rng.normal(scale=noise, size=n_samples)
     X = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
     return X, y
+
+
+def circles(
+    n_samples: int = 400, *, noise: float = 0.1, factor: float = 0.5, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two concentric circles with Gaussian noise: class 0 the outer one, class 1 the inner one.
+
+    Class 0 lies on the circle of radius 1 around (0, 0), class 1 on the
+    circle of radius ``factor``; each class's points are evenly spaced
+    around its circle, starting at angle 0, and get noise of standard
+    deviation ``noise`` on both coordinates. Samples alternate between the
+    classes, so the two are balanced. No straight line separates them.
+
+    Parameters
+    ----------
+    n_samples : int, default 400
+        Points in all (at least 2).
+    noise : float, default 0.1
+        Standard deviation of the noise on each coordinate.
+    factor : float, default 0.5
+        The inner circle's radius, between 0 and 1 (both excluded).
+    seed : int, optional
+        Seed of the noise.
+
+    Examples
+    --------
+    >>> X, y = circles(8, noise=0.0, factor=0.5)
+    >>> (X.round(3) + 0.0).tolist()[:4], y.tolist()
+    ([[1.0, 0.0], [0.5, 0.0], [0.0, 1.0], [0.0, 0.5]], [0, 1, 0, 1, 0, 1, 0, 1])
+    """
+    n_samples = positive_integer(n_samples, "n_samples")
+    check_samples(n_samples, 2, "n_samples")
+    if n_samples < 2:
+        raise ParameterError(f"n_samples must be at least 2, one point per circle; got {n_samples}")
+    noise = _number_at_least(noise, 0.0, "noise", "a finite number >= 0")
+    factor = _number_at_least(factor, 0.0, "factor", "a number between 0 and 1 (both excluded)", strict=True)
+    if factor >= 1:
+        raise ParameterError(f"factor must be a number between 0 and 1 (both excluded); got {factor!r}")
+    rng = random_generator(seed)
+    y = np.arange(n_samples) % 2
+    k = np.arange(n_samples) // 2
+    n_per_class = np.where(y == 0, (n_samples + 1) // 2, n_samples // 2)
+    angle = 2 * np.pi * k / n_per_class
+    radius = np.where(y == 0, 1.0, factor)
+    X = radius[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    return X + rng.normal(scale=noise, size=X.shape), y
+
+
+def blobs(
+    n_samples: int = 400, *, classes: int = 2, noise: float = 0.3, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian blobs, one per class, around points evenly spaced on the unit circle.
+
+    Class ``c``'s centre lies at radius 1 and angle ``2 * pi * c / classes
+    + pi / 4``: for two classes (0.707, 0.707) and (-0.707, -0.707). Each
+    point is its class's centre plus Gaussian noise of standard deviation
+    ``noise`` on both coordinates. Samples take the classes in turn (0, 1,
+    2, 0, 1, ...), so the classes are balanced.
+
+    Parameters
+    ----------
+    n_samples : int, default 400
+        Points in all; at least one per class.
+    classes : int, default 2
+        Blobs, one class each (at least 2).
+    noise : float, default 0.3
+        Standard deviation of each blob on each coordinate.
+    seed : int, optional
+        Seed of the noise.
+
+    Examples
+    --------
+    >>> X, y = blobs(4, classes=4, noise=0.0)
+    >>> (X.round(3) + 0.0).tolist(), y.tolist()
+    ([[0.707, 0.707], [-0.707, 0.707], [-0.707, -0.707], [0.707, -0.707]], [0, 1, 2, 3])
+    """
+    n_samples = positive_integer(n_samples, "n_samples")
+    check_samples(n_samples, 2, "n_samples")
+    classes = positive_integer(classes, "classes")
+    if classes < 2:
+        raise ParameterError(f"classes must be at least 2 (one blob each); got {classes}")
+    if n_samples < classes:
+        raise ParameterError(
+            f"n_samples must be at least classes ({classes}), one point per blob; got {n_samples}"
+        )
+    noise = _number_at_least(noise, 0.0, "noise", "a finite number >= 0")
+    rng = random_generator(seed)
+    y = np.arange(n_samples) % classes
+    angle = 2 * np.pi * y / classes + np.pi / 4
+    centres = np.column_stack([np.cos(angle), np.sin(angle)])
+    return centres + rng.normal(scale=noise, size=centres.shape), y
+
+
+#: the centres of ``bumps``'s two bumps, the one rising to +1 first, and their width
+BUMP_CENTRES = ((-0.5, 0.5), (0.5, -0.5))
+BUMP_WIDTH = 0.35
+
+
+def bumps(
+    n_samples: int = 400, *, noise: float = 0.0, seed: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A regression set: a bump up and a bump down over the square [-1, 1] x [-1, 1].
+
+    The inputs are drawn uniformly from the square. The target is
+    ``exp(-|x - a|^2 / (2 w^2)) - exp(-|x - b|^2 / (2 w^2))`` with ``a =
+    (-0.5, 0.5)``, ``b = (0.5, -0.5)`` and ``w = 0.35`` (``BUMP_CENTRES``,
+    ``BUMP_WIDTH``), plus Gaussian noise of standard deviation ``noise``:
+    +1 on top of the first bump, -1 at the bottom of the second, about 0
+    far from both. A network with an identity output and the loss ``mse``
+    learns it.
+
+    Parameters
+    ----------
+    n_samples : int, default 400
+        Points in all.
+    noise : float, default 0.0
+        Standard deviation of the noise added to each target.
+    seed : int, optional
+        Seed of the inputs and the noise.
+
+    Returns
+    -------
+    X : array of shape (n_samples, 2)
+    y : array of shape (n_samples,)
+        Numbers to predict, floats.
+
+    Examples
+    --------
+    >>> X, y = bumps(500, seed=0)
+    >>> X.shape, bool(y.max() <= 1.0 and y.min() >= -1.0), y.dtype
+    ((500, 2), True, dtype('float64'))
+    """
+    n_samples = positive_integer(n_samples, "n_samples")
+    check_samples(n_samples, 2, "n_samples")
+    noise = _number_at_least(noise, 0.0, "noise", "a finite number >= 0")
+    rng = random_generator(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
+    up, down = (np.sum((X - np.array(centre)) ** 2, axis=1) for centre in BUMP_CENTRES)
+    y = np.exp(-up / (2 * BUMP_WIDTH**2)) - np.exp(-down / (2 * BUMP_WIDTH**2))
+    return X, y + rng.normal(scale=noise, size=n_samples)
 
 
 def _number_at_least(value: object, low: float, name: str, expected: str, *, strict: bool = False) -> float:

@@ -12,7 +12,7 @@ import neurosim as ns
 from neurosim.cli import main
 
 DEMOS = Path(__file__).resolve().parent.parent / "demos"
-COMMANDS = ["demo", "train", "inspect", "diagnose", "plot", "bench"]
+COMMANDS = ["demo", "train", "inspect", "diagnose", "plot", "bench", "playground"]
 
 
 def demo_summaries():

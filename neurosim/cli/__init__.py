@@ -15,18 +15,19 @@ import sys
 from collections.abc import Sequence
 
 from neurosim import __version__
-from neurosim.cli import bench, demo, diagnose, inspect_model, plot, train
+from neurosim.cli import bench, demo, diagnose, inspect_model, playground, plot, train
 from neurosim.cli.parser import ArgumentParser, UsageError
 from neurosim.cli.terminal import printable_streams
 from neurosim.errors import NeurosimError
 
-COMMANDS = (demo, train, inspect_model, diagnose, plot, bench)
+COMMANDS = (demo, train, inspect_model, diagnose, plot, bench, playground)
 EPILOG = """examples:
   neurosim demo --list
   neurosim train moons --hidden 16,16 --output runs/moons
   neurosim inspect runs/moons/model.json --neuron 'hidden1[0]' --input 0.5,0.2
   neurosim diagnose runs/moons/model.json --data moons
   neurosim plot runs/moons/model.json --data moons
+  neurosim playground
 
 'neurosim COMMAND --help' lists a command's options."""
 
