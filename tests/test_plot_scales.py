@@ -140,3 +140,20 @@ def test_the_history_says_test_where_the_validation_data_is_the_test_set():
     plt.close(fig)
     with pytest.raises(ns.ParameterError, match="validation_label must be a non-empty string"):
         ns.plot.history(hist, validation_label="")
+
+
+def test_a_confusion_matrix_and_a_loss_surface_take_a_fixed_scale():
+    ax = ns.plot.confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2], top=10)
+    assert (ax.images[0].norm.vmin, ax.images[0].norm.vmax) == (0.0, 10.0)
+    plt.close(ax.figure)
+    with pytest.raises(ns.ParameterError, match="top must be a finite number above 0"):
+        ns.plot.confusion_matrix([0, 1], [0, 1], top=0)
+    X, y = ns.datasets.xor()
+    net = ns.Network.from_shape([2, 2, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    pair = [net.synapse("hidden1[0]", "output[0]"), net.synapse("hidden1[1]", "output[0]")]
+    ax = ns.plot.loss_surface(net, X, y, pair, loss="bce", resolution=9, loss_limits=(0.1, 2.0))
+    surface = ax.collections[0]
+    assert (surface.norm.vmin, surface.norm.vmax) == (0.1, 2.0)
+    plt.close(ax.figure)
+    with pytest.raises(ns.ParameterError, match="loss_limits must be finite with low < high"):
+        ns.plot.loss_surface(net, X, y, pair, loss="bce", loss_limits=(2.0, 1.0))

@@ -44,6 +44,7 @@ def confusion_matrix(
     labels: Sequence[str] | None = None,
     normalize: bool = False,
     ax: Axes | None = None,
+    top: float | None = None,
 ) -> Axes:
     """Draw how often each true class was predicted as each class: right on the diagonal, wrong off it.
 
@@ -67,6 +68,9 @@ def confusion_matrix(
         Show the fraction of each true class instead of the count.
     ax : matplotlib Axes, optional
         Where to draw; by default a new figure.
+    top : float, optional
+        The count (or fraction) drawn darkest, instead of the largest count
+        (or 1): pass the same ``top`` to compare matrices of a series.
 
     Returns
     -------
@@ -81,7 +85,7 @@ def confusion_matrix(
     DataError
         If a label is not a whole number from 0, or not below ``len(labels)``.
     ParameterError
-        If ``labels``, ``normalize`` or ``ax`` is not one of the values above.
+        If ``labels``, ``normalize``, ``ax`` or ``top`` is not one of the values above.
 
     Examples
     --------
@@ -106,6 +110,10 @@ def confusion_matrix(
         raise ParameterError(f"normalize must be True or False; got {normalize!r}")
     if ax is not None and not isinstance(ax, Axes):
         raise ParameterError(f"ax must be a matplotlib Axes (or None for a new figure); got {ax!r}")
+    if top is not None and (
+        isinstance(top, bool) or not isinstance(top, numbers.Real) or not np.isfinite(top) or top <= 0
+    ):
+        raise ParameterError(f"top must be a finite number above 0 (the value drawn darkest); got {top!r}")
 
     n_classes = len(names)
     counts = np.zeros((n_classes, n_classes), dtype=int)
@@ -113,7 +121,8 @@ def confusion_matrix(
     matrix = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
 
     ax = axes_or_new(ax, figsize=(max(4.0, 0.45 * n_classes + 2.6), max(3.4, 0.45 * n_classes + 2.0)))
-    top = 1.0 if normalize else max(int(counts.max()), 1)
+    if top is None:
+        top = 1.0 if normalize else max(int(counts.max()), 1)
     norm = Normalize(0.0, top)
     image = ax.imshow(matrix, cmap=COUNT_CMAP, norm=norm, interpolation="nearest")
     ticks = list(range(n_classes))

@@ -27,6 +27,7 @@ from neurosim.errors import DataError, ParameterError, ShapeError
 from neurosim.losses import Loss
 from neurosim.plot._style import VALUE_CMAP, axes_or_new, new_figure, require_network
 from neurosim.plot.plane import check_resolution
+from neurosim.plot.scales import check_limits
 from neurosim.training.history import History
 from neurosim.validation import boolean
 
@@ -116,6 +117,7 @@ def loss_surface(
     limits: tuple[tuple[float, float], tuple[float, float]] | None = None,
     resolution: int = 61,
     ax: Axes | None = None,
+    loss_limits: tuple[float, float] | None = None,
 ) -> Axes:
     """Draw the loss as two weights vary, the others as in ``net``, and paths of those two weights on top.
 
@@ -148,6 +150,9 @@ def loss_surface(
     resolution : int, default 61
         Grid points along each axis.
     ax : matplotlib Axes, optional
+    loss_limits : (low, high), optional
+        The losses at the ends of the colour scale, instead of the lowest
+        and highest in view: pass the same limits to compare surfaces.
 
     Returns
     -------
@@ -173,10 +178,11 @@ def loss_surface(
     palette = _colours(list(drawn), colours)
     resolution = check_resolution(resolution)
     x_range, y_range = _limits(limits, pair, drawn)
+    scale = None if loss_limits is None else check_limits(loss_limits, "loss_limits")
     xs, ys = np.linspace(*x_range, resolution), np.linspace(*y_range, resolution)
     losses = loss_grid(net, X, Y, pair, xs, ys, loss=loss)
     ax = axes_or_new(ax, figsize=(6.0, 5.0))
-    _draw_surface(ax, xs, ys, losses, _loss_name(loss))
+    _draw_surface(ax, xs, ys, losses, _loss_name(loss), scale)
     for name, points in drawn.items():
         _draw_path(ax, points, name, palette[name])
     ax.set_xlim(*x_range)
@@ -471,10 +477,19 @@ def _loss_name(loss: str | Loss) -> str:
 # ---------------------------------------------------------------- drawing
 
 
-def _draw_surface(ax: Axes, xs: np.ndarray, ys: np.ndarray, losses: np.ndarray, loss_name: str | None):
+def _draw_surface(
+    ax: Axes,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    losses: np.ndarray,
+    loss_name: str | None,
+    scale: tuple[float, float] | None = None,
+):
     """The losses as colours with contour lines, and a cross at the lowest; a colour bar if named."""
     finite = losses[np.isfinite(losses)]
     low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    if scale is not None:
+        low, high = scale
     logarithmic = low > 0 and high > _LOG_SPAN * low
     norm = LogNorm(low, high) if logarithmic else Normalize(low, high)
     mesh = ax.pcolormesh(xs, ys, losses, shading="gouraud", cmap=VALUE_CMAP, norm=norm, rasterized=True)
