@@ -386,8 +386,8 @@ def _draw_points(axis: Axes, X: np.ndarray | None, labels: np.ndarray | None, ex
 
 def _mark_axes(axis: Axes, *, bottom: bool, left: bool) -> None:
     """Three ticks on each axis of the plane, numbered on the outer images only."""
-    axis.xaxis.set_major_locator(MaxNLocator(3))
-    axis.yaxis.set_major_locator(MaxNLocator(3))
+    axis.xaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 5, 10]))
+    axis.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 5, 10]))
     axis.tick_params(labelsize="x-small", length=2, pad=1, labelbottom=bottom, labelleft=left)
 
 

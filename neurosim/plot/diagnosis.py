@@ -387,11 +387,12 @@ def _frame_layer(ax: Axes, layout: Layout, layer: Layer, marks: list[LayerMark],
             label=layer.name,
         )
     )
+    below = _label_below(ax, x, -half)
     for line, mark in enumerate(marks):
         ax.annotate(
             mark.text(layer),
             (x, -top),
-            xytext=(0, -2 - CODE_PT * line),
+            xytext=(0, -2 - below - CODE_PT * line),
             textcoords="offset points",
             ha="center",
             va="top",
@@ -402,6 +403,17 @@ def _frame_layer(ax: Axes, layout: Layout, layer: Layer, marks: list[LayerMark],
             bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
             gid="finding-codes",
         )
+
+
+def _label_below(ax: Axes, x: float, lowest: float) -> float:
+    """How many points the name written under a column's lowest neuron takes (0 if it is written above)."""
+    for text in ax.texts:
+        if text.get_gid() != "neuron-name":  # the names are annotations, with the point they name
+            continue
+        at_lowest = np.isclose(text.xy[0], x) and np.isclose(text.xy[1], lowest)
+        if at_lowest and text.xyann[1] < 0:
+            return float(text.get_fontsize()) + 4
+    return 0.0
 
 
 def _points_per_unit(ax: Axes) -> tuple[float, float]:
