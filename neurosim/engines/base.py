@@ -37,6 +37,7 @@ True
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
@@ -193,3 +194,11 @@ class Engine(Protocol):
 
     def publish(self) -> None:
         """Write the last pass's values into the ``Neuron`` objects, as the object engine leaves them."""
+
+    def deferring(self) -> AbstractContextManager[None]:
+        """A block in which ``train_batch`` may leave the neurons' values until it ends (or ``publish``).
+
+        Within it, nothing reads the ``Neuron`` objects but through the
+        engine (``last_pass``), so an engine that writes every pass into
+        them may write only the last one, when the block ends.
+        """

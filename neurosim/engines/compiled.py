@@ -56,6 +56,7 @@ graph.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -683,6 +684,10 @@ class CompiledNetwork:
             "delta": {},
         }
         return StoredPassValues(self.network, stored)
+
+    def deferring(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to defer: the neurons get this engine's values only from ``publish``."""
+        return contextlib.nullcontext()
 
     def publish(self) -> None:
         """Copy the last pass's ``z``, ``a`` (and ``delta``) into the neurons, as the object engine would."""

@@ -45,7 +45,9 @@ the synapses, to float rounding.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -115,6 +117,9 @@ class NeuronPassValues(PassValues):
         super().__init__(network, n_samples)
         self.stacked: tuple[np.ndarray, np.ndarray, object] | None = None
         self._first_input = network.input_layer[0]
+        #: a pass the neurons do not hold yet (``ObjectEngine.deferring``), and what writes it into them
+        self.pending: FloatPass | ArrayPass | None = None
+        self.publish: Callable[[], None] = lambda: None
 
     @property
     def logits(self) -> np.ndarray | None:
@@ -127,11 +132,14 @@ class NeuronPassValues(PassValues):
         return self._output(1, "a")
 
     def _output(self, which: int, kind: str) -> np.ndarray | None:
-        if self.stacked is not None and self.stacked[2] is self._first_input.a_raw:
+        if self.stacked is not None and (
+            self.stacked[2] is self.pending or self.stacked[2] is self._first_input.a_raw
+        ):
             return self.stacked[which]
         return self._values(kind, self.network.output_layer)
 
     def _values(self, kind: str, layer: Layer) -> np.ndarray | None:
+        self.publish()  # a pending pass goes into the neurons before they are read
         columns = [getattr(neuron, f"{kind}_samples") for neuron in layer]
         if any(column is None for column in columns):
             return None
@@ -165,6 +173,8 @@ class ObjectEngine:
         # the input layer never changes; its first neuron holds one value per sample of the last pass
         self._first_input = network.input_layer[0]
         self._values = NeuronPassValues(network, 0)
+        self._values.publish = self.publish
+        self._deferring = False
 
     @property
     def dtype(self) -> np.dtype:
@@ -177,6 +187,7 @@ class ObjectEngine:
 
     def forward(self, x: object) -> np.ndarray:
         """The outputs for one sample (1-D) or a batch, as ``Network.forward``."""
+        self._values.pending = None  # this pass replaces it
         return self.network.forward(x)
 
     def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss, dropout: Masks | None = None) -> bool:
@@ -184,13 +195,43 @@ class ObjectEngine:
 
         ``dropout`` (``DropoutMasks.draw``'s masks) drops neurons as training does.
         """
-        value, Z, A = _backward(self.network, X, T, loss, dropout)
+        values = _pass(self.network, X, dropout)
+        value = values.mean_loss(T, loss)
+        values.backward(T, loss)
+        if self._deferring:  # the neurons get it when the block ends, unless another pass comes first
+            self._values.pending = values
+        else:
+            self._values.pending = None
+            values.store()
+        values.write_gradients()
+        Z, A = values.outputs()
         Z.flags.writeable = A.flags.writeable = False  # copies: nothing to protect but the promise
-        self._values.stacked = (Z, A, self._first_input.a_raw)
+        self._values.stacked = (Z, A, values if self._deferring else self._first_input.a_raw)
         return math.isfinite(value)
 
+    @contextlib.contextmanager
+    def deferring(self) -> Iterator[None]:
+        """A block in which ``train_batch`` leaves only its last pass in the neurons, when the block ends.
+
+        Writing every neuron's values takes about as long as computing them
+        for one sample; ``fit`` trains its batches in such a block when no
+        callback runs between them, so only the pass the neurons end with
+        is written. ``last_pass`` answers as ever, writing a pending pass
+        into the neurons first if it is asked for more than the outputs.
+        """
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+            self.publish()
+
     def last_pass(self) -> PassValues:
-        """The values the neurons hold: those of the last pass."""
+        """The values of the last pass: the neurons', or the one they are about to get."""
+        pending = self._values.pending
+        if pending is not None:
+            self._values.n_samples = pending.n
+            return self._values
         first = self._first_input.a_raw
         if first is None:
             return no_pass(self.network)
@@ -199,6 +240,7 @@ class ObjectEngine:
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         """Mean loss and outputs of a forward pass (the neurons hold it; gradients stay)."""
+        self._values.pending = None  # this pass replaces it
         values = _pass(self.network, X, None)
         values.store()
         return values.mean_loss(T, loss), values.outputs()[1]
@@ -214,7 +256,11 @@ class ObjectEngine:
         return StoredPassValues(self.network, stored)
 
     def publish(self) -> None:
-        """Nothing to do: the neurons already hold the last pass."""
+        """Write a pass ``deferring`` kept back into the neurons; otherwise they hold the last one."""
+        pending = self._values.pending
+        if pending is not None:
+            self._values.pending = None
+            pending.store()
 
     def __repr__(self) -> str:
         return f"ObjectEngine({self.network!r})"

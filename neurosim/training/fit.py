@@ -310,7 +310,15 @@ class _Loop:
             hook(run, epoch)
 
     def plain_batches(self, epoch: int, order: np.ndarray) -> bool:
-        """``batches`` with nothing between a batch's passes and its update: no hook, penalty or dropout."""
+        """``batches`` with nothing between a batch's passes and its update: no hook, penalty or dropout.
+
+        Nothing reads the neurons between the batches, so the engine may
+        write only the last batch's values into them (``Engine.deferring``).
+        """
+        with self.run.engine.deferring():
+            return self._plain_batches(epoch, order)
+
+    def _plain_batches(self, epoch: int, order: np.ndarray) -> bool:
         run = self.run
         train, loss, step = run.engine.train_batch, self.batch_loss, run.optimizer.step
         last_pass = run.engine.last_pass
@@ -336,6 +344,7 @@ class _Loop:
         self, epoch: int, number: int, order: np.ndarray, start: int, stop: int, X: np.ndarray, T: np.ndarray
     ) -> bool:
         """Stop the run at a batch whose loss is not finite, before its update; return ``False``."""
+        self.run.engine.publish()  # what the divergence check reads: the neurons hold the failed pass
         self.batch.update(epoch, number, order, start, stop, X, T, False)
         self.divergence.on_backward_end(self.run, self.batch)
         return False
