@@ -117,15 +117,7 @@ def spiral(
     >>> (X.round(3) + 0.0).tolist(), y.tolist()          # + 0.0 writes -0.0 as 0.0
     ([[0.0, 0.5], [0.0, -0.5], [-1.0, 0.0], [1.0, 0.0]], [0, 1, 0, 1])
     """
-    n_samples = positive_integer(n_samples, "n_samples")
-    check_samples(n_samples, 2, "n_samples")
-    classes = positive_integer(classes, "classes")
-    if classes < 2:
-        raise ParameterError(f"classes must be at least 2 (one spiral arm each); got {classes}")
-    if n_samples < classes:
-        raise ParameterError(
-            f"n_samples must be at least classes ({classes}), one point per arm; got {n_samples}"
-        )
+    n_samples, classes = _samples_and_classes(n_samples, classes, "spiral arm")
     noise = _number_at_least(noise, 0.0, "noise", "a number >= 0 (radians)")
     turns = _number_at_least(turns, 0.0, "turns", "a positive number of turns", strict=True)
     rng = random_generator(seed)
@@ -212,15 +204,7 @@ def blobs(
     >>> (X.round(3) + 0.0).tolist(), y.tolist()
     ([[0.707, 0.707], [-0.707, 0.707], [-0.707, -0.707], [0.707, -0.707]], [0, 1, 2, 3])
     """
-    n_samples = positive_integer(n_samples, "n_samples")
-    check_samples(n_samples, 2, "n_samples")
-    classes = positive_integer(classes, "classes")
-    if classes < 2:
-        raise ParameterError(f"classes must be at least 2 (one blob each); got {classes}")
-    if n_samples < classes:
-        raise ParameterError(
-            f"n_samples must be at least classes ({classes}), one point per blob; got {n_samples}"
-        )
+    n_samples, classes = _samples_and_classes(n_samples, classes, "blob")
     noise = _number_at_least(noise, 0.0, "noise", "a finite number >= 0")
     rng = random_generator(seed)
     y = np.arange(n_samples) % classes
@@ -276,6 +260,20 @@ def bumps(
     up, down = (np.sum((X - np.array(centre)) ** 2, axis=1) for centre in BUMP_CENTRES)
     y = np.exp(-up / (2 * BUMP_WIDTH**2)) - np.exp(-down / (2 * BUMP_WIDTH**2))
     return X, y + rng.normal(scale=noise, size=n_samples)
+
+
+def _samples_and_classes(n_samples: object, classes: object, part: str) -> tuple[int, int]:
+    """``n_samples`` and ``classes``, checked: two classes or more (one ``part`` each), a point for each."""
+    n_samples = positive_integer(n_samples, "n_samples")
+    check_samples(n_samples, 2, "n_samples")
+    classes = positive_integer(classes, "classes")
+    if classes < 2:
+        raise ParameterError(f"classes must be at least 2 (one {part} each); got {classes}")
+    if n_samples < classes:
+        raise ParameterError(
+            f"n_samples must be at least classes ({classes}), one point per {part}; got {n_samples}"
+        )
+    return n_samples, classes
 
 
 def _number_at_least(value: object, low: float, name: str, expected: str, *, strict: bool = False) -> float:

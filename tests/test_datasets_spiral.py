@@ -76,7 +76,7 @@ def test_the_arms_are_interleaved_so_no_straight_line_separates_a_class():
         ({"n_samples": True}, "n_samples must be a positive integer; got True"),
         (
             {"n_samples": 2, "classes": 3},
-            r"n_samples must be at least classes \(3\), one point per arm; got 2",
+            r"n_samples must be at least classes \(3\), one point per spiral arm; got 2",
         ),
         ({"classes": 1}, r"classes must be at least 2 \(one spiral arm each\); got 1"),
         ({"classes": "3"}, "classes must be a positive integer; got '3'"),
