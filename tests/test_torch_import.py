@@ -130,7 +130,7 @@ def test_dropout_crosses_both_ways():
 
 def test_example_input_of_the_wrong_width_is_refused_naming_the_first_module():
     sequential = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 1))
-    with pytest.raises(ns.ShapeError, match=r"shape \(2, 3\), but module '0' takes 4 inputs"):
+    with pytest.raises(ns.ShapeError, match=r"shape \(2, 3\) and dtype float64, but module '0' takes 4 inputs"):
         ns.from_torch(sequential, example_input=np.zeros((2, 3)))
     with pytest.raises(ns.ShapeError, match=r"shape \(4,\)"):
         ns.from_torch(sequential, example_input=np.zeros(4))
@@ -254,3 +254,93 @@ def test_a_registered_activation_of_your_own_is_not_taken_for_a_built_in():
     assert net["hidden1"].activation is own
     with pytest.raises(ns.ParameterError, match="layer 'hidden1' uses 'cube_registered_torch'"):
         ns.to_torch(net)
+
+
+class InPlaceAlias(nn.Module):
+    """The relu changes h in place, and the second Linear reads h after it: it sees the relu's output."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.o, self.o2 = nn.Linear(3, 4), nn.Linear(4, 2), nn.Linear(4, 2)
+
+    def forward(self, x):
+        h = self.a(x)
+        r = F.relu(h, inplace=True)
+        return self.o(r) + self.o2(h)
+
+
+class AddedThroughAnAlias(nn.Module):
+    """``h += ...`` changes g too, which torch.fx does not record."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b, self.c = nn.Linear(3, 3), nn.Linear(3, 3), nn.Linear(3, 3)
+
+    def forward(self, x):
+        h = self.a(x)
+        g = h
+        h += self.b(x)
+        return torch.tanh(self.c(torch.tanh(g)) + self.a(x))
+
+
+def test_what_tracing_cannot_see_is_caught_by_running_the_module_never_imported_wrong():
+    with pytest.raises(ns.ParameterError, match="changes its input in place"):
+        ns.from_torch(InPlaceAlias().double())
+    # the same in place but with nothing else reading the input is exact
+    sequential = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True), nn.Linear(4, 1)).double()
+    X = np.random.default_rng(2).normal(size=(5, 3))
+    np.testing.assert_allclose(
+        ns.from_torch(sequential).predict(X), sequential(torch.from_numpy(X)).detach().numpy(), rtol=1e-12
+    )
+    with pytest.raises(ns.ParameterError, match="does not compute what the module computes on trial inputs"):
+        ns.from_torch(AddedThroughAnAlias().double())
+    hooked = nn.Sequential(nn.Linear(3, 2)).double()
+    hooked[0].register_forward_hook(lambda module, inputs, output: output * 2)
+    with pytest.raises(ns.ParameterError, match="a hook"):
+        ns.from_torch(hooked)
+
+
+def test_parameters_without_values_bad_keys_and_complex_inputs_are_refused_by_name():
+    with pytest.raises(ns.ParameterError, match="meta device"):
+        ns.from_torch(nn.Sequential(nn.Linear(2, 3)).to("meta"))
+    net = ns.Network.from_shape([2, 2, 1], seed=0)
+    with pytest.raises(ns.ParameterError, match=r"activation names \(str\)"):
+        ns.to_torch(net, activations={1: None, "x": None})
+    with pytest.raises(ns.ShapeError, match="real numbers"):
+        ns.from_torch(nn.Sequential(nn.Linear(2, 1)), example_input=np.ones((1, 2), dtype=complex))
+    with pytest.raises(ns.ParameterError, match="has settings neurosim's softmax does not have"):
+        module = nn.Sequential(nn.Linear(2, 3)).double()
+
+        class Softmax32(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = module
+
+            def forward(self, x):
+                return F.softmax(self.inner(x), dim=1, dtype=torch.float32)
+
+        ns.from_torch(Softmax32())
+
+
+def test_a_half_precision_to_torch_module_comes_back_and_dropout_through_an_identity_is_refused():
+    net = ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    back = ns.from_torch(ns.to_torch(net).bfloat16())
+    np.testing.assert_allclose(back.predict(np.ones((1, 2))), net.predict(np.ones((1, 2))), atol=0.02)
+
+    class DropoutAside(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.i, self.a = nn.Linear(2, 3), nn.Linear(2, 3)
+            self.same, self.drop, self.o, self.o2 = (
+                nn.Identity(),
+                nn.Dropout(0.3),
+                nn.Linear(3, 1),
+                nn.Linear(3, 1),
+            )
+
+        def forward(self, x):
+            h = torch.tanh(self.i(x))
+            return self.o(self.drop(self.same(h))) + self.o2(h)
+
+    with pytest.raises(ns.ParameterError, match="used both with and without the dropout"):
+        ns.from_torch(DropoutAside())

@@ -196,9 +196,10 @@ def _own_activations(
     layers: list[Layer], forms: Mapping[str, TorchFunction]
 ) -> dict[str, tuple[Activation, TorchFunction]]:
     """The activations of your own that ``layers`` use, each with its torch form from ``forms``, checked."""
-    if not isinstance(forms, Mapping):
+    if not isinstance(forms, Mapping) or not all(isinstance(name, str) for name in forms):
         raise ParameterError(
-            f"to_torch: activations must be a mapping of names to torch functions; got {forms!r}"
+            "to_torch: activations must be a mapping of activation names (str) to torch functions; "
+            f"got {forms!r}"
         )
     own: dict[str, tuple[Activation, TorchFunction]] = {}
     for layer in layers:
@@ -269,8 +270,10 @@ def from_torch(module: nn.Module, *, example_input: object = None) -> Network:
     example_input : array-like of shape (n_samples, n_inputs), optional
         A few inputs to check the import with: their number of features
         must be what the module takes, and the network's outputs for them
-        must be the module's (in eval mode, to 1e-9 in float64 and 1e-4 in
-        float32).
+        must be the module's (in eval mode, to 1e-9 in float64, 1e-4 in
+        float32 and 1e-2 in half precision). Without it, the import is
+        checked the same way on a few inputs drawn at random, which catches
+        what reading ``forward`` cannot see (hooks, changes in place).
 
     Raises
     ------
@@ -308,14 +311,32 @@ def from_torch(module: nn.Module, *, example_input: object = None) -> Network:
         module = module.module
     if not isinstance(module, nn.Module):
         raise ParameterError(f"from_torch: module must be a torch.nn.Module; got {type(module).__name__}")
+    _check_parameters_readable(module)
     if isinstance(module, NeurosimModule):
         net, first = _from_neurosim_module(module), "its first weight matrix"
     else:
         net, name = read_module(module)
         first = f"module {name!r}"
-    if example_input is not None:
-        _check_example(module, net, example_input, first)
+    inputs = _check_inputs(example_input, net, first) if example_input is not None else _trial_inputs(net)
+    _check_outputs(module, net, inputs, "example_input" if example_input is not None else "trial inputs")
     return net
+
+
+#: how many inputs, drawn at random, check an import that has no example_input
+TRIAL_SAMPLES = 8
+#: how closely the network's outputs must be the module's, by the module's dtype (else: half precision)
+OUTPUT_TOLERANCES = {torch.float64: 1e-9, torch.float32: 1e-4}
+
+
+def _check_parameters_readable(module: nn.Module) -> None:
+    """Refuse a module whose parameters hold no values to read (on the meta device)."""
+    for name, parameter in module.named_parameters():
+        if parameter.is_meta:
+            raise ParameterError(
+                f"from_torch: parameter {name!r} of the module is on the meta device, which holds no "
+                "values; move the module to a device with its weights first (module.to_empty and a load, "
+                "or module.to('cpu') on real weights)"
+            )
 
 
 def _from_neurosim_module(module: NeurosimModule) -> Network:
@@ -328,46 +349,67 @@ def _from_neurosim_module(module: NeurosimModule) -> Network:
             net.add_layer(size, name=name, activation=own, bias=has_bias, dropout=dropout)
     with torch.no_grad():
         for k, (source, target) in enumerate(module.blocks):
-            mask = module.mask(k).numpy().astype(bool)
+            mask = module.mask(k).detach().cpu().double().numpy().astype(bool)
             rows, cols = np.nonzero(mask)
             source_name, target_name = module.layers[source][0], module.layers[target][0]
-            weights = module.weights[k].detach().numpy()
+            weights = module.weights[k].detach().cpu().double().numpy()
             net.connect(source_name, target_name)
             for row, col in zip(*np.nonzero(~mask), strict=True):
                 net.disconnect(f"{source_name}[{col}]", f"{target_name}[{row}]")
             block = net.parameter_store.block(net[source_name], net[target_name])
             block.weight[rows, cols] = weights[rows, cols]
         for key, bias in module.biases.items():
-            net.layers[int(key)].bias = bias.detach().numpy()
+            net.layers[int(key)].bias = bias.detach().cpu().double().numpy()
     net.parameter_store.pack()
     return net
 
 
-def _check_example(module: nn.Module, net: Network, example_input: object, first: str) -> None:
-    """Refuse ``example_input`` of the wrong shape, or a network whose outputs for it are not ``module``'s."""
-    inputs = np.asarray(
-        example_input.detach().cpu() if isinstance(example_input, torch.Tensor) else example_input
-    )
+def _check_inputs(example_input: object, net: Network, first: str) -> np.ndarray:
+    """``example_input`` as a float array, or a ``ShapeError`` if it is not a batch the module takes."""
+    if isinstance(example_input, torch.Tensor):
+        example_input = example_input.detach().cpu()
+    inputs = np.asarray(example_input)
     n_inputs = net.layers[0].size
-    if inputs.ndim != 2 or inputs.shape[1] != n_inputs or not np.issubdtype(inputs.dtype, np.number):
+    real = np.issubdtype(inputs.dtype, np.floating) or np.issubdtype(inputs.dtype, np.integer)
+    if inputs.ndim != 2 or inputs.shape[1] != n_inputs or not real:
         raise ShapeError(
-            f"from_torch: example_input has shape {inputs.shape}, but {first} takes {n_inputs} inputs: "
-            f"give an array of shape (n_samples, {n_inputs})"
+            f"from_torch: example_input has shape {inputs.shape} and dtype {inputs.dtype}, but {first} takes "
+            f"{n_inputs} inputs: give an array of real numbers of shape (n_samples, {n_inputs})"
         )
-    dtype = next(module.parameters()).dtype
+    return inputs.astype(np.float64)
+
+
+def _trial_inputs(net: Network) -> np.ndarray:
+    """A few inputs drawn at random (the same every time) to check an import with."""
+    return np.random.default_rng(0).normal(scale=2.0, size=(TRIAL_SAMPLES, net.layers[0].size))
+
+
+def _check_outputs(module: nn.Module, net: Network, inputs: np.ndarray, what: str) -> None:
+    """Refuse a network whose outputs for ``inputs`` are not ``module``'s (in eval mode).
+
+    This catches what reading the module's operations cannot see: hooks,
+    in-place changes through another name, anything ``torch.fx`` records
+    otherwise than it runs.
+    """
+    parameter = next(module.parameters())
     training = module.training
     try:
         module.eval()
         with torch.no_grad():
-            expected = module(torch.as_tensor(inputs, dtype=dtype)).double().numpy()
+            given = torch.as_tensor(inputs, dtype=parameter.dtype, device=parameter.device)
+            expected = module(given)
     finally:
         module.train(training)
-    got = net.predict(inputs.astype(np.float64))
-    tolerance = 1e-9 if dtype == torch.float64 else 1e-4
+    if not isinstance(expected, torch.Tensor):
+        raise ParameterError(f"from_torch: the module returns a {type(expected).__name__}, not one tensor")
+    expected = expected.detach().cpu().double().numpy()
+    got = net.predict(inputs)
+    tolerance = OUTPUT_TOLERANCES.get(parameter.dtype, 1e-2)
     if got.shape != expected.shape or not np.allclose(got, expected, rtol=tolerance, atol=tolerance):
         raise ParameterError(
             f"from_torch: the network read from {type(module).__name__} does not compute what the module "
-            f"computes on example_input{_first_difference(got, expected)}"
+            f"computes on {what}{_first_difference(got, expected)}; something in its forward (a hook, a "
+            "change in place, an operation torch.fx records differently) is not a layer neurosim has"
         )
 
 

@@ -182,6 +182,7 @@ class _GraphReader:
         if type(module) is nn.Dropout:
             return self._dropout(node, value, module.p)
         activation = _module_activation(module, name)
+        _check_in_place(node, getattr(module, "inplace", False))
         return self._activation(node, value, activation)
 
     def _function(self, node: fx.Node) -> int | _Sum:
@@ -190,9 +191,12 @@ class _GraphReader:
             return self._add(node)
         if target is functional.dropout:
             rate = node.kwargs.get("p", node.args[1] if len(node.args) > 1 else 0.5)
-            return self._dropout(node, self._argument(node, node.args[0]), rate)
+            training = node.kwargs.get("training", node.args[2] if len(node.args) > 2 else True)
+            value = self._argument(node, node.args[0])
+            return self._dropout(node, value, rate) if training else value  # training=False drops nothing
         if target in FUNCTION_ACTIVATIONS:
             activation = FUNCTION_ACTIVATIONS[target]
+            _check_in_place(node, _in_place_argument(node, activation))
             _check_settings(node, activation)
             return self._activation(node, self._argument(node, node.args[0]), activation)
         raise ParameterError(
@@ -269,13 +273,26 @@ class _GraphReader:
         if not isinstance(rate, (int, float)):
             raise ParameterError(f"from_torch: {_what(node)} has a dropout rate {rate!r}, not a number")
         plan = self.plans[value]
-        if len(node.all_input_nodes[0].users) > 1 or plan.dropout:
+        if self._used_besides(node, value) or plan.dropout:
             raise ParameterError(
                 f"from_torch: the outputs of {plan.origin} are used both with and without the "
                 f"dropout of {_what(node)}; a neurosim layer's dropout applies to every use"
             )
         plan.dropout = float(rate)
         return value
+
+    def _used_besides(self, node: fx.Node, layer: int) -> bool:
+        """Whether the outputs of ``layer`` are used other than through ``node`` (``nn.Identity`` aside)."""
+        for other, value in self.values.items():
+            if isinstance(value, int) and value == layer:
+                for user in other.users:
+                    passing = (
+                        user.op == "call_module"
+                        and type(self.traced.get_submodule(user.target)) is nn.Identity
+                    )
+                    if user is not node and not passing:
+                        return True
+        return False
 
     def _layer_of(self, value: int | _Sum, node: fx.Node) -> int:
         """The layer computing ``value``: a sum used without an activation becomes an identity layer."""
@@ -324,10 +341,10 @@ class _GraphReader:
         bias = np.zeros(plan.size)
         weights: dict[int, np.ndarray] = {}
         for source, linear, _ in plan.terms:
-            weight = linear.weight.detach().double().numpy()
+            weight = linear.weight.detach().cpu().double().numpy()
             weights[source] = weights[source] + weight if source in weights else weight.copy()
             if linear.bias is not None:
-                bias = bias + linear.bias.detach().double().numpy()
+                bias = bias + linear.bias.detach().cpu().double().numpy()
         for source, weight in weights.items():
             net.parameter_store.block(net[names[source]], target).weight = weight
         if target.has_bias and plan.terms:
@@ -362,6 +379,23 @@ def _module_activation(module: nn.Module, name: str) -> str:
     )
 
 
+def _in_place_argument(node: fx.Node, activation: str) -> bool:
+    """Whether a functional activation is asked to work in place (``inplace=True``, by name or position)."""
+    position = {"relu": 1, "leaky_relu": 2}.get(activation)
+    by_position = position is not None and len(node.args) > position and node.args[position]
+    return bool(node.kwargs.get("inplace", False) or by_position)
+
+
+def _check_in_place(node: fx.Node, in_place: bool) -> None:
+    """Refuse an activation in place on a value something else also reads: that one would see it changed."""
+    if in_place and len(node.args[0].users) > 1:
+        raise ParameterError(
+            f"from_torch: {_what(node)} changes its input in place, and its input is also used elsewhere, "
+            "which then reads the changed values; neurosim's layers keep a neuron's weighted sum apart "
+            "from its output: use inplace=False"
+        )
+
+
 def _check_settings(node: fx.Node, activation: str) -> None:
     """Refuse a functional activation whose arguments neurosim's activation does not have."""
     settings = {**dict(enumerate(node.args[1:], start=1)), **node.kwargs}
@@ -374,8 +408,9 @@ def _check_settings(node: fx.Node, activation: str) -> None:
                 f"from_torch: {_what(node)} is a softmax over dim={dim!r}; neurosim's softmax is "
                 "over each sample's outputs, dim=1"
             )
-        settings.pop("dtype", None)
         settings.pop("_stacklevel", None)
+        if settings.get("dtype") is None:  # a dtype would compute the softmax in another precision
+            settings.pop("dtype", None)
     elif activation == "leaky_relu":
         slope = settings.pop("negative_slope", settings.pop(1, 0.01))
         if slope != LEAKY_SLOPE:
