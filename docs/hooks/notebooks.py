@@ -44,37 +44,55 @@ def notebook_page(path: Path, download: str) -> str:
             notebook, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": folder}}
         ).execute()
     parts = []
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
         if cell.cell_type == "markdown":
             parts.append(cell.source)
         elif cell.cell_type == "code" and cell.source.strip():
-            parts.append(f"```python\n{cell.source}\n```")
+            fence = "`" * max(3, _longest_run(cell.source, "`") + 1)  # longer than any run of ` in the code
+            parts.append(f"{fence}python\n{cell.source}\n{fence}")
             parts.extend(output_markdown(output) for output in cell.outputs)
-        if len(parts) == 1:  # under the title
+        if index == 0:  # under the title
             parts.append(f"This page is the notebook [{download}]({download}), run when the site was built.")
     return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _longest_run(text: str, character: str) -> int:
+    """The length of the longest run of ``character`` in ``text``."""
+    longest = run = 0
+    for each in text:
+        run = run + 1 if each == character else 0
+        longest = max(longest, run)
+    return longest
 
 
 def output_markdown(output: dict) -> str:
     """What one output of a cell showed, as Markdown or as HTML that Markdown leaves alone."""
     if output["output_type"] == "stream":
-        return _text_block(output["text"])
+        return _text_block(
+            output["text"], "notebook-output notebook-stderr" if output["name"] == "stderr" else None
+        )
     if output["output_type"] == "error":  # pragma: no cover - a cell that raises stops the build first
         return _text_block("\n".join(output["traceback"]))
     data = output.get("data", {})
     if "text/html" in data:
         return f'<div class="notebook-output">\n{_joined(data["text/html"])}\n</div>'
-    if "image/png" in data:
-        source = f"data:image/png;base64,{_joined(data['image/png']).strip()}"
-        return f'<p class="notebook-output"><img alt="a picture the cell drew" src="{source}"></p>'
+    if "image/svg+xml" in data:
+        return f'<div class="notebook-output">\n{_joined(data["image/svg+xml"])}\n</div>'
+    for kind in ("image/png", "image/jpeg"):
+        if kind in data:
+            source = f"data:{kind};base64,{_joined(data[kind]).strip()}"
+            return f'<p class="notebook-output"><img alt="a picture the cell drew" src="{source}"></p>'
+    if "text/markdown" in data:
+        return _joined(data["text/markdown"])
     if "text/plain" in data:
         return _text_block(_joined(data["text/plain"]))
     return ""
 
 
-def _text_block(text: str) -> str:
+def _text_block(text: str, classes: str | None = None) -> str:
     """Text as the notebook printed it: preformatted, escaped, so Markdown does not read it."""
-    return f'<pre class="notebook-output">{html.escape(text.rstrip())}</pre>'
+    escaped = html.escape(text.rstrip()).replace("`", "&#96;")  # a run of ` would open a fenced block
+    return f'<pre class="{classes or "notebook-output"}">{escaped}</pre>'
 
 
 def _joined(value: str | list[str]) -> str:
