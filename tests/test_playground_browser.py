@@ -180,6 +180,48 @@ def test_a_neurons_explanation_is_neuron_explain_of_the_same_network(page, serve
     assert expected.startswith("hidden1[1] (tanh), one sample") and "gradients" in expected
 
 
+def choose_sample(page, split, index):
+    page.select_option("#sample-split", split)
+    page.fill("#sample-index", str(index))
+    page.locator("#sample-index").dispatch_event("change")
+    page.wait_for_function(
+        "([split, index]) => document.getElementById('explain-text').textContent.startsWith('output[0]')"
+        " && window.playground.sample.split === split && window.playground.sample.index === index",
+        arg=[split, index],
+    )
+    settle(page)
+
+
+def test_the_sample_shown_stays_one_the_new_points_have_when_the_points_change(page, server):
+    open_page(page, server, "dataset=circles&samples=200&test_ratio=0.5")
+    page.click('.node[data-neuron="output[0]"]')
+    page.wait_for_selector("#neuron-view:not([hidden])")
+    choose_sample(page, "train", 90)  # of the 100 training points
+    page.click("#play")
+    page.click('#datasets button[data-dataset="xor"]')  # 4 points
+    page.wait_for_function(
+        "!document.getElementById('banner').hidden || (window.playground.state.config.dataset === 'xor'"
+        " && document.getElementById('sample-point').textContent.startsWith('x = (1.000, 1.000)'))"
+    )
+    assert page.is_hidden("#banner"), page.inner_text("#banner-text")
+    assert page.evaluate("window.playground.playing")  # the change did not stop the play
+    pause(page)
+    assert page.evaluate("window.playground.sample") == {"split": "train", "index": 3}
+    assert page.input_value("#sample-index") == "3"  # xor's last point, (1, 1)
+    page.click('#datasets button[data-dataset="moons"]')
+    page.wait_for_function("window.playground.state.config.dataset === 'moons'")
+    settle(page)
+    choose_sample(page, "test", 40)
+    page.locator("#test_ratio").evaluate(
+        "(slider) => { slider.value = '0'; slider.dispatchEvent(new Event('change')); }"
+    )
+    page.wait_for_function("window.playground.state.config.test_ratio === 0")
+    settle(page)
+    assert page.is_hidden("#banner"), page.inner_text("#banner-text")
+    assert page.evaluate("window.playground.sample") == {"split": "train", "index": 40}
+    assert page.input_value("#sample-split") == "train" and page.input_value("#sample-index") == "40"
+
+
 def test_setting_a_synapses_weight_changes_the_output_to_the_value_computed_in_python(page, server):
     session = open_page(page, server, "dataset=xor&hidden=2&activations=tanh&seed=3")
     page.locator('path.hit[data-synapse="hidden1[0] -> output[0]"]').dispatch_event("click")

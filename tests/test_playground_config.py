@@ -54,6 +54,9 @@ def test_no_hidden_layer_is_written_as_an_empty_list():
         ({"noise": -0.1}, "noise", "from 0 to 1"),
         ({"noise": float("nan")}, "noise", "from 0 to 1"),
         ({"noise": "low"}, "noise", "got 'low'"),
+        ({"noise": 10**400}, "noise", "from 0 to 1; got 1000000000"),  # too big for a float
+        ({"lr": -(10**400)}, "lr", "from 0 to 10 (0 excluded)"),
+        ({"samples": 10**5000}, "samples", "from 10 to 1000; got a whole number of more than 4,300 digits"),
         ({"classes": 7}, "classes", "from 2 to 6"),
         ({"test_ratio": 0.95}, "test_ratio", "from 0 to 0.9"),
         ({"hidden": [4] * 7, "activations": ["tanh"] * 7}, "hidden", "at most 6 hidden layers"),
@@ -154,6 +157,22 @@ def test_a_bad_upload_is_refused_with_the_line_and_column(text, words):
         read_upload(text, "mine.csv")
     assert raised.value.field == "file" and "'mine.csv'" in str(raised.value)
     assert words in str(raised.value)
+
+
+def test_a_first_row_with_no_finite_number_is_a_header_even_of_words_float_reads():
+    upload = read_upload("nan,inf,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n", "words.csv")
+    assert upload.X.tolist() == [[0, 0], [0, 1], [1, 0], [1, 1]] and upload.y.tolist() == [0, 1, 1, 0]
+    # a first row with a finite number in it is data, and its word is refused where it stands
+    with pytest.raises(ConfigError, match="line 1, column 1: 'nan' is not a number from"):
+        read_upload("nan,2,0\n0,1,1\n1,0,1\n1,1,0\n", "data.csv")
+
+
+def test_a_huge_cell_is_shown_shortened():
+    cell = "9" * 5000  # float() reads it as inf
+    with pytest.raises(ConfigError) as raised:
+        read_upload(f"1,2,0\n3,{cell},1\n5,6,0\n7,8,1\n", "big.csv")
+    message = str(raised.value)
+    assert "line 2, column 2: '9999" in message and "5,002 characters" in message and len(message) < 200
 
 
 def test_an_upload_too_long_or_not_text_is_refused_before_reading():

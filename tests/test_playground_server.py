@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ import pytest
 import neurosim as ns
 from neurosim.cli import main
 from neurosim.playground import server as playground_server
+from neurosim.playground import session as playground_session
 from neurosim.playground.config import Config, ConfigError
 from neurosim.playground.server import MAX_BODY_BYTES, PlaygroundServer, remote_refusal, serve
 from neurosim.playground.session import Session
@@ -104,11 +107,13 @@ def test_a_query_string_starts_the_same_config_as_its_object(server):
         ("config", {"config": {"samples": 10**9}}, "samples"),
         ("config", {"config": {"grid": 100_000}}, "grid"),
         ("config", {"config": {"lr": "fast"}}, "lr"),
+        ("config", {"config": {"lr": 10**400}}, "lr"),  # too big for a float
         ("config", {"config": {"colour": "red"}}, "colour"),
         ("config", {"config": [1]}, "config"),
         ("config", {}, "config"),
         ("weight", {"source": "hidden1[0]", "target": "output[0]", "weight": 1e300}, "weight"),
         ("weight", {"source": "hidden1[0]", "target": "output[0]", "weight": None}, "weight"),
+        ("weight", {"source": "input[0]", "target": "hidden1[0]", "weight": 10**400}, "weight"),
         ("prune", {"source": "hidden1[0]", "target": "hidden1[1]"}, "target"),
         ("explain", {"neuron": "nobody"}, "neuron"),
         ("explain", {"neuron": "output[0]", "sample": -1}, "sample"),
@@ -138,6 +143,9 @@ def test_a_bad_request_gets_400_naming_the_field_and_the_session_survives(server
         (b"\xff\xfe", {}, "body"),
         (b'{"epochs": 1}', {"Content-Type": "text/plain"}, "Content-Type"),
         (b"{}", {"Content-Length": str(MAX_BODY_BYTES + 1)}, "body"),
+        (b'{"config":' + b"[" * 100_000 + b"]" * 100_000 + b"}", {}, "body"),  # too deep to parse
+        (b"{}", {"Content-Length": "\u00b2"}, "Content-Length"),  # a digit to isdigit, not to int
+        (b"{}", {"Content-Length": "9" * 5000}, "body"),  # more digits than int reads
     ],
 )
 def test_a_body_that_is_not_a_json_object_gets_400(server, body, headers, field):
@@ -146,6 +154,95 @@ def test_a_body_that_is_not_a_json_object_gets_400(server, body, headers, field)
     assert status == 400 and json.loads(answer)["field"] == field
     status, good = post(server, "step", {"session": key, "batches": 1})
     assert status == 200 and good["batches"] == 1
+
+
+def test_a_huge_number_is_refused_naming_the_field_and_its_range(server):
+    key, _ = start(server, dataset="xor", hidden=[2], activations=["tanh"])
+    huge = "9" * 400
+    status, _, body = call(
+        server, "POST", "/api/config", f'{{"session":"{key}","config":{{"lr":{huge}}}}}'.encode()
+    )
+    assert status == 400 and json.loads(body)["error"].startswith("lr: expected a number from 0 to 10")
+    weight = f'{{"session":"{key}","source":"input[0]","target":"hidden1[0]","weight":{huge}}}'
+    status, _, body = call(server, "POST", "/api/weight", weight.encode())
+    assert status == 400 and json.loads(body)["error"].startswith(
+        "weight: expected a number from -100 to 100"
+    )
+
+
+def test_a_value_nested_almost_too_deep_to_parse_is_refused_with_400(server):
+    key, _ = start(server, dataset="xor")
+    for depth in range(960, 1000):  # where JSON still reads it, but repr may run out of depth
+        nested = "[" * depth + "]" * depth
+        body = f'{{"session":"{key}","config":{{"lr":{nested}}}}}'.encode()
+        status, _, answer = call(server, "POST", "/api/config", body)
+        assert status == 400 and json.loads(answer)["field"] in ("lr", "body"), (depth, answer[:200])
+
+
+def test_an_answer_to_a_huge_value_is_short(server):
+    key, _ = start(server, dataset="xor", hidden=[2], activations=["tanh"])
+    for action, payload in [
+        ("explain", {"neuron": "A" * 400_000}),
+        ("explain", {"neuron": "output[0]", "sample": [1] * 130_000}),
+        ("weight", {"source": "input[0]", "target": "hidden1[0]", "weight": [1] * 130_000}),
+        ("state", {"A" * 400_000: 1}),  # an unknown field's name
+        ("config", {"config": {"A" * 400_000: 1}}),
+    ]:
+        status, _, body = call(
+            server, "POST", f"/api/{action}", json.dumps({"session": key, **payload}).encode()
+        )
+        assert status == 400 and len(body) < 400 and "characters)" in json.loads(body)["error"]
+
+
+def raw_request(server, data, wait):
+    """What the server sends back to ``data`` on a raw socket until it closes (``wait`` seconds at most)."""
+    host, port = server.server_address[:2]
+    with socket.create_connection((host, port), timeout=wait) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_a_stalled_body_or_an_idle_connection_is_dropped_after_the_timeout(server, monkeypatch):
+    assert playground_server.Handler.timeout is not None and 5 <= playground_server.Handler.timeout <= 120
+    monkeypatch.setattr(playground_server.Handler, "timeout", 0.5)
+    key, _ = start(server, dataset="xor")
+    host = f"127.0.0.1:{server.server_address[1]}"
+    head = (
+        f"POST /api/step HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n"
+    )
+    started = time.monotonic()
+    answer = raw_request(server, head.encode() + b'{"session": "' + key.encode(), wait=10)
+    assert time.monotonic() - started < 5 and answer.startswith(b"HTTP/1.1 400 ")
+    assert b'"field":"body"' in answer and b"Connection: close" in answer
+    started = time.monotonic()
+    assert raw_request(server, b"", wait=10) == b""  # an idle connection: closed without an answer
+    assert time.monotonic() - started < 5
+    assert post(server, "step", {"session": key, "batches": 1})[1]["batches"] == 1
+
+
+def test_a_long_step_returns_when_its_time_is_up_with_what_it_trained(server, monkeypatch):
+    monkeypatch.setattr(playground_session, "MAX_STEP_SECONDS", 0.2)
+    config = {"samples": 1000, "batch_size": 1, "hidden": [8] * 6, "activations": ["tanh"] * 6}
+    key, _ = start(server, **config)
+    started = time.monotonic()
+    status, answer = post(server, "step", {"session": key, "epochs": 200})  # minutes of work
+    assert status == 200 and time.monotonic() - started < 10
+    assert 0 < answer["batches"] < 500 and answer["epochs"] == 0 and answer["seconds"] < 5
+
+
+def test_a_port_in_use_is_named_with_what_to_do(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["playground", "--port", str(port), "--no-browser"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"neurosim: cannot listen on 127.0.0.1:{port}: ")
+    assert "--port" in err and "--port 0" in err
 
 
 def test_a_huge_body_is_refused_without_being_read(server):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
+from neurosim.playground import session as session_module
 from neurosim.playground.config import Config, ConfigError
 from neurosim.playground.session import Session, Sessions
 from neurosim.playground.upload import read_upload
@@ -148,6 +149,7 @@ def test_pruning_removes_the_synapse_and_the_output_follows():
         (lambda s: s.set_weight("hidden1[0]", "output[0]", float("inf")), "weight"),
         (lambda s: s.set_weight("hidden1[0]", "output[0]", 1e6), "weight"),
         (lambda s: s.set_weight("hidden1[0]", "output[0]", "2"), "weight"),
+        (lambda s: s.set_weight("input[0]", "hidden1[0]", 10**400), "weight"),  # too big for a float
         (lambda s: s.set_weight("hidden9[0]", "output[0]", 1.0), "source"),
         (lambda s: s.prune("input[0]", "output[0]"), "target"),  # not connected
         (lambda s: s.prune("input", "hidden1"), "source"),  # layers, not neurons
@@ -171,6 +173,74 @@ def test_a_refused_change_names_its_field_and_changes_nothing(call, field):
     assert session.config == config and session.epoch == epoch
     after = parameters(session.net)
     assert after.keys() == before.keys() and all(np.array_equal(after[k], before[k]) for k in after)
+
+
+def test_a_huge_weight_is_refused_with_the_range_expected():
+    session = Session(XOR.changed({"hidden": [2]}))
+    with pytest.raises(ConfigError, match=r"weight: expected a number from -100 to 100; got 1000"):
+        session.set_weight("input[0]", "hidden1[0]", 10**400)
+
+
+HUGE = ["A" * 400_000, [1] * 130_000]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s, huge: s.explain(huge),
+        lambda s, huge: s.explain("output[0]", sample=huge),
+        lambda s, huge: s.explain("output[0]", split=huge),
+        lambda s, huge: s.set_weight("input[0]", "hidden1[0]", huge),
+        lambda s, huge: s.set_weight(huge, "hidden1[0]", 1.0),
+        lambda s, huge: s.synapse("input[0]", huge),
+        lambda s, huge: s.prune(huge, "hidden1[0]"),
+        lambda s, huge: s.step(epochs=huge),
+        lambda s, huge: s.step(batches=huge),
+    ],
+)
+@pytest.mark.parametrize("huge", HUGE, ids=["text", "list"])
+def test_a_huge_value_is_shown_shortened_in_the_message(call, huge):
+    session = Session(XOR.changed({"hidden": [2]}))
+    with pytest.raises(ConfigError) as raised:
+        call(session, huge)
+    message = str(raised.value)
+    assert len(message) < 300 and "characters)" in message
+    assert (repr(huge)[:20] in message) and f"{len(repr(huge)):,} characters" in message
+
+
+def test_a_divergence_names_the_epoch_and_batch_of_the_session():
+    session = Session(
+        Config(dataset="bumps", samples=100, hidden=(8, 8), activations=("relu", "relu"), init="normal")
+    )  # 50 training points in batches of 10: 5 batches an epoch
+    session.configure({"lr": 0.001})
+    session.step(epochs=9)
+    session.step(batches=3)
+    assert session.diverged is None
+    session.configure({"lr": 10.0})
+    epoch, batch = 9, 3  # done so far: 9 epochs, and 3 batches of the tenth
+    for _ in range(500):
+        session.step(batches=1)
+        if session.diverged is not None:
+            break
+        epoch, batch = (epoch + 1, 0) if batch == 4 else (epoch, batch + 1)
+    assert session.diverged is not None, "the run was expected to diverge at lr=10"
+    assert epoch >= 9 and session.diverged.startswith(
+        f"training stopped at epoch {epoch + 1}, batch {batch + 1}: the loss became"
+    ), session.diverged
+
+
+def test_a_step_returns_early_when_its_time_is_up_and_goes_on_to_the_same_weights(monkeypatch):
+    config = Config(dataset="moons", samples=60, batch_size=6, hidden=(3,), activations=("tanh",))
+    whole = Session(config)
+    whole.step(epochs=2)
+    monkeypatch.setattr(session_module, "MAX_STEP_SECONDS", 0.0)
+    cut = Session(config)
+    cut.step(epochs=2)
+    assert (cut.epoch, cut.batches) == (0, 1)  # the time is up after the first batch
+    for _ in range(2 * 5 - 1):  # 30 training points in batches of 6: 5 batches an epoch
+        cut.step(epochs=2)
+    assert cut.epoch == 2 and cut.batches == whole.batches == 10
+    assert same_parameters(cut.net, whole.net)
 
 
 def test_a_new_learning_rate_trains_on_and_a_new_shape_starts_again():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 
 from neurosim.cli.parser import usage_error
 
@@ -17,6 +18,12 @@ this process; Ctrl+C stops the server. It listens on this machine only:
 login and anyone who reaches it can use it."""
 #: the largest port number
 MAX_PORT = 65535
+#: what to do when the server cannot listen, by the error's number
+LISTEN_ADVICE = {
+    errno.EADDRINUSE: "give another --port, or --port 0 for a free one",
+    errno.EACCES: "give a --port above 1023, or --port 0 for a free one",
+    errno.EADDRNOTAVAIL: "give a --host that is an address of this machine, such as 127.0.0.1",
+}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -67,5 +74,14 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     refusal = server.remote_refusal(args.host)
     if refusal is not None and not args.allow_remote:
         raise usage_error(PROG, refusal)
-    server.serve(args.host, args.port, open_browser=not args.no_browser, allow_remote=args.allow_remote)
+    try:
+        server.serve(args.host, args.port, open_browser=not args.no_browser, allow_remote=args.allow_remote)
+    except OSError as error:
+        advice = LISTEN_ADVICE.get(error.errno)
+        if advice is None:
+            raise
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        raise OSError(
+            error.errno, f"cannot listen on {host}:{args.port}: {error.strerror}; {advice}"
+        ) from None
     return 0

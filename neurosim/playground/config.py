@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -206,7 +207,7 @@ def from_json(values: object) -> Config:
     neurosim.playground.config.ConfigError: learning_rate: unknown field; expected one of: dataset, ...
     """
     if not isinstance(values, dict):
-        raise ConfigError("config", f"expected a JSON object of fields; got {_shown(values)}")
+        raise ConfigError("config", f"expected a JSON object of fields; got {shown(values)}")
     return Config().changed(values)
 
 
@@ -226,7 +227,7 @@ def from_query(query: str) -> Config:
     neurosim.playground.config.ConfigError: lr: expected a number from 0 to 10 (0 excluded); got 'fast'
     """
     if not isinstance(query, str):
-        raise ConfigError("query", f"expected the text of a query string; got {_shown(query)}")
+        raise ConfigError("query", f"expected the text of a query string; got {shown(query)}")
     values: dict[str, Any] = {}
     for name, text in parse_qsl(query.lstrip("?"), keep_blank_values=True):
         if name in values:
@@ -261,7 +262,7 @@ def _number_text(text: str) -> object:
 def _known(values: dict[str, Any]) -> dict[str, Any]:
     for name in values:
         if name not in FIELDS:
-            raise ConfigError(str(name), f"unknown field; expected one of: {', '.join(FIELDS)}")
+            raise ConfigError(field_name(name), f"unknown field; expected one of: {', '.join(FIELDS)}")
     return values
 
 
@@ -293,7 +294,7 @@ def _field(name: str, value: object) -> object:
     if kind == "float":
         return _number(name, value, low, high)
     if not isinstance(value, list):
-        raise ConfigError(name, f"expected a list; got {_shown(value)}")
+        raise ConfigError(name, f"expected a list; got {shown(value)}")
     if kind == "ints" and len(value) > MAX_HIDDEN_LAYERS:
         raise ConfigError(name, f"expected at most {MAX_HIDDEN_LAYERS} hidden layers; got {len(value)}")
     if kind == "ints":
@@ -305,26 +306,64 @@ def _field(name: str, value: object) -> object:
 
 def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in choices:
-        raise ConfigError(name, f"expected one of: {', '.join(choices)}; got {_shown(value)}")
+        raise ConfigError(name, f"expected one of: {', '.join(choices)}; got {shown(value)}")
     return value
 
 
 def _whole(name: str, value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(name, f"expected a whole number from {low} to {high}; got {_shown(value)}")
+        raise ConfigError(name, f"expected a whole number from {low} to {high}; got {shown(value)}")
     return value
 
 
 def _number(name: str, value: object, low: float, high: float) -> float:
     above = name in STRICTLY_ABOVE
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not is_number or not (low < value if above else low <= value) or value > high:
+    if not is_finite_number(value) or not (low < value if above else low <= value) or value > high:
         excluded = f" ({low:g} excluded)" if above else ""
-        raise ConfigError(name, f"expected a number from {low:g} to {high:g}{excluded}; got {_shown(value)}")
+        raise ConfigError(name, f"expected a number from {low:g} to {high:g}{excluded}; got {shown(value)}")
     return float(value)
 
 
-def _shown(value: object, most: int = 40) -> str:
-    """``repr(value)``, cut to ``most`` characters, so that a huge value makes a short message."""
-    text = repr(value)
+def is_finite_number(value: object) -> bool:
+    """Whether ``value`` is an int or a float (not a bool) that a float holds, and finite.
+
+    Examples
+    --------
+    >>> is_finite_number(2), is_finite_number(float("inf")), is_finite_number(10**400), is_finite_number(True)
+    (True, False, False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def field_name(name: object, most: int = 40) -> str:
+    """``name`` as the field of an error: itself, or cut as ``shown`` cuts it when longer than ``most``.
+
+    Examples
+    --------
+    >>> field_name("colour"), field_name("x" * 100, most=5)
+    ('colour', "'xxxx... (102 characters)")
+    """
+    text = str(name)
+    return text if len(text) <= most else shown(text, most)
+
+
+def shown(value: object, most: int = 40) -> str:
+    """``repr(value)``, cut to ``most`` characters, so that a huge value makes a short message.
+
+    Examples
+    --------
+    >>> shown("ab"), shown("x" * 1000, most=5)
+    ("'ab'", "'xxxx... (1,002 characters)")
+    """
+    try:
+        text = repr(value)
+    except ValueError:  # an int with more digits than Python writes out
+        return f"a whole number of more than {sys.get_int_max_str_digits():,} digits"
+    except RecursionError:  # lists in lists, deeper than repr goes
+        return f"a {type(value).__name__} nested too deeply to write out"
     return text if len(text) <= most else text[:most] + f"... ({len(text):,} characters)"

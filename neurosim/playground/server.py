@@ -23,7 +23,9 @@ close                                                   ``{}``
 =========  ===========================================  ==================================
 
 ``GET /api/model?session=ID`` answers the network as a model file that
-``ns.load`` opens.
+``ns.load`` opens. A ``step`` trains for at most
+``neurosim.playground.session.MAX_STEP_SECONDS`` and answers the epoch it
+reached; a connection that sends nothing for ``TIMEOUT_SECONDS`` is closed.
 """
 
 from __future__ import annotations
@@ -41,12 +43,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from neurosim.errors import NeurosimError
-from neurosim.playground.config import ConfigError, choices, from_json, from_query
+from neurosim.playground.config import ConfigError, choices, field_name, from_json, from_query
 from neurosim.playground.session import Session, Sessions
 from neurosim.playground.upload import MAX_CHARACTERS, read_upload
 
 #: the largest request body read: an upload's text, and room for its JSON escapes
 MAX_BODY_BYTES = 2 * MAX_CHARACTERS + 10_000
+#: how long a connection may keep the server waiting for the next byte: a request, its body, or an answer read
+TIMEOUT_SECONDS = 30.0
 #: the page's files, and their types
 STATIC = {
     "index.html": "text/html; charset=utf-8",
@@ -144,8 +148,8 @@ class PlaygroundServer(ThreadingHTTPServer):
         super().__init__(address, Handler)
 
     def handle_error(self, request: object, client_address: object) -> None:
-        """Say nothing of a page that went away mid-answer (a closed tab); print anything else."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        """Say nothing of a page that went away or stalled mid-answer (a closed tab); print anything else."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             super().handle_error(request, client_address)
 
     @property
@@ -168,6 +172,8 @@ class Handler(BaseHTTPRequestHandler):
     server: PlaygroundServer
     server_version = "neurosim-playground"
     protocol_version = "HTTP/1.1"
+    #: the socket's timeout: a stalled or idle connection is dropped, and its thread freed
+    timeout = TIMEOUT_SECONDS
 
     def log_message(self, format: str, *args: Any) -> None:
         """Print a line per request only when the server is not quiet."""
@@ -268,33 +274,47 @@ class Handler(BaseHTTPRequestHandler):
         """The request's JSON object, its fields those of ``action``; ``ConfigError`` otherwise."""
         kind = self.headers.get("Content-Type", "").split(";")[0].strip()
         length = self.headers.get("Content-Length", "")
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):  # isdigit alone takes "²", which int refuses
             self.close_connection = True
             raise ConfigError("Content-Length", "expected the length of the JSON body")
-        if int(length) > MAX_BODY_BYTES:
+        length = length.lstrip("0") or "0"  # int reads at most 4,300 digits
+        if len(length) > len(str(MAX_BODY_BYTES)) or int(length) > MAX_BODY_BYTES:
             self.close_connection = True  # the body is not read
-            raise ConfigError(
-                "body", f"{int(length):,} bytes is more than the {MAX_BODY_BYTES:,} a request may have"
-            )
-        raw = self.rfile.read(int(length))
+            size = f"{int(length):,}" if len(length) <= 30 else f"a {len(length):,}-digit number of"
+            raise ConfigError("body", f"{size} bytes is more than the {MAX_BODY_BYTES:,} a request may have")
+        raw = self._read(int(length))
         if kind != "application/json":
             raise ConfigError("Content-Type", f"expected application/json; got {kind or 'none'!r}")
         try:
             body = json.loads(raw.decode("utf-8") or "{}", parse_constant=_no_constant)
         except (ValueError, UnicodeDecodeError) as error:
             raise ConfigError("body", f"expected a JSON object; the body is not JSON: {error}") from None
+        except RecursionError:
+            raise ConfigError(
+                "body", "expected a JSON object; the body is nested too deeply to read"
+            ) from None
         if not isinstance(body, dict):
             raise ConfigError("body", f"expected a JSON object; got {type(body).__name__}")
         fields = ACTIONS[action]
         for name in body:
             if name not in fields:
                 raise ConfigError(
-                    name, f"unknown field for {action}; expected: {', '.join(fields) or 'none'}"
+                    field_name(name), f"unknown field for {action}; expected: {', '.join(fields) or 'none'}"
                 )
         for name, required in fields.items():
             if required and name not in body:
                 raise ConfigError(name, f"missing; {action} needs it")
         return body
+
+    def _read(self, size: int) -> bytes:
+        """The body's ``size`` bytes; ``ConfigError`` when they stop coming for ``timeout`` seconds."""
+        try:
+            return self.rfile.read(size)
+        except TimeoutError:
+            self.close_connection = True
+            raise ConfigError(
+                "body", f"expected {size:,} bytes; they stopped coming for {self.timeout:g} seconds"
+            ) from None
 
     def _json(self, status: HTTPStatus, answer: dict[str, Any]) -> None:
         body = json.dumps(answer, allow_nan=False, separators=(",", ":")).encode("utf-8")

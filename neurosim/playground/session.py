@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import secrets
 import tempfile
 import threading
@@ -39,7 +40,7 @@ from neurosim.diagnostics import diagnose
 from neurosim.errors import DivergenceWarning, NeurosimError, UnknownNameError
 from neurosim.io import save
 from neurosim.optim import get_optimizer
-from neurosim.playground.config import Config, ConfigError
+from neurosim.playground.config import Config, ConfigError, is_finite_number, shown
 from neurosim.playground.upload import Upload
 from neurosim.training import History
 from neurosim.training.tasks import Task, infer_task
@@ -55,6 +56,8 @@ MAX_RECORDS = 1000
 MAX_WEIGHT = 100.0
 #: the most batches and epochs one request may train
 MAX_BATCHES, MAX_EPOCHS = 1000, 200
+#: the seconds one ``step`` may train before it returns with what it did (it holds ``TRAINING``)
+MAX_STEP_SECONDS = 3.0
 #: how much wider than the points the plane is drawn
 MARGIN = 1.4
 
@@ -215,6 +218,9 @@ class Session:
     def step(self, *, batches: int | None = None, epochs: int | None = None) -> float:
         """Train ``batches`` batches, or up to the end of ``epochs`` epochs; return the seconds it took.
 
+        A step returns early, after the batch under way, once it has trained
+        for ``MAX_STEP_SECONDS``: ``epoch`` and ``batches`` say how far it
+        got, and the next step goes on from there to the same weights.
         Nothing trains once the loss has stopped being finite (``diverged``
         says why) until ``reset``.
         """
@@ -227,15 +233,13 @@ class Session:
         started = time.perf_counter()
         with TRAINING, warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
-            if epochs is not None:
-                end = self.epoch + epochs
-                while self.diverged is None and self.epoch < end:
-                    self._train_batch()
-            else:
-                for _ in range(batches):
-                    if self.diverged is not None:
-                        break
-                    self._train_batch()
+            end = None if epochs is None else self.epoch + epochs
+            trained = 0
+            while self.diverged is None and (trained < batches if end is None else self.epoch < end):
+                self._train_batch()
+                trained += 1
+                if time.perf_counter() - started >= MAX_STEP_SECONDS:
+                    break
         if self.cursor:
             self._record()
         return time.perf_counter() - started
@@ -259,7 +263,7 @@ class Session:
             diagnose=False,
         )
         if history.diverged_at is not None:
-            self.diverged = history.stop_reason or "the loss stopped being a finite number"
+            self.diverged = self._divergence(history.stop_reason)
             return
         self.batches += 1
         self.cursor += 1
@@ -267,6 +271,12 @@ class Session:
             self.cursor = 0
             self.epoch += 1
             self._record(epoch_end=True)
+
+    def _divergence(self, reason: str | None) -> str:
+        """``fit``'s reason for stopping, at the session's own epoch and batch (``fit`` saw one batch)."""
+        position = f"training stopped at epoch {self.epoch + 1}, batch {self.cursor + 1}: "
+        why = re.sub(r"^training stopped at epoch \d+, batch \d+: ", "", reason or "")
+        return position + (why or "the loss stopped being a finite number.")
 
     def _record(self, *, epoch_end: bool = False) -> None:
         """Add the current losses to the curves (and the history, at an epoch's end), and every weight."""
@@ -350,11 +360,9 @@ class Session:
     def set_weight(self, source: object, target: object, weight: object) -> None:
         """Give synapse ``source -> target`` the weight ``weight``."""
         synapse = self._synapse(source, target)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
-            raise ConfigError("weight", f"expected a number; got {weight!r}")
-        if abs(weight) > MAX_WEIGHT:
+        if not is_finite_number(weight) or abs(weight) > MAX_WEIGHT:
             raise ConfigError(
-                "weight", f"expected a number from {-MAX_WEIGHT:g} to {MAX_WEIGHT:g}; got {weight!r}"
+                "weight", f"expected a number from {-MAX_WEIGHT:g} to {MAX_WEIGHT:g}; got {shown(weight)}"
             )
         synapse.weight = float(weight)
         self._record()
@@ -368,7 +376,9 @@ class Session:
     def _synapse(self, source: object, target: object) -> Synapse:
         for field, name in (("source", source), ("target", target)):
             if not isinstance(name, str) or not isinstance(self._lookup(name), Neuron):
-                raise ConfigError(field, f"expected the name of a neuron, like 'hidden1[0]'; got {name!r}")
+                raise ConfigError(
+                    field, f"expected the name of a neuron, like 'hidden1[0]'; got {shown(name)}"
+                )
         try:
             return self.net.synapse(source, target)
         except NeurosimError as error:
@@ -385,9 +395,11 @@ class Session:
     def explain(self, neuron: object, sample: object = 0, split: object = "train") -> dict[str, Any]:
         """``neuron.explain()`` after a forward and backward pass on one sample, and the findings about it."""
         if not isinstance(neuron, str) or not isinstance(self._lookup(neuron), Neuron):
-            raise ConfigError("neuron", f"expected the name of a neuron, like 'hidden1[0]'; got {neuron!r}")
+            raise ConfigError(
+                "neuron", f"expected the name of a neuron, like 'hidden1[0]'; got {shown(neuron)}"
+            )
         if split not in ("train", "test"):
-            raise ConfigError("split", f"expected 'train' or 'test'; got {split!r}")
+            raise ConfigError("split", f"expected 'train' or 'test'; got {shown(split)}")
         X = self.points.X_train if split == "train" else self.points.X_test
         T = self.points.train_targets if split == "train" else self.points.test_targets
         if not len(X):
@@ -612,7 +624,7 @@ class Session:
 
 def _whole(name: str, value: object, high: int, *, low: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(name, f"expected a whole number from {low} to {high}; got {value!r}")
+        raise ConfigError(name, f"expected a whole number from {low} to {high}; got {shown(value)}")
     return value
 
 

@@ -1,7 +1,8 @@
 r"""The user's own points, uploaded as CSV text: two input columns and a label column.
 
 One sample per row, numbers separated by commas, optionally a header row of
-column names first (a first row with no number in it). The label column is
+column names first (a first row with no finite number in it: ``nan,inf,label``
+is a header too). The label column is
 the last one: 2 to 20 distinct whole numbers make classes, anything else a
 target to predict (``neurosim.training.tasks.infer_task``). Every problem
 is reported with its line and column, as an editor numbers them.
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurosim.errors import NeurosimError
-from neurosim.playground.config import ConfigError
+from neurosim.playground.config import ConfigError, shown
 from neurosim.training.tasks import infer_task
 
 #: the most rows of numbers an upload may have
@@ -59,7 +60,7 @@ def read_upload(text: object, name: object = "upload.csv") -> Upload:
             "text", f"{name!r} has {len(text):,} characters; the playground reads at most {MAX_CHARACTERS:,}"
         )
     rows = _rows(text.lstrip("\ufeff"), name)
-    if not any(_is_number(cell) for cell in rows[0][1]):
+    if not any(_is_finite_number(cell) for cell in rows[0][1]):
         rows = rows[1:]  # the header
     if len(rows) < MIN_ROWS:
         raise ConfigError("file", f"{name!r} has {len(rows)} rows of numbers; expected at least {MIN_ROWS}")
@@ -104,21 +105,20 @@ def _numbers(name: str, line: int, cells: list[str]) -> list[float]:
         try:
             value = float(cell)
         except ValueError:
-            shown = repr(cell) if len(cell) <= 30 else repr(cell[:30]) + "..."
             raise ConfigError(
-                "file", f"{where}: {shown if cell else 'the cell is empty'}; expected a number"
+                "file", f"{where}: {shown(cell) if cell else 'the cell is empty'}; expected a number"
             ) from None
         if not math.isfinite(value) or abs(value) > MAX_VALUE:
             raise ConfigError(
-                "file", f"{where}: {cell!r} is not a number from {-MAX_VALUE:g} to {MAX_VALUE:g}"
+                "file", f"{where}: {shown(cell)} is not a number from {-MAX_VALUE:g} to {MAX_VALUE:g}"
             )
         values.append(value)
     return values
 
 
-def _is_number(cell: str) -> bool:
+def _is_finite_number(cell: str) -> bool:
+    """Whether ``cell`` reads as a finite number (``nan`` and ``inf``, which ``float`` reads, are words)."""
     try:
-        float(cell)
+        return math.isfinite(float(cell))
     except ValueError:
         return False
-    return True

@@ -302,6 +302,7 @@
   function render(state) {
     const firstOfData = !app.state || app.state.data.name !== state.data.name;
     app.state = state;
+    keepSampleInRange(state.data);
     history.replaceState(null, "", "?" + state.query);
     showConfig(state.config);
     $("epoch").textContent = formatEpoch(state.epoch);
@@ -316,6 +317,13 @@
       $("banner").hidden = false;
     }
     refreshInspector();
+  }
+
+  // new points may be fewer, or have no test points: the sample shown becomes one they have
+  function keepSampleInRange(data) {
+    const split = data[app.sample.split].length ? app.sample.split : "train";
+    const index = Math.max(0, Math.min(data[split].length - 1, app.sample.index));
+    if (split !== app.sample.split || index !== app.sample.index) app.sample = {split, index};
   }
 
   function formatEpoch(epoch) {
