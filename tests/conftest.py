@@ -1,4 +1,9 @@
-"""Plots in the tests render off screen, with matplotlib's Agg backend, and no test leaves a figure open."""
+"""Plots in the tests render off screen, with matplotlib's Agg backend, and no test leaves a figure open.
+
+``server`` is a playground server on a free port of 127.0.0.1, in a thread of this process.
+"""
+
+import threading
 
 import matplotlib
 
@@ -16,3 +21,17 @@ def no_figure_left_open():
     for number in leaked:
         plt.close(number)
     assert not leaked, "a test left figures open"
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A playground server on a free port of 127.0.0.1, serving from a thread for one test module."""
+    from neurosim.playground.server import PlaygroundServer
+
+    running = PlaygroundServer(("127.0.0.1", 0))
+    thread = threading.Thread(target=running.serve_forever, daemon=True)
+    thread.start()
+    yield running
+    running.shutdown()
+    running.server_close()
+    thread.join(5)

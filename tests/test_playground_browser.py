@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,6 @@ import pytest
 
 import neurosim as ns
 from neurosim.playground.config import Config, from_query
-from neurosim.playground.server import PlaygroundServer
 from neurosim.playground.session import Session
 
 sync_api = pytest.importorskip(
@@ -41,16 +39,6 @@ CHROMIUM_ARGS = [
 SHOTS = os.environ.get("NEUROSIM_PLAYGROUND_SHOTS")
 XOR_TRUTH = [0, 1, 1, 0]
 READY = "window.playground && window.playground.state !== null"
-
-
-@pytest.fixture(scope="module")
-def server():
-    running = PlaygroundServer(("127.0.0.1", 0))
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.shutdown()
-    running.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -20,17 +20,6 @@ from neurosim.playground.server import MAX_BODY_BYTES, PlaygroundServer, remote_
 from neurosim.playground.session import Session
 
 
-@pytest.fixture(scope="module")
-def server():
-    running = PlaygroundServer(("127.0.0.1", 0))
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.shutdown()
-    running.server_close()
-    thread.join(5)
-
-
 def call(server, method, path, body=b"", headers=None):
     """``(status, headers, body bytes)`` of one request on a new connection."""
     host, port = server.server_address[:2]

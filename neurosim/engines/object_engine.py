@@ -89,19 +89,20 @@ def _pass(network: Network, X: np.ndarray, masks: Masks | None) -> FloatPass | A
 
 def backward(network: Network, X: np.ndarray, T: np.ndarray, loss: Loss) -> float:
     """Forward then backward pass; sets every gradient and returns the mean loss."""
-    return _backward(network, X, T, loss)[0]
+    values, value = _backward_pass(network, X, T, loss, None)
+    values.store()
+    values.write_gradients()
+    return value
 
 
-def _backward(
-    network: Network, X: np.ndarray, T: np.ndarray, loss: Loss, masks: Masks | None = None
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """``backward``, also returning the output layer's ``z`` and ``a`` as arrays."""
+def _backward_pass(
+    network: Network, X: np.ndarray, T: np.ndarray, loss: Loss, masks: Masks | None
+) -> tuple[FloatPass | ArrayPass, float]:
+    """The forward and backward pass of ``X`` with its mean loss, not yet in the neurons or gradients."""
     values = _pass(network, X, masks)
     value = values.mean_loss(T, loss)
     values.backward(T, loss)
-    values.store()
-    values.write_gradients()
-    return value, *values.outputs()
+    return values, value
 
 
 class NeuronPassValues(PassValues):
@@ -195,9 +196,7 @@ class ObjectEngine:
 
         ``dropout`` (``DropoutMasks.draw``'s masks) drops neurons as training does.
         """
-        values = _pass(self.network, X, dropout)
-        value = values.mean_loss(T, loss)
-        values.backward(T, loss)
+        values, value = _backward_pass(self.network, X, T, loss, dropout)
         if self._deferring:  # the neurons get it when the block ends, unless another pass comes first
             self._values.pending = values
         else:

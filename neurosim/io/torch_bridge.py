@@ -247,8 +247,7 @@ def _checked_form(layer: Layer, form: object) -> TorchFunction:
 
 
 def _worst_point(z: np.ndarray, got: np.ndarray, expected: np.ndarray) -> str:
-    difference = np.abs(got - expected)
-    worst = np.unravel_index(int(np.argmax(np.where(np.isnan(difference), np.inf, difference))), z.shape)
+    worst = _farthest(got, expected)
     return f": at z = {z[worst]:g} it gives {got[worst]:.10g} where {expected[worst]:.10g} is expected"
 
 
@@ -416,11 +415,14 @@ def _check_outputs(module: nn.Module, net: Network, inputs: np.ndarray, what: st
 def _first_difference(got: np.ndarray, expected: np.ndarray) -> str:
     if got.shape != expected.shape:
         return f": it gives outputs of shape {got.shape} where the module gives {expected.shape}"
-    difference = np.abs(got - expected)
-    sample, output = np.unravel_index(
-        int(np.argmax(np.where(np.isnan(difference), np.inf, difference))), got.shape
-    )
+    sample, output = _farthest(got, expected)
     return (
         f": for sample {sample}, output {output} is {got[sample, output]:.10g} where the module gives "
         f"{expected[sample, output]:.10g}"
     )
+
+
+def _farthest(got: np.ndarray, expected: np.ndarray) -> tuple[int, ...]:
+    """Where ``got`` is farthest from ``expected`` (a NaN on either side counts as farthest)."""
+    difference = np.abs(got - expected)
+    return np.unravel_index(int(np.argmax(np.where(np.isnan(difference), np.inf, difference))), got.shape)

@@ -17,6 +17,7 @@ from neurosim.io.atomic import replace_atomically
 from neurosim.io.json_format import from_dict, to_dict
 from neurosim.plot.boundary import decision_boundary
 from neurosim.plot.network import network as draw_network
+from neurosim.plot.scales import largest_magnitude
 from neurosim.training.progress import Progress
 from neurosim.validation import positive_integer
 
@@ -232,14 +233,9 @@ def _largest_over_frames(twin: Network, snapshots: list[list[np.ndarray]]) -> tu
         _show_frame(twin, snapshot)
         biases = [layer.bias for layer in twin.layers[1:] if layer.has_bias]
         weights = [block.weight[block.mask] for block in twin.blocks]
-        largest_bias = max(largest_bias, _largest_finite(biases))
-        largest_weight = max(largest_weight, _largest_finite(weights))
+        largest_bias = max(largest_bias, largest_magnitude(*biases))
+        largest_weight = max(largest_weight, largest_magnitude(*weights))
     return largest_bias or 1.0, largest_weight or 1.0
-
-
-def _largest_finite(arrays: list[np.ndarray]) -> float:
-    values = np.abs(np.concatenate([np.zeros(0), *(array.ravel() for array in arrays)]))
-    return float(values[np.isfinite(values)].max(initial=0.0))
 
 
 def _parameter_arrays(net: Network) -> list[np.ndarray]:

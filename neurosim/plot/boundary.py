@@ -44,7 +44,7 @@ from neurosim.plot.plane import (
     pixel_extent,
     plane_ranges,
 )
-from neurosim.plot.scales import Limits, activation_range, layer_limits, value_norm
+from neurosim.plot.scales import Limits, activation_range, layer_limits, readable_range, value_norm
 from neurosim.validation import as_input_batch
 
 if TYPE_CHECKING:
@@ -440,11 +440,7 @@ def map_limits(
             low, high = activation_range(layer.activation) or (float(shown.min()), float(shown.max()))
             lows[layer.name] = min(low, lows.get(layer.name, low))
             highs[layer.name] = max(high, highs.get(layer.name, high))
-    return {name: _readable(lows[name], highs[name]) for name in lows}
-
-
-def _readable(low: float, high: float) -> tuple[float, float]:
-    return (low - 0.5, high + 0.5) if high - low < 1e-12 else (low, high)
+    return {name: readable_range(lows[name], highs[name]) for name in lows}
 
 
 def _lighter(colour: tuple[float, float, float]) -> tuple[float, float, float]:

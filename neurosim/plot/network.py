@@ -25,7 +25,7 @@ from neurosim.errors import ParameterError, ShapeError
 from neurosim.plot import graph_layout
 from neurosim.plot._style import NEGATIVE, POSITIVE, SIGNED_CMAP, VALUE_CMAP, axes_or_new, require_network
 from neurosim.plot.graph_layout import BLOCK_HALF_WIDTH, Band, Edges, Layout
-from neurosim.plot.scales import check_limits, signed_norm, value_norm
+from neurosim.plot.scales import check_limits, largest_magnitude, signed_norm, value_norm
 from neurosim.validation import as_input_batch
 
 if TYPE_CHECKING:
@@ -299,13 +299,9 @@ def _sign_colours(values: np.ndarray) -> np.ndarray:
 def _widths(strength: np.ndarray, widths: tuple[float, float], scale: float | None = None) -> np.ndarray:
     """Line widths from ``widths[0]`` for 0 to ``widths[1]`` for ``scale`` (by default the largest)."""
     strength = np.nan_to_num(np.abs(strength), nan=0.0, posinf=0.0)
-    largest = _largest(strength) if scale is None else scale
+    largest = largest_magnitude(strength) if scale is None else scale
     scaled = np.minimum(strength / largest, 1.0) if largest > 0 else np.zeros_like(strength)
     return widths[0] + (widths[1] - widths[0]) * scaled
-
-
-def _largest(strength: np.ndarray) -> float:
-    return float(np.nan_to_num(np.abs(strength), nan=0.0, posinf=0.0).max(initial=0.0))
 
 
 def _draw(
@@ -415,7 +411,7 @@ def _draw(
         )
         if present.any()
     ]
-    widest = _largest(edges.value) if width_scale is None else width_scale
+    widest = largest_magnitude(edges.value) if width_scale is None else width_scale
     if widest > 0 and len(edges.value):
         handles.append(
             Line2D([], [], color=ZERO, linewidth=SYNAPSE_WIDTHS[1], label=f"|{word}| {widest:.3g}")

@@ -30,7 +30,16 @@ from neurosim.errors import ParameterError
 if TYPE_CHECKING:
     from neurosim.activations import Activation
 
-__all__ = ["Limits", "activation_range", "check_limits", "layer_limits", "signed_norm", "value_norm"]
+__all__ = [
+    "Limits",
+    "activation_range",
+    "check_limits",
+    "largest_magnitude",
+    "layer_limits",
+    "readable_range",
+    "signed_norm",
+    "value_norm",
+]
 
 #: a colour scale's ends, ``(low, high)``: for every layer, or by layer name
 Limits = tuple[float, float] | Mapping[str, tuple[float, float]]
@@ -72,16 +81,30 @@ def value_norm(
         return Normalize(*bounded)
     finite = values[np.isfinite(values)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    if high - low < 1e-12:  # a constant still gets a readable scale
-        low, high = low - 0.5, high + 0.5
-    return Normalize(low, high)
+    return Normalize(*readable_range(low, high))
+
+
+def readable_range(low: float, high: float) -> tuple[float, float]:
+    """``(low, high)``, widened by 0.5 on each side where it is (about) one value: a constant's scale."""
+    return (low - 0.5, high + 0.5) if high - low < 1e-12 else (low, high)
+
+
+def largest_magnitude(*arrays: np.ndarray) -> float:
+    """The largest finite ``|value|`` in ``arrays`` (0 where there is none): what a signed scale reaches.
+
+    Examples
+    --------
+    >>> largest_magnitude(np.array([1.0, -3.0, np.inf]), np.array([np.nan, 2.0]))
+    3.0
+    """
+    values = np.abs(np.concatenate([np.zeros(0), *(np.ravel(array) for array in arrays)]))
+    return float(values[np.isfinite(values)].max(initial=0.0))
 
 
 def signed_norm(values: np.ndarray, largest: float | None = None) -> Normalize:
     """A scale centred on 0 (white) reaching ``largest``, by default the largest ``|value|``."""
     if largest is None:
-        finite = np.abs(values[np.isfinite(values)])
-        largest = float(finite.max(initial=0.0))
+        largest = largest_magnitude(values)
     elif not (np.isfinite(largest) and largest > 0):
         raise ParameterError(f"the largest value of a signed colour scale must be above 0; got {largest!r}")
     largest = largest if largest > 0 else 1.0

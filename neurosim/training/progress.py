@@ -73,13 +73,20 @@ class Progress:
         if self._notebook:
             self._show(epoch, loss)
             return
-        done = int(30 * epoch / self.total)
-        bar = "#" * done + "." * (30 - done)
-        line = f"[{bar}] {self.unit} {epoch}/{self.total}{self._loss(loss, 5)}  {now - self._start:.1f}s"
+        line = f"[{self._bar(epoch)}] {self._text(epoch, loss, now - self._start)}"
         self.stream.write("\r" + line.ljust(self._width))
         self._width = max(self._width, len(line))
         self.stream.flush()
         self._drawn = True
+
+    def _text(self, epoch: int, loss: float | None, elapsed: float) -> str:
+        """What the bar says beside it: the step, the loss and the seconds so far."""
+        return f"{self.unit} {epoch}/{self.total}{self._loss(loss, 5)}  {elapsed:.1f}s"
+
+    def _bar(self, epoch: int) -> str:
+        """The bar of 30 characters for step ``epoch``: ``#`` for the part done, ``.`` for the rest."""
+        done = int(30 * epoch / self.total)
+        return "#" * done + "." * (30 - done)
 
     @staticmethod
     def _loss(loss: float | None, digits: int) -> str:
@@ -89,11 +96,9 @@ class Progress:
         """Show step ``epoch`` in the notebook's display, made at the first step shown."""
         from IPython.display import display
 
-        elapsed = time.perf_counter() - self._start
-        text = f"{self.unit} {epoch}/{self.total}{self._loss(loss, 5)}  {elapsed:.1f}s"
-        done = int(30 * epoch / self.total)
+        text = self._text(epoch, loss, time.perf_counter() - self._start)
         view = {
-            "text/plain": f"[{'#' * done}{'.' * (30 - done)}] {text}",
+            "text/plain": f"[{self._bar(epoch)}] {text}",
             "text/html": (
                 f'<div><progress value="{epoch}" max="{self.total}" style="width: 20em; '
                 f'vertical-align: middle"></progress> <code>{html.escape(text)}</code></div>'
