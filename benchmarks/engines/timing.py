@@ -92,7 +92,10 @@ def time_contenders(contenders: Sequence[Contender], target_s: float, repeats: i
 
     Warm-up runs of one unit set each contender's ``count`` so that a timed
     run lasts about ``target_s``: the faster of two, since a first run pays
-    for memory and caches that later runs find ready. A contender whose runs
+    for memory and caches that later runs find ready. One run of that many
+    units then corrects the count, for a contender with a fixed cost per run
+    (a ``fit`` call checks its arguments first), whose run of one unit
+    overstates the time of each unit in a longer run. A contender whose runs
     would exceed its ``max_seconds`` is warmed up once and timed fewer times
     (at least once).
 
@@ -110,7 +113,14 @@ def time_contenders(contenders: Sequence[Contender], target_s: float, repeats: i
         if 2 * warm < contender.max_seconds:
             warm = min(warm, timed(contender, 1))
         contender.count = max(1, math.ceil(target_s / max(warm, 1e-9)))
-        runs_allowed = (contender.max_seconds - warm) / max(warm * contender.count, 1e-9)
+        per_run = warm * contender.count
+        if contender.count > 1 and 3 * per_run < contender.max_seconds:
+            # a run with a fixed cost (a fit call's checks) takes less than count times one unit's run:
+            # time the estimated run once, and lengthen it to last target_s too
+            per_run = timed(contender, contender.count)
+            contender.count = max(contender.count, math.ceil(contender.count * target_s / max(per_run, 1e-9)))
+            per_run = max(per_run, target_s)
+        runs_allowed = (contender.max_seconds - warm) / max(per_run, 1e-9)
         plan[contender.name] = max(
             1, min(repeats, int(runs_allowed) if math.isfinite(runs_allowed) else repeats)
         )

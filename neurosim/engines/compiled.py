@@ -174,7 +174,9 @@ class _Buffers:
         "forward",
         "masked",
         "ones",
+        "ones_input",
         "output",
+        "training",
         "values",
     )
 
@@ -196,6 +198,8 @@ class _Buffers:
         self.Z, self.D, self.G, self.S = arrays(), arrays(), arrays(), arrays()
         self.A = [self.A_ones[p][:, :-1] if p in self.A_ones else a for p, a in enumerate(arrays())]
         self.ones = np.ones(n, dtype)
+        #: the input batch next to a column of ones as the caller gave it for this pass, or ``None``
+        self.ones_input: np.ndarray | None = None
         self.F: dict[int, np.ndarray] = {}
         self.M: dict[int, np.ndarray] = {}
         self.masked: tuple[int, ...] = ()
@@ -203,6 +207,8 @@ class _Buffers:
         self.output = OutputWork(self.Z[output], self.S[output])
         self._forward: dict[tuple[bool, tuple[int, ...]], list[Operation]] = {}
         self._backward: dict[tuple[bool, tuple[int, ...]], list[Operation]] = {}
+        #: the training passes without dropout, by loss (``CompiledNetwork._training_passes``)
+        self.training: dict[Loss, tuple[list[Operation], OutputKernel, list[Operation]]] = {}
         #: the forward pass of predictions: every layer, the output's activation included
         self.forward = self.forward_program(plans)
         #: what the last pass over these buffers computed, as ``PassValues``
@@ -212,6 +218,15 @@ class _Buffers:
         """Activations of layer ``position`` at run time (the input batch changes from pass to pass)."""
         A = self.A
         return lambda: A[position]
+
+    def input_with_ones(self) -> np.ndarray:
+        """The input batch next to a column of ones: the caller's (``ones_input``), or a copy made here."""
+        given = self.ones_input
+        if given is not None:
+            return given
+        ones = self.A_ones[0]
+        np.copyto(ones[:, :-1], self.A[0])
+        return ones
 
     def load_masks(self, masks: dict[Layer, np.ndarray]) -> tuple[int, ...]:
         """Copy ``masks`` into ``M``; return the dropping layers' positions, now the pass's ``masked``."""
@@ -239,14 +254,13 @@ class _Buffers:
             return program
         A, Z, S = self.A, self.Z, self.S
         program = []
-        if 0 in self.A_ones:  # the input batch, next to a column of ones
-            inputs = self.A_ones[0][:, :-1]
-            program.append(lambda: np.copyto(inputs, A[0]))
         for plan in plans:
             p = plan.position
             for k, inflow in enumerate(plan.incoming):
                 out = Z[p] if k == 0 else S[p]
-                if self.carries_bias(plan, k):
+                if self.carries_bias(plan, k) and inflow.source == 0:
+                    program.append(_product(self.input_with_ones, inflow.augmented[0], out))
+                elif self.carries_bias(plan, k):
                     program.append(_product(self.A_ones[inflow.source], inflow.augmented[0], out))
                 elif inflow.source == 0:
                     program.append(_product(self.source(0), inflow.weight_T, out))
@@ -327,6 +341,11 @@ class _Buffers:
 
     def _weight_gradient(self, inflow: _Inflow, delta: np.ndarray, carries_bias: bool) -> Operation:
         """``grad = D.T @ A_source`` (and the biases' ``sum of D`` when the block carries them)."""
+        if carries_bias and inflow.source == 0:  # the input batch next to ones, as the forward pass had it
+            copied = self.A_ones[0]
+            return _product(
+                lambda: (copied if self.ones_input is None else self.ones_input).T, delta, inflow.augmented[1]
+            )
         if carries_bias:
             return _product(self.A_ones[inflow.source].T, delta, inflow.augmented[1])
         source = self.source(0) if inflow.source == 0 else self.A[inflow.source]
@@ -615,8 +634,17 @@ class CompiledNetwork:
         """``values`` in the network's dtype, as the compiled engine computes with them."""
         return values.astype(self.dtype, copy=False)
 
+    #: ``train_batch`` takes ``X_ones``, the batch next to a column of ones
+    takes_inputs_with_ones = True
+
     def train_batch(
-        self, X: np.ndarray, T: np.ndarray, loss: Loss, dropout: dict[Layer, np.ndarray] | None = None
+        self,
+        X: np.ndarray,
+        T: np.ndarray,
+        loss: Loss,
+        dropout: dict[Layer, np.ndarray] | None = None,
+        *,
+        X_ones: np.ndarray | None = None,
     ) -> bool:
         """Forward and backward pass on a validated batch; return whether its loss is finite.
 
@@ -628,34 +656,58 @@ class CompiledNetwork:
         expects the caller to silence floating-point warnings
         (``np.errstate``) around the whole loop. It does not compute the
         loss itself, only a number that is finite exactly when the loss is.
+
+        ``X_ones``, ``X`` next to a column of ones (``(n, n_inputs + 1)``,
+        ``X`` being the same numbers), saves copying the batch there when
+        the first layer adds its biases in its product.
         """
         if self._version != self.network.parameter_store.version:
             self._ensure_current()
         n = X.shape[0]
-        buffers = self._buffers_for(n)
+        buffers = self._cached_buffers if n == self._cached_n else self._buffers_for(n)
         buffers.Z[0] = buffers.A[0] = X
+        buffers.ones_input = X_ones
+        values = buffers.values
+        values.with_deltas = False
         if dropout is None:
-            buffers.masked = dropping = ()
+            buffers.masked = ()
+            passes = buffers.training.get(loss) or self._training_passes(buffers, loss, ())
         else:
-            dropping = buffers.load_masks(dropout)
-        buffers.values.with_deltas = False
-        for operation in buffers.forward_program(self._plans, dropping, training=True):
+            passes = self._training_passes(buffers, loss, buffers.load_masks(dropout))
+        forward, kernel, backward = passes
+        for operation in forward:
             operation()
-        kernels = self._output_kernels.get(loss)
-        if kernels is None:
-            kernels = self._output_kernels[loss] = output_kernel(loss, self._output_plan.layer.activation)
-        kernel, loss_gives_dA = kernels
         out = self._output
         Z, A = buffers.Z[out], buffers.A[out]
         check = kernel(Z, A, T, buffers.D[out], buffers.output, 1.0 / n)
         if not math.isfinite(check):
             # a sum of logits can overflow while every logit, and the loss, is finite
             check = loss.value(Z, A, T)
-        for operation in buffers.backward_program(self._plans, loss_gives_dA, dropping):
+        for operation in backward:
             operation()
-        buffers.values.with_deltas = True
+        values.with_deltas = True
         self._last_pass = buffers
         return math.isfinite(check)
+
+    def _training_passes(
+        self, buffers: _Buffers, loss: Loss, dropping: tuple[int, ...]
+    ) -> tuple[list[Operation], OutputKernel, list[Operation]]:
+        """The forward pass, output kernel and backward pass of training with ``loss`` over ``buffers``.
+
+        Those without dropout are kept in ``buffers.training``, by loss.
+        """
+        kernels = self._output_kernels.get(loss)
+        if kernels is None:
+            kernels = self._output_kernels[loss] = output_kernel(loss, self._output_plan.layer.activation)
+        kernel, loss_gives_dA = kernels
+        passes = (
+            buffers.forward_program(self._plans, dropping, training=True),
+            kernel,
+            buffers.backward_program(self._plans, loss_gives_dA, dropping),
+        )
+        if not dropping:
+            buffers.training[loss] = passes
+        return passes
 
     def last_pass(self) -> PassValues:
         """The last ``train_batch``, ``backward``, ``evaluate`` or ``forward`` pass, as read-only views.
@@ -710,6 +762,7 @@ class CompiledNetwork:
 
     def _run_forward(self, buffers: _Buffers, X: np.ndarray) -> _Buffers:
         buffers.Z[0] = buffers.A[0] = X
+        buffers.ones_input = None
         for operation in buffers.forward:
             operation()
         buffers.values.with_deltas = False

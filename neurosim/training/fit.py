@@ -9,6 +9,7 @@ callbacks of ``neurosim.training.callbacks`` called between.
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,12 +26,13 @@ from neurosim.training.history import History
 from neurosim.training.metrics import CorrectCounter, accuracy, is_classification
 from neurosim.training.optimizers import SGD, Optimizer, get_optimizer
 from neurosim.training.progress import ProgressCallback
+from neurosim.training.records import EpochRecords
 from neurosim.training.regularization import Penalty
 from neurosim.training.schedules import Schedule
 from neurosim.validation import boolean, positive_integer, positive_number, random_generator
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from neurosim.core import Network
 
@@ -240,7 +242,13 @@ def fit(
     run = Run(
         network, engine, loss_fn, optimizer, history, epochs=epochs, batch_size=batch, n_samples=n, X=X, T=T
     )
-    loop = _Loop(run, hooks, EpochData(engine.prepare(X), engine.prepare(T), batch), epochs_before)
+    data = EpochData(
+        engine.prepare(X),
+        engine.prepare(T),
+        batch,
+        with_ones=getattr(engine, "takes_inputs_with_ones", False),
+    )
+    loop = _Loop(run, hooks, data, epochs_before)
     loop.penalty = penalty if penalty.active else None
     if validation is not None:
         loop.validation = engine.prepare(validation[0]), engine.prepare(validation[1])
@@ -249,13 +257,13 @@ def fit(
     # one batch of every sample needs no order: its gradient is a sum, which no order changes
     shuffle = shuffle and not loop.data.whole
     in_order = np.arange(n)
+    orders = (rng.permutation(n) if shuffle else in_order for _ in range(epochs))
+    loop.records = EpochRecords(history, run.loss, loop.counter, T, loop.data.bounds, in_order=not shuffle)
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for epoch in range(1, epochs + 1):
-                if run.stopped:
-                    break
-                loop.epoch(epoch, rng.permutation(n) if shuffle else in_order)
+            loop.run_epochs(epochs, orders)
     finally:
+        loop.records.flush()
         engine.publish()
         if history.stopped_at is not None:
             history.stopped_at += epochs_before
@@ -276,14 +284,8 @@ class _Loop:
         #: the loss as the engine computes each batch's delta fastest for these targets (the same numbers)
         self.batch_loss = run.loss.for_targets(T)
         self.counter = CorrectCounter(T) if is_classification(run.loss.classification, T) else None
-        # every batch's output logits and activations, in epoch order, for the epoch's loss and accuracy
-        self.logits, self.outputs = np.empty(T.shape, T.dtype), np.empty(T.shape, T.dtype)
-        self.slots = [
-            (start, stop, self.logits[start:stop], self.outputs[start:stop]) for start, stop in data.bounds
-        ]
-        #: whether the epoch's outputs are the engine's last pass (one batch of every sample, no hook
-        #: between its pass and the record), rather than copies in ``logits`` and ``outputs``
-        self.in_last_pass = False
+        #: every batch's output logits and activations, in epoch order, for the epochs' loss and accuracy
+        self.records: EpochRecords | None = None
         self.batch = Batch(run)
         self.backward_end = hooks.hooks["on_backward_end"]
         self.batch_end = hooks.hooks["on_batch_end"]
@@ -293,6 +295,61 @@ class _Loop:
             c.divergence_cause for c in hooks.callbacks if callable(getattr(c, "divergence_cause", None))
         ]
         self.divergence = DivergenceStop(causes, epochs_before)
+
+    def run_epochs(self, epochs: int, orders: Iterator[np.ndarray]) -> None:
+        """Train ``epochs`` epochs, visiting the samples in each order of ``orders``.
+
+        With no callback hook, penalty, dropout or validation data, nothing
+        reads the history or the neurons until the run ends: the epochs then
+        run straight on, their records are made a few epochs at a time
+        (``EpochRecords``), and the neurons get only the last batch's values.
+        """
+        run, hooks = self.run, self.hooks.hooks
+        lean = not (
+            hooks["on_epoch_begin"]
+            or hooks["on_epoch_end"]
+            or self.batch_hooks
+            or self.penalty is not None
+            or self.validation is not None
+            or self.dropout.drops()
+        )
+        if not lean:
+            for epoch, order in enumerate(orders, start=1):
+                if run.stopped:
+                    break
+                self.epoch(epoch, order)
+            return
+        records, train, step = self.records, run.engine.train_batch, run.optimizer.step
+        with run.engine.deferring():
+            if self.data.whole:
+                self._whole_epochs(orders, train, step)
+                return
+            for epoch, order in enumerate(orders, start=1):
+                run.epoch = epoch
+                if not self._plain_batches(epoch, order, train, step):
+                    return
+                records.done(order)
+
+    def _whole_epochs(
+        self, orders: Iterator[np.ndarray], train: Callable[..., bool], step: Callable[[], None]
+    ) -> None:
+        """The lean run's epochs when each is one batch of every sample: ``_plain_batches``, unrolled."""
+        run, records, loss, last_pass = self.run, self.records, self.batch_loss, self.run.engine.last_pass
+        [(start, stop, X, T, X_ones)] = self.data.batches(np.arange(0))
+        if X_ones is not None:
+            train = partial(train, X_ones=X_ones)
+        rows = records.rows
+        for epoch, order in enumerate(orders, start=1):
+            run.epoch = epoch
+            if not train(X, T, loss):
+                self.diverged(epoch, 1, order, start, stop, X, T)
+                return
+            values = last_pass()
+            logits, outputs = rows[records.held]
+            np.copyto(logits, values.logits)
+            np.copyto(outputs, values.outputs)
+            step()
+            records.done(order)
 
     def epoch(self, epoch: int, order: np.ndarray) -> None:
         """Train one epoch and record it, unless a callback stops training first."""
@@ -305,7 +362,9 @@ class _Loop:
         plain = not (self.batch_hooks or self.penalty is not None or self.dropout.drops())
         if not (self.plain_batches(epoch, order) if plain else self.batches(epoch, order)):
             return
-        self.record(order)
+        self.records.done(order)
+        self.records.flush()
+        self.record_validation()
         for hook in hooks["on_epoch_end"]:
             hook(run, epoch)
 
@@ -315,24 +374,19 @@ class _Loop:
         Nothing reads the neurons between the batches, so the engine may
         write only the last batch's values into them (``Engine.deferring``).
         """
-        with self.run.engine.deferring():
-            return self._plain_batches(epoch, order)
+        engine = self.run.engine
+        with engine.deferring():
+            return self._plain_batches(epoch, order, engine.train_batch, self.run.optimizer.step)
 
-    def _plain_batches(self, epoch: int, order: np.ndarray) -> bool:
-        run = self.run
-        train, loss, step = run.engine.train_batch, self.batch_loss, run.optimizer.step
-        last_pass = run.engine.last_pass
-        self.in_last_pass = self.data.whole
-        if self.in_last_pass:  # the one batch's pass stays in the engine until the record: no copy
-            for number, (start, stop, X, T) in enumerate(self.data.batches(order), start=1):
-                if not train(X, T, loss):
-                    return self.diverged(epoch, number, order, start, stop, X, T)
-                step()
-            return True
-        for number, ((start, stop, X, T), (_, _, logits, outputs)) in enumerate(
-            zip(self.data.batches(order), self.slots, strict=True), start=1
+    def _plain_batches(
+        self, epoch: int, order: np.ndarray, train: Callable[..., bool], step: Callable[[], None]
+    ) -> bool:
+        loss, last_pass = self.batch_loss, self.run.engine.last_pass
+        for number, ((start, stop, X, T, X_ones), (logits, outputs)) in enumerate(
+            zip(self.data.batches(order), self.records.batch_rows(), strict=True), start=1
         ):
-            if not train(X, T, loss):
+            # X_ones is None unless the engine takes it
+            if not (train(X, T, loss) if X_ones is None else train(X, T, loss, X_ones=X_ones)):
                 return self.diverged(epoch, number, order, start, stop, X, T)
             values = last_pass()
             np.copyto(logits, values.logits)
@@ -354,11 +408,14 @@ class _Loop:
         run, batch, batch_hooks = self.run, self.batch, self.batch_hooks
         engine, loss, step, penalty = run.engine, self.batch_loss, run.optimizer.step, self.penalty
         draw_masks = self.dropout.draw
-        self.in_last_pass = False  # the hooks may make passes of their own: keep copies
-        for number, ((start, stop, X, T), (_, _, logits, outputs)) in enumerate(
-            zip(self.data.batches(order), self.slots, strict=True), start=1
+        for number, ((start, stop, X, T, X_ones), (logits, outputs)) in enumerate(
+            zip(self.data.batches(order), self.records.batch_rows(), strict=True), start=1
         ):
-            finite = engine.train_batch(X, T, loss, dropout=draw_masks(stop - start))
+            masks = draw_masks(stop - start)
+            if X_ones is None:
+                finite = engine.train_batch(X, T, loss, dropout=masks)
+            else:
+                finite = engine.train_batch(X, T, loss, dropout=masks, X_ones=X_ones)
             if penalty is not None:
                 penalty.add_gradient(run.network)
             values = engine.last_pass()
@@ -380,17 +437,9 @@ class _Loop:
                     return False
         return True
 
-    def record(self, order: np.ndarray) -> None:
-        """The epoch's loss and accuracy, and the validation data's, into the history."""
-        run, history, data = self.run, self.run.history, self.data
-        logits, outputs = self.logits, self.outputs
-        if self.in_last_pass:  # the one batch's pass, in the samples' own order
-            values = run.engine.last_pass()
-            logits, outputs = values.logits, values.outputs
-        rows = None if data.whole else order
-        history.loss.append(run.loss.value(logits, outputs, data.T_epoch))
-        if self.counter is not None:
-            history.accuracy.append(self.counter(outputs, rows) / len(order))
+    def record_validation(self) -> None:
+        """The validation data's loss and accuracy into the history, if there are validation data."""
+        run, history = self.run, self.run.history
         if self.validation is not None:
             X_val, T_val = self.validation
             value, outputs = run.engine.evaluate(X_val, T_val, run.loss)

@@ -82,17 +82,31 @@ class CorrectCounter:
 
     def __call__(self, outputs: np.ndarray, rows: np.ndarray | None = None) -> float:
         """How many of the samples ``rows`` (indices into the targets; all if ``None``) it gets right."""
+        return float(self.count_each(outputs[None], None if rows is None else rows[None])[0])
+
+    def count_each(self, outputs: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The count of ``__call__`` for each batch of a stack: outputs ``(k, n, m)``, rows ``(k, n)``.
+
+        Training records its epochs with it, several at once.
+
+        Examples
+        --------
+        >>> counter = CorrectCounter(np.array([[1.0], [0.0]]))
+        >>> counter.count_each(np.array([[[0.9], [0.2]], [[0.1], [0.3]]])).tolist()
+        [2.0, 1.0]
+        """
         if not self.single_label:
             labels = self.labels if rows is None else self.labels[rows]
-            return int(np.count_nonzero((outputs >= 0.5) == labels)) / self.per_row
+            return np.count_nonzero((outputs >= 0.5) == labels, axis=(1, 2)) / self.per_row
         if self.one_output:
             is_class_1 = self.is_class_1 if rows is None else self.is_class_1[rows]
-            right = np.count_nonzero((outputs[:, 0] >= 0.5) == is_class_1)
+            right = np.count_nonzero((outputs[:, :, 0] >= 0.5) == is_class_1, axis=1)
         else:
             labels = self.labels if rows is None else self.labels[rows]
-            right = np.count_nonzero(outputs.argmax(axis=1) == labels)
-        if not np.isfinite(np.add.reduce(outputs, axis=None)):  # NaN rows predict nothing: not right
-            right = np.count_nonzero(
-                predicted_classes(outputs) == (self.labels if rows is None else self.labels[rows])
-            )
-        return float(right)
+            right = np.count_nonzero(outputs.argmax(axis=2) == labels, axis=1)
+        right = right.astype(float)
+        sums = np.add.reduce(outputs.reshape(outputs.shape[0], -1), axis=1)
+        for i in np.flatnonzero(~np.isfinite(sums)):  # NaN rows predict nothing: not right
+            labels = self.labels if rows is None else self.labels[rows[i]]
+            right[i] = np.count_nonzero(predicted_classes(outputs[i]) == labels)
+        return right

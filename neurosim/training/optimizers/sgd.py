@@ -92,8 +92,17 @@ class SGD(Optimizer):
         values -= scratch
 
 
+#: numbers of one piece of ``descend``'s update: a quarter of a megabyte in float64
+DESCEND_PIECE = 2**15
+
+
 def descend(values: np.ndarray, grad: np.ndarray, lr: float, scratch: np.ndarray) -> None:
     """``values -= lr * grad``, in place, through ``scratch`` (an array like ``values``).
+
+    A large array is updated a piece at a time (``DESCEND_PIECE`` numbers),
+    so that each piece of ``lr * grad`` is still in cache when it is
+    subtracted: the same operations on the same numbers, in about half the
+    time of two passes over the whole.
 
     Examples
     --------
@@ -102,5 +111,13 @@ def descend(values: np.ndarray, grad: np.ndarray, lr: float, scratch: np.ndarray
     >>> values.tolist()
     [-0.5, 0.5, 1.5]
     """
-    np.multiply(grad, lr, out=scratch)
-    values -= scratch
+    size = values.shape[0] if values.ndim == 1 else 0
+    if size <= DESCEND_PIECE:
+        np.multiply(grad, lr, out=scratch)
+        values -= scratch
+        return
+    for start in range(0, size, DESCEND_PIECE):
+        stop = start + DESCEND_PIECE
+        piece = scratch[start:stop]
+        np.multiply(grad[start:stop], lr, out=piece)
+        np.subtract(values[start:stop], piece, out=values[start:stop])

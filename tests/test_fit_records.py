@@ -1,0 +1,175 @@
+"""fit's records and inner loop: the same numbers however the epochs are run and recorded.
+
+A fit with no callback hook runs its epochs straight on and records their
+loss and accuracy a few epochs at a time (``EpochRecords``); a fit with an
+epoch-end callback records each epoch as it ends. Both must give the same
+history and weights, and both must agree with a loss and an accuracy
+computed here from the outputs of each epoch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import neurosim as ns
+from neurosim.losses import LOSSES, Loss
+from neurosim.training.batches import EpochData
+from neurosim.training.metrics import CorrectCounter, accuracy
+from neurosim.training.optimizers.sgd import DESCEND_PIECE, descend
+from neurosim.training.records import MAX_HELD_EPOCHS
+
+
+class EveryEpoch(ns.callbacks.Callback):
+    """A callback that only watches: its epoch-end hook makes fit record each epoch as it ends."""
+
+    def __init__(self) -> None:
+        self.seen = []
+
+    def on_epoch_end(self, run, epoch):
+        self.seen.append(run.history.loss[-1])
+
+
+def xor_net(seed=0):
+    return ns.Network.from_shape([2, 4, 1], activation="sigmoid", seed=seed)
+
+
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([0, 1, 1, 0])
+
+
+def weights(net):
+    return [s.weight for s in net.synapses] + [n.bias for n in net.neurons if n.layer.has_bias]
+
+
+@pytest.mark.parametrize(
+    ("shape", "loss", "batch_size", "epochs"),
+    [
+        ([2, 4, 1], "bce", None, MAX_HELD_EPOCHS * 2 + 7),  # whole batches, held across several flushes
+        ([2, 5, 3], "cross_entropy", 3, 40),  # shuffled mini-batches with a short last one
+        ([2, 3, 1], "mse", 2, 25),
+    ],
+)
+def test_a_run_without_hooks_records_and_trains_exactly_as_a_watched_run(shape, loss, batch_size, epochs):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(11, 2))
+    y = rng.integers(0, shape[-1] if shape[-1] > 1 else 2, size=11)
+    output = {"bce": "sigmoid", "cross_entropy": "softmax", "mse": "sigmoid"}[loss]
+    nets = [ns.Network.from_shape(shape, activation="tanh", output_activation=output, seed=1) for _ in "ab"]
+    options = {"epochs": epochs, "lr": 0.3, "batch_size": batch_size, "loss": loss, "seed": 4, "verbose": 0}
+    lean = nets[0].fit(X, y, diagnose=False, **options)
+    watcher = EveryEpoch()
+    watched = nets[1].fit(X, y, diagnose=False, callbacks=[watcher], **options)
+    assert lean.loss == watched.loss == watcher.seen
+    assert lean.accuracy == watched.accuracy
+    assert len(lean.loss) == epochs
+    assert weights(nets[0]) == weights(nets[1])
+
+
+def test_each_recorded_epoch_is_the_loss_and_accuracy_of_its_own_outputs_computed_here():
+    # full batch: the epoch's outputs are those of the weights before its update, so retrace them by hand
+    net = xor_net()
+    W1, b1 = net.compile().matrix("input", "hidden1")[0].copy(), np.array([n.bias for n in net["hidden1"]])
+    W2, b2 = net.compile().matrix("hidden1", "output")[0].copy(), np.array([n.bias for n in net["output"]])
+    history = net.fit(XOR_X, XOR_Y, epochs=300, lr=2.0, loss="bce", verbose=0, diagnose=False)
+    t = XOR_Y[:, None].astype(float)
+    for epoch in range(300):
+        h = 1 / (1 + np.exp(-(XOR_X @ W1.T + b1)))
+        z = h @ W2.T + b2
+        a = 1 / (1 + np.exp(-z))
+        loss = float(np.mean(np.log1p(np.exp(z)) - t * z))
+        assert history.loss[epoch] == pytest.approx(loss, rel=1e-12)
+        assert history.accuracy[epoch] == float(np.mean((a >= 0.5) == t))
+        delta = (a - t) / 4
+        dh = delta @ W2 * h * (1 - h)
+        W2, b2 = W2 - 2.0 * delta.T @ h, b2 - 2.0 * delta.sum(axis=0)
+        W1, b1 = W1 - 2.0 * dh.T @ XOR_X, b1 - 2.0 * dh.sum(axis=0)
+    assert np.allclose(net.compile().matrix("hidden1", "output")[0], W2, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["mse", "bce", "cross_entropy"])
+def test_the_loss_of_a_stack_of_batches_is_each_batchs_value_exactly(name):
+    rng = np.random.default_rng(0)
+    loss = LOSSES[name]
+    for n, m in [(1, 1), (4, 1), (33, 3), (1797, 10)]:
+        z = rng.normal(size=(5, n, m)) * 30
+        a = 1 / (1 + np.exp(-z))
+        t = rng.uniform(size=(5, n, m))
+        for targets in (t, t[0]):  # one target array per batch, or the same for all
+            values = loss.values(z, a, targets)
+            each = [
+                loss.value(z[i].copy(), a[i].copy(), (targets if targets.ndim == 2 else targets[i]).copy())
+                for i in range(5)
+            ]
+            assert values.tolist() == each
+
+
+def test_a_loss_of_your_own_records_through_its_value():
+    class Absolute(Loss):
+        name = "absolute"
+
+        def value(self, z, a, t):
+            return float(np.mean(np.abs(a - t)))
+
+    z = np.arange(12.0).reshape(2, 3, 2)
+    values = Absolute().values(z, z, np.zeros((3, 2)))
+    assert values.tolist() == [2.5, 8.5]  # means of 0..5 and of 6..11
+
+
+def test_counting_a_stack_of_epochs_agrees_with_accuracy_on_each_nan_rows_included():
+    rng = np.random.default_rng(1)
+    for targets in (
+        np.eye(4)[rng.integers(0, 4, size=30)],  # one-hot
+        rng.integers(0, 2, size=(30, 1)).astype(float),  # one output
+        rng.integers(0, 2, size=(30, 3)).astype(float),  # multi-label
+    ):
+        outputs = rng.uniform(size=(6, 30, targets.shape[1]))
+        outputs[2, 5, 0] = np.nan
+        rows = np.array([rng.permutation(30) for _ in range(6)])
+        counted = CorrectCounter(targets).count_each(outputs, rows)
+        for i in range(6):
+            right = accuracy(outputs[i], targets[rows[i]]) * 30
+            assert counted[i] == pytest.approx(right, abs=1e-9)
+
+
+def test_a_large_update_in_pieces_gives_the_numbers_of_two_whole_passes():
+    rng = np.random.default_rng(2)
+    size = 3 * DESCEND_PIECE + 17
+    values, grad = rng.normal(size=size), rng.normal(size=size)
+    expected = values - 0.01 * grad
+    descend(values, grad, 0.01, np.empty(size))
+    assert np.array_equal(values, expected)
+
+
+def test_epoch_data_with_ones_gives_each_batch_next_to_a_column_of_ones_in_the_epochs_order():
+    X = np.arange(20.0).reshape(10, 2)
+    T = np.arange(10.0).reshape(10, 1)
+    order = np.random.default_rng(0).permutation(10)
+    data = EpochData(X, T, 4, with_ones=True)
+    batches = list(data.batches(order))
+    assert [stop - start for start, stop, *_ in batches] == [4, 4, 2]
+    for start, stop, X_batch, T_batch, X_ones in batches:
+        assert np.array_equal(X_batch, X[order[start:stop]])
+        assert np.array_equal(X_ones, np.column_stack([X[order[start:stop]], np.ones(stop - start)]))
+        assert np.array_equal(T_batch, T[order[start:stop]])
+
+
+def test_the_compiled_engine_computes_the_same_gradients_from_a_batch_given_next_to_ones():
+    X = np.random.default_rng(5).normal(size=(6, 2))
+    T = np.array([[0.0], [1.0], [1.0], [0.0], [1.0], [0.0]])
+    gradients = []
+    for given in (False, True):
+        net = xor_net(seed=3)
+        engine = net.compile()
+        X_ones = np.column_stack([X, np.ones(6)])
+        kwargs = {"X_ones": X_ones} if given else {}
+        assert engine.train_batch(X_ones[:, :-1] if given else X, T, ns.get_loss("bce"), **kwargs)
+        gradients.append([s.grad for s in net.synapses] + [n.bias_grad for n in net.neurons[2:]])
+    assert gradients[0] == gradients[1]
+    reference = xor_net(seed=3)
+    reference.backward(X, T, loss="bce")
+    assert np.allclose(
+        gradients[0],
+        [s.grad for s in reference.synapses] + [n.bias_grad for n in reference.neurons[2:]],
+        atol=1e-15,
+    )
