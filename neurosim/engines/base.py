@@ -23,6 +23,10 @@ The engine methods that take them check nothing, for speed: validate first.
 ``neurosim.engines.dropout.DropoutMasks``, so that both engines drop the
 same neurons; only ``train_batch`` drops, and only when given masks.
 
+The compiled engine also takes each batch next to a column of ones
+(``train_batch(..., X_ones=...)``, where ``takes_inputs_with_ones`` is
+true), which ``fit`` gathers once per epoch so that no batch is copied.
+
 Examples
 --------
 >>> import numpy as np
@@ -170,7 +174,13 @@ class Engine(Protocol):
         """Validate one sample or a batch, compute the outputs, and leave every neuron's ``z`` and ``a``."""
 
     def train_batch(
-        self, X: np.ndarray, T: np.ndarray, loss: Loss, dropout: dict[Layer, np.ndarray] | None = None
+        self,
+        X: np.ndarray,
+        T: np.ndarray,
+        loss: Loss,
+        dropout: dict[Layer, np.ndarray] | None = None,
+        *,
+        record: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> bool:
         """Forward and backward pass: set every gradient in place; return whether the loss is finite.
 
@@ -180,7 +190,9 @@ class Engine(Protocol):
         on ``activation(z) * mask``, and its delta is multiplied by the same
         mask. ``None`` drops nothing. The loss itself is one call away when it is wanted:
         ``loss.value(values.logits, values.outputs, T)`` with ``values =
-        engine.last_pass()``.
+        engine.last_pass()``. ``record``, two ``(n_samples, n_outputs)``
+        arrays, gets the output layer's ``z`` and ``a`` (``values.logits``
+        and ``values.outputs``) without a call to ``last_pass``.
         """
 
     def last_pass(self) -> PassValues:

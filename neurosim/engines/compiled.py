@@ -645,6 +645,7 @@ class CompiledNetwork:
         dropout: dict[Layer, np.ndarray] | None = None,
         *,
         X_ones: np.ndarray | None = None,
+        record: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> bool:
         """Forward and backward pass on a validated batch; return whether its loss is finite.
 
@@ -659,7 +660,9 @@ class CompiledNetwork:
 
         ``X_ones``, ``X`` next to a column of ones (``(n, n_inputs + 1)``,
         ``X`` being the same numbers), saves copying the batch there when
-        the first layer adds its biases in its product.
+        the first layer adds its biases in its product. ``record``, two
+        ``(n, n_outputs)`` arrays, gets the output layer's ``z`` and ``a``, as
+        ``last_pass()`` would give them.
         """
         if self._version != self.network.parameter_store.version:
             self._ensure_current()
@@ -680,6 +683,9 @@ class CompiledNetwork:
         out = self._output
         Z, A = buffers.Z[out], buffers.A[out]
         check = kernel(Z, A, T, buffers.D[out], buffers.output, 1.0 / n)
+        if record is not None:
+            np.copyto(record[0], Z)
+            np.copyto(record[1], A)
         if not math.isfinite(check):
             # a sum of logits can overflow while every logit, and the loss, is finite
             check = loss.value(Z, A, T)

@@ -114,6 +114,12 @@ class ArrayPass:
         p = self.plan.output.position
         return self.layer_values("z", p), self.layer_values("a", p)
 
+    def write_outputs(self, logits: np.ndarray, outputs: np.ndarray) -> None:
+        """Write the output layer's ``z`` and ``a`` into two ``(n_samples, n_outputs)`` arrays."""
+        p = self.plan.output.position
+        np.copyto(logits, self.Z[p].T)
+        np.copyto(outputs, self.A[p].T)
+
     def layer_values(self, kind: str, p: int) -> np.ndarray:
         """The ``"z"`` or ``"a"`` values of the layer at position ``p``, ``(n_samples, size)``."""
         return (self.Z[p] if kind == "z" else self.A[p]).T.copy()

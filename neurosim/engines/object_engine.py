@@ -108,15 +108,17 @@ def _backward_pass(
 class NeuronPassValues(PassValues):
     """The pass the neurons hold now, gathered into ``(n_samples, size)`` arrays (copies) when asked.
 
-    ``stacked`` may hold the output layer's ``z`` and ``a`` of a pass, with
-    the value the first input neuron held after it (``a_raw``, a new object
-    at every pass): while that is still the neuron's (no later pass replaced
-    it), they are the logits and outputs, with no need to gather them again.
+    ``stacked_from`` may hold a training pass, with the value the first
+    input neuron held after it (``a_raw``, a new object at every pass):
+    while that is still the neuron's (no later pass replaced it), the pass's
+    output layer gives the logits and outputs, gathered once into
+    ``stacked``, with no need to gather them from the neurons.
     """
 
     def __init__(self, network: Network, n_samples: int) -> None:
         super().__init__(network, n_samples)
-        self.stacked: tuple[np.ndarray, np.ndarray, object] | None = None
+        self.stacked: tuple[np.ndarray, np.ndarray] | None = None
+        self.stacked_from: tuple[FloatPass | ArrayPass, object] | None = None
         self._first_input = network.input_layer[0]
         #: a pass the neurons do not hold yet (``ObjectEngine.deferring``), and what writes it into them
         self.pending: FloatPass | ArrayPass | None = None
@@ -133,9 +135,12 @@ class NeuronPassValues(PassValues):
         return self._output(1, "a")
 
     def _output(self, which: int, kind: str) -> np.ndarray | None:
-        if self.stacked is not None and (
-            self.stacked[2] is self.pending or self.stacked[2] is self._first_input.a_raw
-        ):
+        source = self.stacked_from
+        if source is not None and (source[1] is self.pending or source[1] is self._first_input.a_raw):
+            if self.stacked is None:
+                Z, A = source[0].outputs()
+                Z.flags.writeable = A.flags.writeable = False  # copies: nothing to protect but the promise
+                self.stacked = Z, A
             return self.stacked[which]
         return self._values(kind, self.network.output_layer)
 
@@ -191,10 +196,20 @@ class ObjectEngine:
         self._values.pending = None  # this pass replaces it
         return self.network.forward(x)
 
-    def train_batch(self, X: np.ndarray, T: np.ndarray, loss: Loss, dropout: Masks | None = None) -> bool:
+    def train_batch(
+        self,
+        X: np.ndarray,
+        T: np.ndarray,
+        loss: Loss,
+        dropout: Masks | None = None,
+        *,
+        record: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> bool:
         """Forward and backward pass, neuron by neuron; return whether the mean loss is finite.
 
         ``dropout`` (``DropoutMasks.draw``'s masks) drops neurons as training does.
+        ``record``, two ``(n_samples, n_outputs)`` arrays, gets the output
+        layer's ``z`` and ``a``, as ``last_pass()`` would give them.
         """
         values, value = _backward_pass(self.network, X, T, loss, dropout)
         if self._deferring:  # the neurons get it when the block ends, unless another pass comes first
@@ -203,9 +218,11 @@ class ObjectEngine:
             self._values.pending = None
             values.store()
         values.write_gradients()
-        Z, A = values.outputs()
-        Z.flags.writeable = A.flags.writeable = False  # copies: nothing to protect but the promise
-        self._values.stacked = (Z, A, values if self._deferring else self._first_input.a_raw)
+        if record is not None:
+            values.write_outputs(*record)
+        # the output layer's values are gathered into arrays only if asked for
+        self._values.stacked = None
+        self._values.stacked_from = (values, values if self._deferring else self._first_input.a_raw)
         return math.isfinite(value)
 
     @contextlib.contextmanager

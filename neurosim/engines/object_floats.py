@@ -195,6 +195,12 @@ class FloatPass:
         p = self.plan.output.position
         return np.array([z[p] for z in self.Z]), np.array([a[p] for a in self.A])
 
+    def write_outputs(self, logits: np.ndarray, outputs: np.ndarray) -> None:
+        """Write the output layer's ``z`` and ``a`` into two ``(n_samples, n_outputs)`` arrays."""
+        p = self.plan.output.position
+        logits[...] = [z[p] for z in self.Z]
+        outputs[...] = [a[p] for a in self.A]
+
     def layer_values(self, kind: str, p: int) -> np.ndarray:
         """The ``"z"`` or ``"a"`` values of the layer at position ``p``, ``(n_samples, size)``."""
         return np.array([sample[p] for sample in (self.Z if kind == "z" else self.A)])

@@ -334,20 +334,16 @@ class _Loop:
         self, orders: Iterator[np.ndarray], train: Callable[..., bool], step: Callable[[], None]
     ) -> None:
         """The lean run's epochs when each is one batch of every sample: ``_plain_batches``, unrolled."""
-        run, records, loss, last_pass = self.run, self.records, self.batch_loss, self.run.engine.last_pass
+        run, records, loss = self.run, self.records, self.batch_loss
         [(start, stop, X, T, X_ones)] = self.data.batches(np.arange(0))
         if X_ones is not None:
             train = partial(train, X_ones=X_ones)
         rows = records.rows
         for epoch, order in enumerate(orders, start=1):
             run.epoch = epoch
-            if not train(X, T, loss):
+            if not train(X, T, loss, record=rows[records.held]):
                 self.diverged(epoch, 1, order, start, stop, X, T)
                 return
-            values = last_pass()
-            logits, outputs = rows[records.held]
-            np.copyto(logits, values.logits)
-            np.copyto(outputs, values.outputs)
             step()
             records.done(order)
 
@@ -381,16 +377,17 @@ class _Loop:
     def _plain_batches(
         self, epoch: int, order: np.ndarray, train: Callable[..., bool], step: Callable[[], None]
     ) -> bool:
-        loss, last_pass = self.batch_loss, self.run.engine.last_pass
-        for number, ((start, stop, X, T, X_ones), (logits, outputs)) in enumerate(
+        loss = self.batch_loss
+        for number, ((start, stop, X, T, X_ones), record) in enumerate(
             zip(self.data.batches(order), self.records.batch_rows(), strict=True), start=1
         ):
             # X_ones is None unless the engine takes it
-            if not (train(X, T, loss) if X_ones is None else train(X, T, loss, X_ones=X_ones)):
+            if X_ones is None:
+                finite = train(X, T, loss, record=record)
+            else:
+                finite = train(X, T, loss, X_ones=X_ones, record=record)
+            if not finite:
                 return self.diverged(epoch, number, order, start, stop, X, T)
-            values = last_pass()
-            np.copyto(logits, values.logits)
-            np.copyto(outputs, values.outputs)
             step()
         return True
 
@@ -408,19 +405,16 @@ class _Loop:
         run, batch, batch_hooks = self.run, self.batch, self.batch_hooks
         engine, loss, step, penalty = run.engine, self.batch_loss, run.optimizer.step, self.penalty
         draw_masks = self.dropout.draw
-        for number, ((start, stop, X, T, X_ones), (logits, outputs)) in enumerate(
+        for number, ((start, stop, X, T, X_ones), record) in enumerate(
             zip(self.data.batches(order), self.records.batch_rows(), strict=True), start=1
         ):
             masks = draw_masks(stop - start)
             if X_ones is None:
-                finite = engine.train_batch(X, T, loss, dropout=masks)
+                finite = engine.train_batch(X, T, loss, dropout=masks, record=record)
             else:
-                finite = engine.train_batch(X, T, loss, dropout=masks, X_ones=X_ones)
+                finite = engine.train_batch(X, T, loss, dropout=masks, X_ones=X_ones, record=record)
             if penalty is not None:
                 penalty.add_gradient(run.network)
-            values = engine.last_pass()
-            np.copyto(logits, values.logits)
-            np.copyto(outputs, values.outputs)
             if batch_hooks or not finite:
                 batch.update(epoch, number, order, start, stop, X, T, finite)
                 if not finite:

@@ -56,6 +56,9 @@ class SGD(Optimizer):
             raise ParameterError("nesterov=True needs a momentum above 0; got momentum=0")
         self.weight_decay = non_negative_number(weight_decay, "weight_decay")
         self.state_names = ("velocity",) if self.momentum else ()
+        #: ``(values, grad, scratch)`` of each group for plain steps, and the states they were made from
+        self._plain: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._plain_states: list[dict[str, np.ndarray]] | None = None
         super().__init__(network, lr=lr)
 
     def step(self) -> None:
@@ -63,11 +66,23 @@ class SGD(Optimizer):
         if self.momentum or self.weight_decay:
             super().step()
             return
-        self._refresh()
+        network = self.network
+        if network is None or self._version != network.parameter_store.version:
+            self._refresh()
+        if self._plain_states is not self._states:  # the arrays were looked up again
+            self._plain = [
+                (values, grad, state["scratch"])
+                for (values, grad), state in zip(self._groups, self._states, strict=True)
+            ]
+            self._plain_states = self._states
         self.steps += 1
         lr = self.lr
-        for (values, grad), state in zip(self._groups, self._states, strict=True):
-            descend(values, grad, lr, state["scratch"])
+        for values, grad, scratch in self._plain:
+            if values.ndim == 1 and values.shape[0] > DESCEND_PIECE:
+                descend(values, grad, lr, scratch)
+            else:
+                np.multiply(grad, lr, out=scratch)
+                values -= scratch
 
     def new_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         """A velocity of zeros (with momentum) and a scratch array."""
