@@ -173,3 +173,21 @@ def test_the_compiled_engine_computes_the_same_gradients_from_a_batch_given_next
         [s.grad for s in reference.synapses] + [n.bias_grad for n in reference.neurons[2:]],
         atol=1e-15,
     )
+
+
+@pytest.mark.parametrize("engine_name", ["object", "compiled"])
+@pytest.mark.parametrize("n_samples", [1, 3, 12])  # the object engine computes up to 10 samples in floats
+def test_a_pass_records_the_output_values_that_the_last_pass_gives(engine_name, n_samples):
+    net = ns.Network.from_shape([2, 3, 2], activation="tanh", output_activation="softmax", seed=2)
+    rng = np.random.default_rng(n_samples)
+    loss, X, T = net.prepare_batch(
+        rng.normal(size=(n_samples, 2)), rng.integers(0, 2, n_samples), "cross_entropy"
+    )
+    engine = ns.engines.create(net, engine_name)
+    record = np.full((n_samples, 2), np.nan), np.full((n_samples, 2), np.nan)
+    assert engine.train_batch(engine.prepare(X), engine.prepare(T), loss, record=record)
+    values = engine.last_pass()
+    assert np.array_equal(record[0], values.logits)
+    assert np.array_equal(record[1], values.outputs)
+    # and both are the network's own forward pass, computed apart
+    assert np.allclose(record[1], net.predict(X), rtol=1e-12)
