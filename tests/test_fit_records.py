@@ -191,3 +191,109 @@ def test_a_pass_records_the_output_values_that_the_last_pass_gives(engine_name, 
     assert np.array_equal(record[1], values.outputs)
     # and both are the network's own forward pass, computed apart
     assert np.allclose(record[1], net.predict(X), rtol=1e-12)
+
+
+# ------------------------------------------------------------------ what a run with no hooks must still do
+
+
+class StopAtBegin(ns.callbacks.Callback):
+    def on_fit_begin(self, run):
+        run.stop("nothing to do")
+
+
+def test_a_stop_at_the_beginning_trains_nothing_even_without_epoch_hooks():
+    net = xor_net()
+    before = weights(net)
+    history = net.fit(
+        XOR_X, XOR_Y, epochs=20, lr=1.0, loss="bce", verbose=0, diagnose=False, callbacks=[StopAtBegin()]
+    )
+    assert history.loss == [] and history.stopped_at == 0
+    assert weights(net) == before
+
+
+def test_a_loss_of_your_own_built_on_a_built_in_one_records_its_own_value():
+    class DoubledBCE(type(ns.get_loss("bce"))):
+        def value(self, z, a, t):
+            return 2.0 * super().value(z, a, t)
+
+    nets = [xor_net(), xor_net()]
+    doubled = nets[0].fit(XOR_X, XOR_Y, epochs=3, lr=1.0, loss=DoubledBCE(), verbose=0, diagnose=False)
+    plain = nets[1].fit(XOR_X, XOR_Y, epochs=3, lr=1.0, loss="bce", verbose=0, diagnose=False)
+    assert doubled.loss == [2.0 * value for value in plain.loss]
+
+
+class Explains(ns.callbacks.Callback):
+    """No hook between epochs, only a cause to give when the loss stops being finite."""
+
+    def __init__(self):
+        self.epochs_seen = None
+
+    def on_fit_end(self, run):
+        pass
+
+    def divergence_cause(self, run, batch):
+        self.epochs_seen = len(run.history.loss)
+        return "explained"
+
+
+def test_a_divergence_cause_reads_the_history_of_every_epoch_before_the_divergence():
+    net = ns.Network.from_shape([2, 4, 1], activation="identity", output_activation="identity", seed=0)
+    X = np.random.default_rng(0).normal(size=(8, 2)) * 3
+    y = X.sum(axis=1)
+    explains = Explains()
+    with pytest.warns(ns.errors.DivergenceWarning, match="explained"):
+        history = net.fit(
+            X, y, epochs=500, lr=0.9, loss="mse", verbose=0, diagnose=False, callbacks=[explains]
+        )
+    assert history.diverged_at is not None and history.diverged_at > 3
+    assert explains.epochs_seen == history.diverged_at - 1 == len(history.loss)
+
+
+def test_a_float32_network_records_its_loss_in_float32_as_its_validation_loss_is():
+    net = ns.Network.from_shape([2, 4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    net.compile(dtype="float32")
+    engine = net.compile()
+    loss, X, T = net.prepare_batch(XOR_X, XOR_Y, "bce")
+    expected, _ = engine.evaluate(engine.prepare(X), engine.prepare(T), loss)  # before any update
+    history = net.fit(
+        XOR_X, XOR_Y, epochs=1, lr=1.0, loss="bce", verbose=0, diagnose=False, engine="compiled"
+    )
+    assert history.loss[0] == expected
+
+
+def test_a_network_without_biases_trains_in_float32():
+    net = ns.Network.from_shape([2, 4, 1], activation="tanh", output_activation="sigmoid", bias=False, seed=0)
+    net.compile(dtype="float32")
+    history = net.fit(
+        XOR_X, XOR_Y, epochs=5, lr=0.5, loss="bce", verbose=0, diagnose=False, engine="compiled"
+    )
+    assert len(history.loss) == 5
+    assert all(n.bias == 0.0 for n in net.neurons[2:])
+
+
+class OlderEngine:
+    """An engine of your own written before ``record``: it wraps the compiled one."""
+
+    def __init__(self, net):
+        self.inner = net.compile()
+        self.network = net
+
+    def __getattr__(self, name):
+        if name in ("takes_inputs_with_ones", "records_outputs"):  # not known when it was written
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def train_batch(self, X, T, loss, dropout=None):
+        return self.inner.train_batch(X, T, loss, dropout)
+
+
+def test_an_engine_of_your_own_without_record_trains_and_records_as_the_compiled_one():
+    nets = [xor_net(), xor_net()]
+    mine = nets[0].fit(
+        XOR_X, XOR_Y, epochs=30, lr=1.0, loss="bce", verbose=0, diagnose=False, engine=OlderEngine(nets[0])
+    )
+    compiled = nets[1].fit(
+        XOR_X, XOR_Y, epochs=30, lr=1.0, loss="bce", verbose=0, diagnose=False, engine="compiled"
+    )
+    assert mine.loss == compiled.loss and mine.accuracy == compiled.accuracy
+    assert weights(nets[0]) == weights(nets[1])

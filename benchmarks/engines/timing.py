@@ -9,6 +9,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+#: how many times the count of a first estimate a contender's run may be lengthened to
+MAX_COUNT_GROWTH = 1000
+
 
 @dataclass
 class Contender:
@@ -116,10 +119,23 @@ def time_contenders(contenders: Sequence[Contender], target_s: float, repeats: i
         per_run = warm * contender.count
         if contender.count > 1 and 3 * per_run < contender.max_seconds:
             # a run with a fixed cost (a fit call's checks) takes less than count times one unit's run:
-            # time the estimated run once, and lengthen it to last target_s too
-            per_run = timed(contender, contender.count)
-            contender.count = max(contender.count, math.ceil(contender.count * target_s / max(per_run, 1e-9)))
-            per_run = max(per_run, target_s)
+            # time the estimated run once, split the two timings into a fixed cost and a cost per unit,
+            # and take as many units as make a run last target_s
+            measured = timed(contender, contender.count)
+            if measured > warm:
+                per_unit = (measured - warm) / (contender.count - 1)
+                fixed = max(warm - per_unit, 0.0)
+            else:  # no time per unit to be seen beside the noise: take it all as per unit
+                per_unit, fixed = measured / contender.count, 0.0
+            wanted = math.ceil((target_s - fixed) / max(per_unit, 1e-9))
+            grown = min(max(contender.count, wanted), MAX_COUNT_GROWTH * contender.count)
+            per_run = fixed + per_unit * grown
+            if grown > contender.count:  # check the longer run: the split may be off where the noise is
+                per_run = timed(contender, grown)
+                if per_run > 2 * target_s:
+                    grown = max(contender.count, math.ceil(grown * target_s / per_run))
+                    per_run = target_s
+            contender.count = grown
         runs_allowed = (contender.max_seconds - warm) / max(per_run, 1e-9)
         plan[contender.name] = max(
             1, min(repeats, int(runs_allowed) if math.isfinite(runs_allowed) else repeats)

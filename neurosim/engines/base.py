@@ -24,8 +24,11 @@ The engine methods that take them check nothing, for speed: validate first.
 same neurons; only ``train_batch`` drops, and only when given masks.
 
 The compiled engine also takes each batch next to a column of ones
-(``train_batch(..., X_ones=...)``, where ``takes_inputs_with_ones`` is
-true), which ``fit`` gathers once per epoch so that no batch is copied.
+(``train_batch(..., X_ones=...)``, where ``takes_inputs_with_ones(batch_size)``
+says so), which ``fit`` gathers once per epoch so that no batch is copied.
+Both engines write a training pass's output values into ``record`` arrays
+(``records_outputs``); ``fit`` copies them from ``last_pass()`` for an
+engine of your own without it.
 
 Examples
 --------

@@ -309,7 +309,7 @@ class _Buffers:
                 if not inflow.dense:
                     grad = inflow.block.grad
                     program.append(partial(np.multiply, grad, inflow.block.mask, grad))
-            if p not in self.folded:
+            if p not in self.folded and plan.has_bias:
                 program.append(_product(self.ones, D[p], plan.bias_grad))
         self._backward[key] = program
         return program
@@ -634,8 +634,20 @@ class CompiledNetwork:
         """``values`` in the network's dtype, as the compiled engine computes with them."""
         return values.astype(self.dtype, copy=False)
 
-    #: ``train_batch`` takes ``X_ones``, the batch next to a column of ones
-    takes_inputs_with_ones = True
+    #: ``train_batch`` writes the output values into ``record``
+    records_outputs = True
+
+    def takes_inputs_with_ones(self, batch_size: int) -> bool:
+        """Whether batches of ``batch_size`` samples are worth giving to ``train_batch`` as ``X_ones``.
+
+        They are when the first layer adds its biases in its product with
+        the inputs next to a column of ones (``INPUT_COPY_LIMIT``); larger
+        batches are added their biases apart, and need no such copy.
+        """
+        self._ensure_current()
+        if batch_size * (self.network.input_layer.size + 1) > INPUT_COPY_LIMIT:
+            return False
+        return any(plan.folded and plan.incoming[-1].source == 0 for plan in self._plans)
 
     def train_batch(
         self,

@@ -196,6 +196,9 @@ class ObjectEngine:
         self._values.pending = None  # this pass replaces it
         return self.network.forward(x)
 
+    #: ``train_batch`` writes the output values into ``record``
+    records_outputs = True
+
     def train_batch(
         self,
         X: np.ndarray,

@@ -55,8 +55,8 @@ class EpochData:
             self.X_ones[:, :-1] = X
             if not self.whole:
                 self._source_ones = self.X_ones.copy()
-        if self.whole:
-            self.X_epoch: np.ndarray | None = X if self.X_ones is None else self.X_ones[:, :-1]
+        if self.whole:  # the inputs as they are: the same numbers, in contiguous memory
+            self.X_epoch: np.ndarray | None = X
             #: the targets in the order of the last epoch
             self.T_epoch = T
         else:
@@ -90,6 +90,10 @@ class EpochData:
         elif self.X_epoch is not None:
             self.X.take(order, axis=0, out=self.X_epoch, mode="clip")
         return self._views if self._views is not None else self._batch_by_batch(order)
+
+    def whole_batch(self) -> BatchRows:
+        """The one batch of an epoch of one batch of every sample, in the samples' order (``whole`` only)."""
+        return self._views[0] if self._views is not None else self._view(0, self.X.shape[0])
 
     def _view(self, start: int, stop: int) -> BatchRows:
         X_ones = None if self.X_ones is None else self.X_ones[start:stop]

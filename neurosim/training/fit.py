@@ -242,11 +242,9 @@ def fit(
     run = Run(
         network, engine, loss_fn, optimizer, history, epochs=epochs, batch_size=batch, n_samples=n, X=X, T=T
     )
+    takes_ones = getattr(engine, "takes_inputs_with_ones", None)
     data = EpochData(
-        engine.prepare(X),
-        engine.prepare(T),
-        batch,
-        with_ones=getattr(engine, "takes_inputs_with_ones", False),
+        engine.prepare(X), engine.prepare(T), batch, with_ones=callable(takes_ones) and takes_ones(batch)
     )
     loop = _Loop(run, hooks, data, epochs_before)
     loop.penalty = penalty if penalty.active else None
@@ -258,13 +256,18 @@ def fit(
     shuffle = shuffle and not loop.data.whole
     in_order = np.arange(n)
     orders = (rng.permutation(n) if shuffle else in_order for _ in range(epochs))
-    loop.records = EpochRecords(history, run.loss, loop.counter, T, loop.data.bounds, in_order=not shuffle)
+    # the targets as the engine computes with them: a float32 network records float32 losses
+    loop.records = EpochRecords(
+        history, run.loss, loop.counter, loop.data.T, loop.data.bounds, in_order=not shuffle
+    )
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loop.run_epochs(epochs, orders)
     finally:
-        loop.records.flush()
-        engine.publish()
+        try:
+            loop.records.flush()
+        finally:
+            engine.publish()
         if history.stopped_at is not None:
             history.stopped_at += epochs_before
         hooks.call("on_fit_end", run)
@@ -287,6 +290,8 @@ class _Loop:
         #: every batch's output logits and activations, in epoch order, for the epochs' loss and accuracy
         self.records: EpochRecords | None = None
         self.batch = Batch(run)
+        #: ``engine.train_batch``, writing each pass's output values into ``record`` whatever the engine
+        self.train = _recording(run.engine)
         self.backward_end = hooks.hooks["on_backward_end"]
         self.batch_end = hooks.hooks["on_batch_end"]
         self.batch_hooks = bool(self.backward_end or self.batch_end)
@@ -305,6 +310,8 @@ class _Loop:
         (``EpochRecords``), and the neurons get only the last batch's values.
         """
         run, hooks = self.run, self.hooks.hooks
+        if run.stopped:  # by a callback's on_fit_begin
+            return
         lean = not (
             hooks["on_epoch_begin"]
             or hooks["on_epoch_end"]
@@ -319,7 +326,7 @@ class _Loop:
                     break
                 self.epoch(epoch, order)
             return
-        records, train, step = self.records, run.engine.train_batch, run.optimizer.step
+        records, train, step = self.records, self.train, run.optimizer.step
         with run.engine.deferring():
             if self.data.whole:
                 self._whole_epochs(orders, train, step)
@@ -335,7 +342,7 @@ class _Loop:
     ) -> None:
         """The lean run's epochs when each is one batch of every sample: ``_plain_batches``, unrolled."""
         run, records, loss = self.run, self.records, self.batch_loss
-        [(start, stop, X, T, X_ones)] = self.data.batches(np.arange(0))
+        start, stop, X, T, X_ones = self.data.whole_batch()
         if X_ones is not None:
             train = partial(train, X_ones=X_ones)
         rows = records.rows
@@ -372,7 +379,7 @@ class _Loop:
         """
         engine = self.run.engine
         with engine.deferring():
-            return self._plain_batches(epoch, order, engine.train_batch, self.run.optimizer.step)
+            return self._plain_batches(epoch, order, self.train, self.run.optimizer.step)
 
     def _plain_batches(
         self, epoch: int, order: np.ndarray, train: Callable[..., bool], step: Callable[[], None]
@@ -395,6 +402,7 @@ class _Loop:
         self, epoch: int, number: int, order: np.ndarray, start: int, stop: int, X: np.ndarray, T: np.ndarray
     ) -> bool:
         """Stop the run at a batch whose loss is not finite, before its update; return ``False``."""
+        self.records.flush()  # the divergence causes may read the history
         self.run.engine.publish()  # what the divergence check reads: the neurons hold the failed pass
         self.batch.update(epoch, number, order, start, stop, X, T, False)
         self.divergence.on_backward_end(self.run, self.batch)
@@ -403,16 +411,16 @@ class _Loop:
     def batches(self, epoch: int, order: np.ndarray) -> bool:
         """Every batch of the epoch; return whether all of them were trained on."""
         run, batch, batch_hooks = self.run, self.batch, self.batch_hooks
-        engine, loss, step, penalty = run.engine, self.batch_loss, run.optimizer.step, self.penalty
+        train, loss, step, penalty = self.train, self.batch_loss, run.optimizer.step, self.penalty
         draw_masks = self.dropout.draw
         for number, ((start, stop, X, T, X_ones), record) in enumerate(
             zip(self.data.batches(order), self.records.batch_rows(), strict=True), start=1
         ):
             masks = draw_masks(stop - start)
             if X_ones is None:
-                finite = engine.train_batch(X, T, loss, dropout=masks, record=record)
+                finite = train(X, T, loss, dropout=masks, record=record)
             else:
-                finite = engine.train_batch(X, T, loss, dropout=masks, X_ones=X_ones, record=record)
+                finite = train(X, T, loss, dropout=masks, X_ones=X_ones, record=record)
             if penalty is not None:
                 penalty.add_gradient(run.network)
             if batch_hooks or not finite:
@@ -440,6 +448,28 @@ class _Loop:
             history.val_loss.append(value)
             if self.counter is not None:
                 history.val_accuracy.append(accuracy(outputs, T_val))
+
+
+def _recording(engine: engines.Engine) -> Callable[..., bool]:
+    """``engine.train_batch``, or for an engine of your own without ``record`` a function that copies.
+
+    Both engines of neurosim write a pass's output ``z`` and ``a`` into the
+    ``record`` arrays they are given (``records_outputs``); for another
+    engine the two are copied from its ``last_pass()``.
+    """
+    if getattr(engine, "records_outputs", False):
+        return engine.train_batch
+
+    def train(
+        X: np.ndarray, T: np.ndarray, loss: Loss, *, record: tuple[np.ndarray, np.ndarray], **options: object
+    ) -> bool:
+        finite = engine.train_batch(X, T, loss, **options)
+        values = engine.last_pass()
+        np.copyto(record[0], values.logits)
+        np.copyto(record[1], values.outputs)
+        return finite
+
+    return train
 
 
 class DivergenceStop(Callback):

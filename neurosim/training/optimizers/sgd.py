@@ -78,11 +78,7 @@ class SGD(Optimizer):
         self.steps += 1
         lr = self.lr
         for values, grad, scratch in self._plain:
-            if values.ndim == 1 and values.shape[0] > DESCEND_PIECE:
-                descend(values, grad, lr, scratch)
-            else:
-                np.multiply(grad, lr, out=scratch)
-                values -= scratch
+            descend(values, grad, lr, scratch)
 
     def new_state(self, values: np.ndarray) -> dict[str, np.ndarray]:
         """A velocity of zeros (with momentum) and a scratch array."""
