@@ -28,9 +28,10 @@ def number(value: float, digits: int = 4) -> str:
 
     Examples
     --------
-    >>> number(0.5), number(-0.31234), number(1234.5)
-    ('0.5', '(-0.3123)', '1234')
+    >>> number(0.5), number(-0.31234), number(1234.5), number(-0.0)
+    ('0.5', '(-0.3123)', '1234', '0')
     """
+    value = value + 0.0  # -0.0 (a zero gradient times a negative number) reads as 0
     text = f"{value:.{digits}g}"
     return f"({text})" if value < 0 else text
 
@@ -40,10 +41,10 @@ def plain(value: float, digits: int = 4) -> str:
 
     Examples
     --------
-    >>> plain(-0.31234), plain(2.0)
-    ('-0.3123', '2')
+    >>> plain(-0.31234), plain(2.0), plain(-0.0)
+    ('-0.3123', '2', '0')
     """
-    return f"{value:.{digits}g}"
+    return f"{value + 0.0:.{digits}g}"
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:

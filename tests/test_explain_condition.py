@@ -1,5 +1,7 @@
 """``neuron.explain()`` says, in the doctor's words, when a neuron is dead or saturated on the last pass."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,16 @@ def test_a_sigmoid_output_is_not_called_saturated():
     net.synapse("input[0]", "output[0]").weight = 100.0
     net.forward(X)
     assert "saturated" not in net["output[0]"].explain()
+
+
+def test_a_gradient_of_negative_zero_reads_as_zero_and_one_sample_as_one():
+    # a relu neuron with z = 0 passes back 0 * (a negative delta) = -0.0 to its bias and weights
+    net = ns.Network.from_shape([2, 2, 1], activation="relu", seed=0)
+    net.backward([[0.0, 0.0]], [[1.0]], loss="mse")
+    neuron = net["hidden1"][0]
+    assert str(neuron.bias_grad) == "-0.0"  # what the arithmetic gives
+    text = neuron.explain()
+    assert re.search(r"-0(?![.\d])", text) is None  # no "-0" standing alone (a weight -0.5639 may)
+    assert "bias_grad = mean(delta) = 0\n" in text
+    assert "z = 0 <= 0 on its one sample" in text
+    assert "samples" not in text

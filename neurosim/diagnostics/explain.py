@@ -82,10 +82,12 @@ def neuron_condition(neuron: Neuron, settings: Settings | None = None) -> str | 
     name = neuron.activation.name
     n = len(z)
     if name in RECTIFIERS and np.all(z <= 0):
-        return (
-            f"dead on this pass: z <= 0 on all {n} samples (largest {plain(float(z.max()))}), so a = 0 and "
-            "no gradient flows back through it"
+        where = (
+            f"z <= 0 on all {n} samples (largest {plain(float(z.max()))})"
+            if n > 1
+            else (f"z = {plain(float(z[0]))} <= 0 on its one sample")
         )
+        return f"dead on this pass: {where}, so a = 0 and no gradient flows back through it"
     largest = SQUASHERS.get(name)
     if largest is None or neuron.layer is neuron.layer.network.output_layer:
         return None
@@ -93,9 +95,14 @@ def neuron_condition(neuron: Neuron, settings: Settings | None = None) -> str | 
         slope = neuron.activation.derivative(z) / largest
     flat = float(np.mean(slope < settings.saturation_slope))
     if flat >= settings.saturation_samples:
+        where = (
+            f"on {flat:.0%} of {n} samples z is so far from 0 (from {plain(float(z.min()))} to "
+            f"{plain(float(z.max()))})"
+            if n > 1
+            else f"z = {plain(float(z[0]))} is so far from 0"
+        )
         return (
-            f"saturated on this pass: on {flat:.0%} of {n} samples z is so far from 0 (from "
-            f"{plain(float(z.min()))} to {plain(float(z.max()))}) that the slope of {name} is below "
+            f"saturated on this pass: {where} that the slope of {name} is below "
             f"{settings.saturation_slope:g} of its largest, so almost no gradient flows back through it"
         )
     return None
