@@ -56,7 +56,8 @@ def test_help_lists_every_command_with_one_line_of_help(capsys):
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    listed = re.findall(r"^    (\w+)\s{2,}\S", out, re.MULTILINE)
+    # each command's help starts on its own line, beside its name (spaces, not a line break, between)
+    listed = re.findall(r"^    (\w+) {2,}\S", out, re.MULTILINE)
     assert listed == list(COMMANDS)
     assert "examples:" in out
 

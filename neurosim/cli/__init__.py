@@ -72,12 +72,26 @@ def _run(argv: Sequence[str] | None) -> int:
         return 130
 
 
+class _CommandListFormatter(argparse.RawDescriptionHelpFormatter):
+    """The top-level help, with each command's line beside its name, ``playground`` included.
+
+    argparse measures the commands' names two columns less indented than it
+    writes them, so the longest name would push its line onto the next one.
+    """
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if isinstance(action.choices, dict):  # the commands: names as written, under the subparsers' line
+            longest = max((len(name) for name in action.choices), default=0)
+            self._action_max_length = max(self._action_max_length, self._current_indent + 2 + longest)
+
+
 def _parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="neurosim",
         description="A neuron-level neural-network simulator for learning and debugging neural networks.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_CommandListFormatter,
     )
     parser.add_argument("--version", action="version", version=f"neurosim {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=ArgumentParser)
