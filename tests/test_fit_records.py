@@ -9,6 +9,8 @@ computed here from the outputs of each epoch.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -297,3 +299,21 @@ def test_an_engine_of_your_own_without_record_trains_and_records_as_the_compiled
     )
     assert mine.loss == compiled.loss and mine.accuracy == compiled.accuracy
     assert weights(nets[0]) == weights(nets[1])
+
+
+def test_a_notebook_shows_a_history_as_its_values_at_a_few_epochs_first_and_last_included():
+    net = xor_net()
+    history = net.fit(
+        XOR_X, XOR_Y, epochs=40, lr=1.0, loss="bce", verbose=0, diagnose=False, validation_data=(XOR_X, XOR_Y)
+    )
+    page = history._repr_html_()
+    rows = re.findall(r"<tr><th>(\d+)</th>((?:<td>[^<]*</td>)+)</tr>", page)
+    epochs = [int(epoch) for epoch, _ in rows]
+    assert epochs[0] == 1 and epochs[-1] == 40 and len(epochs) == 11
+    assert epochs == sorted(set(epochs))
+    for epoch, cells in rows:  # each row holds that epoch's four numbers, as recorded
+        values = [float(v) for v in re.findall(r"<td>([^<]*)</td>", cells)]
+        recorded = [history.loss, history.accuracy, history.val_loss, history.val_accuracy]
+        assert values == pytest.approx([column[int(epoch) - 1] for column in recorded], rel=1e-3)
+    assert "<th>loss (bce)</th>" in page and "<th>val_accuracy</th>" in page
+    assert ns.training.History()._repr_html_() == "<pre>History(epochs=0)</pre>"

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from neurosim._text import html_or_plain, html_pre, html_table
+
+#: a notebook's table of a history shows at most this many epochs, evenly spaced, first and last included
+SHOWN_EPOCHS = 11
+
 
 @dataclass
 class History:
@@ -55,6 +60,42 @@ class History:
     def epochs(self) -> int:
         """How many epochs completed."""
         return len(self.loss)
+
+    def shown_epochs(self, most: int = SHOWN_EPOCHS) -> list[int]:
+        """At most ``most`` epochs, counting from 1, evenly spaced from the first to the last.
+
+        Examples
+        --------
+        >>> History(loss=[1.0] * 100).shown_epochs(5)
+        [1, 26, 51, 75, 100]
+        >>> History(loss=[1.0] * 3).shown_epochs(5)
+        [1, 2, 3]
+        """
+        n = self.epochs
+        if n <= most:
+            return list(range(1, n + 1))
+        return sorted({1 + round(i * (n - 1) / (most - 1)) for i in range(most)})
+
+    def _repr_html_(self) -> str:
+        """A notebook shows a history as a table of its values at a few epochs, first and last included."""
+        return html_or_plain(self._html, self)
+
+    def _html(self) -> str:
+        if not self.loss:
+            return html_pre(repr(self))
+        columns = [("loss", self.loss)] + [
+            (name, getattr(self, name))
+            for name in ("accuracy", "val_loss", "val_accuracy")
+            if getattr(self, name)
+        ]
+        loss = "loss" if self.loss_name is None else f"loss ({self.loss_name})"
+        header = ["epoch"] + [loss if name == "loss" else name for name, _ in columns]
+        rows = [
+            [str(epoch)] + [f"{values[epoch - 1]:.4g}" for _, values in columns]
+            for epoch in self.shown_epochs()
+        ]
+        stopped = "" if self.stop_reason is None else html_pre(self.stop_reason)
+        return html_table(header, rows, caption=repr(self)) + stopped
 
     def __repr__(self) -> str:
         if not self.loss:
