@@ -83,6 +83,11 @@ _BUFFER_SETS = 4
 INPUT_COPY_LIMIT = 2**14
 
 
+def _copies_input(n: int, n_inputs: int) -> bool:
+    """Whether ``n`` samples are few enough to copy next to a column of ones (``INPUT_COPY_LIMIT``)."""
+    return n * (n_inputs + 1) <= INPUT_COPY_LIMIT
+
+
 class _Inflow:
     """One block of weights into a layer, as the engine computes with it."""
 
@@ -183,7 +188,7 @@ class _Buffers:
     def __init__(
         self, plans: list[_LayerPlan], order: list[Layer], n: int, dtype: np.dtype, network: Network
     ) -> None:
-        copies_input = n * (order[0].size + 1) <= INPUT_COPY_LIMIT
+        copies_input = _copies_input(n, order[0].size)
         #: the layers whose last block of weights carries their biases in these passes
         self.folded = {
             plan.position for plan in plans if plan.folded and (plan.incoming[-1].source != 0 or copies_input)
@@ -198,7 +203,8 @@ class _Buffers:
         self.Z, self.D, self.G, self.S = arrays(), arrays(), arrays(), arrays()
         self.A = [self.A_ones[p][:, :-1] if p in self.A_ones else a for p, a in enumerate(arrays())]
         self.ones = np.ones(n, dtype)
-        #: the input batch next to a column of ones as the caller gave it for this pass, or ``None``
+        #: the input batch next to a column of ones for this pass: the caller's, or the copy
+        #: ``input_with_ones`` made (``None`` until the pass's first product asks for it)
         self.ones_input: np.ndarray | None = None
         self.F: dict[int, np.ndarray] = {}
         self.M: dict[int, np.ndarray] = {}
@@ -224,7 +230,7 @@ class _Buffers:
         given = self.ones_input
         if given is not None:
             return given
-        ones = self.A_ones[0]
+        ones = self.ones_input = self.A_ones[0]
         np.copyto(ones[:, :-1], self.A[0])
         return ones
 
@@ -342,10 +348,7 @@ class _Buffers:
     def _weight_gradient(self, inflow: _Inflow, delta: np.ndarray, carries_bias: bool) -> Operation:
         """``grad = D.T @ A_source`` (and the biases' ``sum of D`` when the block carries them)."""
         if carries_bias and inflow.source == 0:  # the input batch next to ones, as the forward pass had it
-            copied = self.A_ones[0]
-            return _product(
-                lambda: (copied if self.ones_input is None else self.ones_input).T, delta, inflow.augmented[1]
-            )
+            return _product(lambda: self.ones_input.T, delta, inflow.augmented[1])
         if carries_bias:
             return _product(self.A_ones[inflow.source].T, delta, inflow.augmented[1])
         source = self.source(0) if inflow.source == 0 else self.A[inflow.source]
@@ -645,7 +648,7 @@ class CompiledNetwork:
         batches are added their biases apart, and need no such copy.
         """
         self._ensure_current()
-        if batch_size * (self.network.input_layer.size + 1) > INPUT_COPY_LIMIT:
+        if not _copies_input(batch_size, self.network.input_layer.size):
             return False
         return any(plan.folded and plan.incoming[-1].source == 0 for plan in self._plans)
 
