@@ -210,7 +210,7 @@ class CrossEntropy(Loss):
 
     def value(self, z: np.ndarray, a: np.ndarray, t: np.ndarray) -> float:
         shift = _row_max(z)
-        log_sum_exp = shift + np.log(np.add.reduce(np.exp(z - shift), axis=1, keepdims=True))
+        log_sum_exp = shift + np.log(_row_sum(np.exp(z - shift)))
         # per sample: sum_j t_j (log_sum_exp - z_j) = -sum_j t_j log softmax(z)_j
         return float(np.add.reduce(t * (log_sum_exp - z), axis=None)) / z.shape[0]
 
@@ -221,7 +221,7 @@ class CrossEntropy(Loss):
         shift = _row_max(z)
         work = np.subtract(z, shift)
         np.exp(work, out=work)
-        log_sum_exp = np.add.reduce(work, axis=2, keepdims=True)
+        log_sum_exp = _row_sum(work)
         np.log(log_sum_exp, out=log_sum_exp)
         log_sum_exp += shift
         np.subtract(log_sum_exp, z, out=work)
@@ -242,8 +242,8 @@ class CrossEntropy(Loss):
         return self
 
 
-#: up to this many outputs, ``_row_max`` compares column by column
-ROW_MAX_COLUMNS = 32
+#: up to this many outputs, ``_row_max`` and ``_row_sum`` go column by column
+ROW_COLUMNS = 32
 
 
 def _row_max(z: np.ndarray) -> np.ndarray:
@@ -258,12 +258,33 @@ def _row_max(z: np.ndarray) -> np.ndarray:
     >>> _row_max(np.array([[1.0, 5.0, 2.0], [-3.0, -4.0, np.nan]])).tolist()
     [[5.0], [nan]]
     """
-    if z.shape[-1] > ROW_MAX_COLUMNS:
+    if z.shape[-1] > ROW_COLUMNS:
         return np.maximum.reduce(z, axis=-1, keepdims=True)
     largest = z[..., :1].copy()
     for column in range(1, z.shape[-1]):
         np.maximum(largest, z[..., column : column + 1], out=largest)
     return largest
+
+
+def _row_sum(values: np.ndarray) -> np.ndarray:
+    """The sum of each row (the last axis) of ``values``, keeping that axis with length 1.
+
+    For a few outputs it adds whole columns, first to last, one array
+    operation per output: several times faster than a reduction over rows
+    so short, and each row is added in the same order however many rows
+    (or stacked batches) there are.
+
+    Examples
+    --------
+    >>> _row_sum(np.array([[1.0, 2.0, 3.0], [0.5, 0.25, 0.125]])).tolist()
+    [[6.0], [0.875]]
+    """
+    if values.shape[-1] > ROW_COLUMNS:
+        return np.add.reduce(values, axis=-1, keepdims=True)
+    total = values[..., :1].copy()
+    for column in range(1, values.shape[-1]):
+        np.add(total, values[..., column : column + 1], out=total)
+    return total
 
 
 class OneHotCrossEntropy(CrossEntropy):

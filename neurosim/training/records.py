@@ -19,8 +19,9 @@ from neurosim.training.metrics import CorrectCounter
 
 #: at most this many epochs are held before they are recorded
 MAX_HELD_EPOCHS = 256
-#: and at most about this many bytes of outputs
-MAX_HELD_BYTES = 2**20
+#: and at most about this many bytes of outputs: few enough that the rows written in the epochs
+#: are still in cache when they are recorded
+MAX_HELD_BYTES = 2**18
 
 
 class EpochRecords:
@@ -105,7 +106,7 @@ class EpochRecords:
             return
         logits, outputs = self.logits[:held], self.outputs[:held]
         rows = None if self.in_order else np.array(self.orders)
-        T = self.T if rows is None else self.T[rows]
+        T = self.T if rows is None else self.T.take(rows, axis=0)  # each epoch's targets in its order
         self.history.loss.extend(self.loss.values(logits, outputs, T).tolist())
         if self.counter is not None:
             samples = self.T.shape[0]
