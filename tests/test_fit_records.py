@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import neurosim as ns
-from neurosim.losses import LOSSES, Loss
+from neurosim.losses import LOSSES, Loss, _row_sum
 from neurosim.training.batches import EpochData
 from neurosim.training.metrics import CorrectCounter, accuracy
 from neurosim.training.optimizers.sgd import DESCEND_PIECE, descend
@@ -93,7 +93,7 @@ def test_each_recorded_epoch_is_the_loss_and_accuracy_of_its_own_outputs_compute
 def test_the_loss_of_a_stack_of_batches_is_each_batchs_value_exactly(name):
     rng = np.random.default_rng(0)
     loss = LOSSES[name]
-    for n, m in [(1, 1), (4, 1), (33, 3), (1797, 10)]:
+    for n, m in [(1, 1), (4, 1), (33, 3), (1797, 10), (7, 40)]:
         z = rng.normal(size=(5, n, m)) * 30
         a = 1 / (1 + np.exp(-z))
         t = rng.uniform(size=(5, n, m))
@@ -104,6 +104,17 @@ def test_the_loss_of_a_stack_of_batches_is_each_batchs_value_exactly(name):
                 for i in range(5)
             ]
             assert values.tolist() == each
+
+
+def test_a_few_outputs_are_summed_column_by_column_first_to_last_as_python_sums_a_list():
+    # 1e16 + 1 rounds back to 1e16, so the order shows: first to last gives 1, not the true 8
+    row = [1e16, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, -1e16, 1.0]
+    rows = np.array([row, row[::-1]])
+    summed = _row_sum(np.stack([rows, rows[::-1]]))  # two stacked batches, in either order
+    assert summed[..., 0].tolist() == [[sum(row), sum(row[::-1])], [sum(row[::-1]), sum(row)]]
+    assert sum(row) == 1.0
+    wide = np.random.default_rng(0).normal(size=(3, 40))  # past ROW_COLUMNS: numpy's own reduction
+    assert _row_sum(wide)[:, 0].tolist() == np.add.reduce(wide, axis=1).tolist()
 
 
 def test_a_loss_of_your_own_records_through_its_value():
@@ -193,6 +204,53 @@ def test_a_pass_records_the_output_values_that_the_last_pass_gives(engine_name, 
     assert np.array_equal(record[1], values.outputs)
     # and both are the network's own forward pass, computed apart
     assert np.allclose(record[1], net.predict(X), rtol=1e-12)
+
+
+def test_a_compiled_pass_written_into_its_record_is_what_last_pass_and_the_neurons_read_after_it():
+    net = ns.Network.from_shape([2, 3, 2], activation="tanh", output_activation="softmax", seed=4)
+    rng = np.random.default_rng(4)
+    batches = [
+        net.prepare_batch(rng.normal(size=(5, 2)), rng.integers(0, 2, 5), "cross_entropy") for _ in "ab"
+    ]
+    engine = net.compile()
+    records = [(np.full((5, 2), np.nan), np.full((5, 2), np.nan)) for _ in batches]
+    for (loss, X, T), record in zip(batches, records, strict=True):
+        assert engine.train_batch(X, T, loss, record=record)
+    _, X, _ = batches[1]
+    expected = net.predict(X)  # computed apart, by the object engine, with the same weights
+    assert np.allclose(records[1][1], expected, rtol=1e-12)
+    engine.publish()  # what fit does last
+    for i, neuron in enumerate(net["output"]):
+        assert np.array_equal(neuron.a_raw, records[1][1][:, i])
+        assert np.array_equal(neuron.z_raw, records[1][0][:, i])
+    assert np.array_equal(engine.last_pass().outputs, records[1][1])
+    assert np.array_equal(engine.last_pass().logits, records[1][0])
+    # a pass without a record computes in the engine's own arrays again, and leaves the records alone
+    kept = records[1][1].copy()
+    X_next = rng.normal(size=(5, 2))
+    outputs = engine.forward(X_next)
+    assert np.array_equal(engine.last_pass().outputs, outputs)
+    assert np.allclose(outputs, net.predict(X_next), rtol=1e-12)
+    assert np.array_equal(records[1][1], kept)
+
+
+@pytest.mark.parametrize("case", ["mse", "fortran-ordered record", "float32 record of a float64 net"])
+def test_a_compiled_pass_copies_into_a_record_it_cannot_compute_in(case):
+    net = ns.Network.from_shape([2, 3, 2], activation="tanh", output_activation="softmax", seed=5)
+    rng = np.random.default_rng(5)
+    loss_name = "mse" if case == "mse" else "cross_entropy"
+    labels = rng.integers(0, 2, 4)
+    loss, X, T = net.prepare_batch(rng.normal(size=(4, 2)), np.eye(2)[labels], loss_name)
+    order = "F" if case == "fortran-ordered record" else "C"
+    dtype = np.float32 if case.startswith("float32") else np.float64
+    record = np.zeros((4, 2), dtype, order=order), np.zeros((4, 2), dtype, order=order)
+    engine = net.compile()
+    assert engine.train_batch(X, T, loss, record=record)
+    outputs = engine.last_pass().outputs
+    assert np.allclose(outputs, net.predict(X), rtol=1e-12)
+    assert np.allclose(record[1], outputs, rtol=1e-6 if dtype == np.float32 else 0)
+    record[1][...] = -1.0  # the copy is the caller's: the pass's own values stay in the engine
+    assert np.allclose(engine.last_pass().outputs, net.predict(X), rtol=1e-12)
 
 
 # ------------------------------------------------------------------ what a run with no hooks must still do

@@ -30,7 +30,7 @@ The arrays ``Z``, ``A`` and ``D`` of every layer are preallocated per batch
 size and filled in place (see ``neurosim.engines.kernels``); each pass
 is compiled once per batch size into a list of numpy operations bound to
 those arrays, so that running it costs little more than the numpy calls.
-Three choices of layout save most of the rest:
+Four choices of layout save most of the rest:
 
 * the packed parameter vectors hold each weight matrix column by column,
   with the layer's biases right after the last block into it
@@ -46,7 +46,11 @@ Three choices of layout save most of the rest:
   every elementwise operation runs over contiguous memory;
 * the output layer's activation and the loss's delta are computed by one
   kernel (``neurosim.engines.kernels.output_kernel``), which also gives a
-  number that is finite exactly when the loss is.
+  number that is finite exactly when the loss is;
+* a training pass asked to record its output values (``fit`` keeps every
+  batch's, for the epoch's loss and accuracy) computes them straight into
+  the record when nothing after the kernel reads them, and copies them into
+  its own arrays only if they are read (``last_pass``, ``publish``).
 
 If the network's structure changes (a layer, a synapse or a pruning), the
 compiled network notices at its next call (the parameter store's
@@ -181,6 +185,8 @@ class _Buffers:
         "ones",
         "ones_input",
         "output",
+        "output_z",
+        "recorded",
         "training",
         "values",
     )
@@ -211,14 +217,22 @@ class _Buffers:
         self.masked: tuple[int, ...] = ()
         output = plans[-1].position if plans else 0
         self.output = OutputWork(self.Z[output], self.S[output])
+        #: where a training pass writes the output layer's ``z``: ``Z[output]``, or the caller's record
+        self.output_z = self.Z[output]
+        #: the ``(z, a)`` arrays the last pass wrote the output layer's values into instead of
+        #: ``Z`` and ``A`` (``CompiledNetwork.train_batch``'s ``record``), until ``settle`` copies them
+        self.recorded: tuple[np.ndarray, np.ndarray] | None = None
         self._forward: dict[tuple[bool, tuple[int, ...]], list[Operation]] = {}
         self._backward: dict[tuple[bool, tuple[int, ...]], list[Operation]] = {}
         #: the training passes without dropout, by loss (``CompiledNetwork._training_passes``)
-        self.training: dict[Loss, tuple[list[Operation], OutputKernel, list[Operation]]] = {}
+        self.training: dict[Loss, tuple[list[Operation], OutputKernel, list[Operation], bool]] = {}
         #: the forward pass of predictions: every layer, the output's activation included
         self.forward = self.forward_program(plans)
         #: what the last pass over these buffers computed, as ``PassValues``
         self.values = BufferPassValues(network, self, order)
+
+    def _output_z(self) -> np.ndarray:
+        return self.output_z
 
     def source(self, position: int) -> Callable[[], np.ndarray]:
         """Activations of layer ``position`` at run time (the input batch changes from pass to pass)."""
@@ -233,6 +247,14 @@ class _Buffers:
         ones = self.ones_input = self.A_ones[0]
         np.copyto(ones[:, :-1], self.A[0])
         return ones
+
+    def settle(self, output: int) -> None:
+        """Copy the output values a pass wrote into a record into ``Z`` and ``A`` of layer ``output``."""
+        recorded = self.recorded
+        if recorded is not None:
+            self.recorded = None
+            np.copyto(self.Z[output], recorded[0])
+            np.copyto(self.A[output], recorded[1])
 
     def load_masks(self, masks: dict[Layer, np.ndarray]) -> tuple[int, ...]:
         """Copy ``masks`` into ``M``; return the dropping layers' positions, now the pass's ``masked``."""
@@ -262,8 +284,11 @@ class _Buffers:
         program = []
         for plan in plans:
             p = plan.position
+            # a training pass writes the output layer's z where train_batch says (output_z)
+            late = training and plan.is_output and not plan.outgoing
+            z = self._output_z if late else Z[p]
             for k, inflow in enumerate(plan.incoming):
-                out = Z[p] if k == 0 else S[p]
+                out = z if k == 0 else S[p]
                 if self.carries_bias(plan, k) and inflow.source == 0:
                     program.append(_product(self.input_with_ones, inflow.augmented[0], out))
                 elif self.carries_bias(plan, k):
@@ -273,12 +298,12 @@ class _Buffers:
                 else:
                     program.append(_product(A[inflow.source], inflow.weight_T, out))
                 if k > 0:
-                    program.append(partial(np.add, Z[p], S[p], Z[p]))
+                    program.append(_adding(z, S[p]))
             if not plan.incoming:
-                program.append(partial(np.copyto, Z[p], plan.bias))
+                program.append(_late(np.copyto, z, plan.bias))
             elif plan.has_bias and p not in self.folded:
-                program.append(partial(np.add, Z[p], plan.bias, Z[p]))
-            if training and plan.is_output and not plan.outgoing:
+                program.append(_adding(z, plan.bias))
+            if late:
                 continue  # the output kernel computes it (again, when later layers already read it)
             if p in dropping:
                 program.append(partial(plan.activate, Z[p], self.F[p]))
@@ -373,15 +398,22 @@ def _ones_matrix(n: int, size: int, dtype: np.dtype, feature_major: bool) -> np.
 
 
 def _product(
-    left: np.ndarray | Callable[[], np.ndarray], right: np.ndarray | Callable[[], np.ndarray], out: np.ndarray
+    left: np.ndarray | Callable[[], np.ndarray],
+    right: np.ndarray | Callable[[], np.ndarray],
+    out: np.ndarray | Callable[[], np.ndarray],
 ) -> Operation:
     """``out = left @ right`` with ``np.dot`` (the fastest on small matrices), in ``out``'s own memory order.
 
     ``np.dot`` writes only into C-ordered arrays, so an ``out`` stored
     feature by feature gets ``right.T @ left.T`` written into ``out.T``.
     Either factor may be a function giving the array at run time (the
-    input batch).
+    input batch), and so may ``out`` (the output layer's ``z`` of a
+    training pass), which is then stored sample by sample.
     """
+    if callable(out):  # the output layer's z, stored sample by sample, wherever the pass writes it
+        if callable(left):
+            return lambda: np.dot(left(), right, out())
+        return lambda: np.dot(left, right, out())
     transposed = not out.flags.c_contiguous
     if transposed:
         left, right, out = _transpose(right), _transpose(left), out.T
@@ -390,6 +422,27 @@ def _product(
     if callable(right):
         return lambda: np.dot(left, right(), out)
     return partial(np.dot, left, right, out)
+
+
+def _adding(target: np.ndarray | Callable[[], np.ndarray], term: np.ndarray) -> Operation:
+    """``target += term``, in place; ``target`` may be a function giving the array at run time."""
+    if not callable(target):
+        return partial(np.add, target, term, target)
+
+    def add() -> None:
+        array = target()
+        np.add(array, term, array)
+
+    return add
+
+
+def _late(
+    function: Callable[..., object], target: np.ndarray | Callable[[], np.ndarray], *args: object
+) -> Operation:
+    """``function(target, *args)``; ``target`` may be a function giving the array at run time."""
+    if not callable(target):
+        return partial(function, target, *args)
+    return lambda: function(target(), *args)
 
 
 def _transpose(factor: np.ndarray | Callable[[], np.ndarray]) -> np.ndarray | Callable[[], np.ndarray]:
@@ -677,7 +730,11 @@ class CompiledNetwork:
         ``X`` being the same numbers), saves copying the batch there when
         the first layer adds its biases in its product. ``record``, two
         ``(n, n_outputs)`` arrays, gets the output layer's ``z`` and ``a``, as
-        ``last_pass()`` would give them.
+        ``last_pass()`` would give them. When they are C-ordered arrays of
+        ``dtype`` and nothing in the backward pass reads those values again,
+        the pass computes them there rather than in its own buffers, and
+        ``last_pass()`` and ``publish()`` read them back from there: keep
+        them as they are until the next pass.
         """
         if self._version != self.network.parameter_store.version:
             self._ensure_current()
@@ -692,13 +749,19 @@ class CompiledNetwork:
             passes = buffers.training.get(loss) or self._training_passes(buffers, loss, ())
         else:
             passes = self._training_passes(buffers, loss, buffers.load_masks(dropout))
-        forward, kernel, backward = passes
+        forward, kernel, backward, writes_anywhere = passes
+        out = self._output
+        if record is not None and writes_anywhere and self._writable(record):
+            # the pass writes the output values straight into the record; settle copies them back
+            Z, A = buffers.recorded = record
+        else:
+            Z, A = buffers.Z[out], buffers.A[out]
+            buffers.recorded = None
+        buffers.output_z = Z
         for operation in forward:
             operation()
-        out = self._output
-        Z, A = buffers.Z[out], buffers.A[out]
         check = kernel(Z, A, T, buffers.D[out], buffers.output, 1.0 / n)
-        if record is not None:
+        if record is not None and buffers.recorded is None:
             np.copyto(record[0], Z)
             np.copyto(record[1], A)
         if not math.isfinite(check):
@@ -710,11 +773,19 @@ class CompiledNetwork:
         self._last_pass = buffers
         return math.isfinite(check)
 
+    def _writable(self, record: tuple[np.ndarray, np.ndarray]) -> bool:
+        """Whether a pass can write its output values into ``record``: C-ordered arrays of ``dtype``."""
+        dtype = self.dtype
+        return all(array.flags.c_contiguous and array.dtype == dtype for array in record)
+
     def _training_passes(
         self, buffers: _Buffers, loss: Loss, dropping: tuple[int, ...]
-    ) -> tuple[list[Operation], OutputKernel, list[Operation]]:
+    ) -> tuple[list[Operation], OutputKernel, list[Operation], bool]:
         """The forward pass, output kernel and backward pass of training with ``loss`` over ``buffers``.
 
+        The last value says whether the output layer's ``z`` and ``a`` may
+        be written anywhere (into a record): nothing after the kernel reads
+        them, as the delta is ``dL/dz`` and the output layer feeds no other.
         Those without dropout are kept in ``buffers.training``, by loss.
         """
         kernels = self._output_kernels.get(loss)
@@ -725,6 +796,7 @@ class CompiledNetwork:
             buffers.forward_program(self._plans, dropping, training=True),
             kernel,
             buffers.backward_program(self._plans, loss_gives_dA, dropping),
+            not loss_gives_dA and not self._output_plan.outgoing,
         )
         if not dropping:
             buffers.training[loss] = passes
@@ -735,7 +807,10 @@ class CompiledNetwork:
 
         Layers added since that pass are not in it.
         """
-        return no_pass(self.network) if self._last_pass is None else self._last_pass.values
+        if self._last_pass is None:
+            return no_pass(self.network)
+        self._last_pass.settle(self._output)
+        return self._last_pass.values
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         """Mean loss and outputs on a validated batch; gradients are left as they were."""
@@ -767,6 +842,7 @@ class CompiledNetwork:
         if self._last_pass is None:
             return
         buffers = self._last_pass
+        buffers.settle(self._output)
         n = buffers.A[0].shape[0]
         with_deltas = buffers.values.with_deltas
         # the layers of that pass, in its own order (a layer added since keeps its neurons' values)
@@ -784,6 +860,7 @@ class CompiledNetwork:
     def _run_forward(self, buffers: _Buffers, X: np.ndarray) -> _Buffers:
         buffers.Z[0] = buffers.A[0] = X
         buffers.ones_input = None
+        buffers.recorded = None
         for operation in buffers.forward:
             operation()
         buffers.values.with_deltas = False

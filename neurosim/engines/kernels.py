@@ -176,30 +176,29 @@ def activation_kernels(activation: Activation) -> tuple[Forward, Backward]:
 
 
 class OutputWork:
-    """Work arrays of the output kernels for one batch size, bound to the output layer's ``z`` buffer.
+    """Work arrays of the output kernels for one batch size, shaped like the output layer's ``z``.
 
-    ``z_flat`` is that buffer as one vector, and ``ones`` a vector of ones of
-    its length: ``np.dot(z_flat, ones)``, the sum of the logits, is finite
-    exactly when every logit is. ``row`` and ``row_2`` are ``(n,)`` vectors
+    ``ones`` is a vector of ones as long as ``z`` has values: ``np.vdot(z,
+    ones)``, the sum of the logits, is finite exactly when every logit
+    is. ``row`` and ``row_2`` are ``(n,)`` vectors
     (``row_column`` and ``row_2_column`` the same as ``(n, 1)`` columns) and
     ``ones_out`` a vector of ones of the output layer's size, for row sums
     as matrix-vector products.
     """
 
-    __slots__ = ("ones", "ones_out", "row", "row_2", "row_2_column", "row_column", "scratch", "z_flat")
+    __slots__ = ("ones", "ones_out", "row", "row_2", "row_2_column", "row_column", "scratch")
 
     def __init__(self, z: np.ndarray, scratch: np.ndarray) -> None:
         n, m = z.shape
-        self.z_flat = z.reshape(-1)
         self.ones = np.ones(n * m, z.dtype)
         self.ones_out = np.ones(m, z.dtype)
         self.row, self.row_2 = np.empty(n, z.dtype), np.empty(n, z.dtype)
         self.row_column, self.row_2_column = self.row[:, None], self.row_2[:, None]
         self.scratch = scratch
 
-    def logit_sum(self) -> float:
-        """The sum of the logits: finite exactly when each of them is (or when their sum overflows)."""
-        return np.dot(self.z_flat, self.ones)
+    def logit_sum(self, z: np.ndarray) -> float:
+        """The sum of the logits ``z``: finite exactly when each of them is (or when the sum overflows)."""
+        return np.vdot(z, self.ones)
 
 
 OutputKernel = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, OutputWork, float], float]
@@ -238,7 +237,7 @@ def _sigmoid_bce(
     _sigmoid(z, a)
     np.subtract(a, t, out=delta)
     delta *= scale / delta.shape[1]
-    return work.logit_sum()  # the loss is finite exactly when the logits are
+    return work.logit_sum(z)  # the loss is finite exactly when the logits are
 
 
 def _softmax_cross_entropy(
@@ -250,7 +249,7 @@ def _softmax_cross_entropy(
     np.multiply(a, work.row_2_column, out=delta)
     delta -= t
     delta *= scale
-    return work.logit_sum()  # the loss is finite exactly when the logits are
+    return work.logit_sum(z)  # the loss is finite exactly when the logits are
 
 
 def _softmax_one_hot(
@@ -260,7 +259,7 @@ def _softmax_one_hot(
     _softmax_rows(z, a, work)
     np.subtract(a, t, out=delta)
     delta *= scale
-    return work.logit_sum()  # the loss is finite exactly when the logits are
+    return work.logit_sum(z)  # the loss is finite exactly when the logits are
 
 
 def _with_activation(forward: Forward, loss_kernel: OutputKernel) -> OutputKernel:
