@@ -424,6 +424,20 @@ def _product(
     return partial(np.dot, left, right, out)
 
 
+def _can_hold(record: tuple[np.ndarray, np.ndarray], like: np.ndarray) -> bool:
+    """Whether a pass can compute into ``record`` instead of ``like``: C-ordered, of its shape and dtype."""
+    z, a = record
+    dtype, shape = like.dtype, like.shape
+    return (
+        z.flags.c_contiguous
+        and a.flags.c_contiguous
+        and z.dtype == dtype
+        and a.dtype == dtype
+        and z.shape == shape
+        and a.shape == shape
+    )
+
+
 def _adding(target: np.ndarray | Callable[[], np.ndarray], term: np.ndarray) -> Operation:
     """``target += term``, in place; ``target`` may be a function giving the array at run time."""
     if not callable(target):
@@ -751,7 +765,7 @@ class CompiledNetwork:
             passes = self._training_passes(buffers, loss, buffers.load_masks(dropout))
         forward, kernel, backward, writes_anywhere = passes
         out = self._output
-        if record is not None and writes_anywhere and self._writable(record):
+        if record is not None and writes_anywhere and _can_hold(record, buffers.Z[out]):
             # the pass writes the output values straight into the record; settle copies them back
             Z, A = buffers.recorded = record
         else:
@@ -772,11 +786,6 @@ class CompiledNetwork:
         values.with_deltas = True
         self._last_pass = buffers
         return math.isfinite(check)
-
-    def _writable(self, record: tuple[np.ndarray, np.ndarray]) -> bool:
-        """Whether a pass can write its output values into ``record``: C-ordered arrays of ``dtype``."""
-        dtype = self.dtype
-        return all(array.flags.c_contiguous and array.dtype == dtype for array in record)
 
     def _training_passes(
         self, buffers: _Buffers, loss: Loss, dropping: tuple[int, ...]
