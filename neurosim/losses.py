@@ -249,42 +249,45 @@ ROW_COLUMNS = 32
 def _row_max(z: np.ndarray) -> np.ndarray:
     """The largest value of each row (the last axis) of ``z``, keeping that axis with length 1.
 
-    For a few outputs it compares whole columns, one array operation per
-    output, which is several times faster than a reduction over rows so
-    short; the largest value is the same in any order.
+    For a few outputs it compares whole columns (``_by_columns``); the
+    largest value is the same in any order.
 
     Examples
     --------
     >>> _row_max(np.array([[1.0, 5.0, 2.0], [-3.0, -4.0, np.nan]])).tolist()
     [[5.0], [nan]]
     """
-    if z.shape[-1] > ROW_COLUMNS:
-        return np.maximum.reduce(z, axis=-1, keepdims=True)
-    largest = z[..., :1].copy()
-    for column in range(1, z.shape[-1]):
-        np.maximum(largest, z[..., column : column + 1], out=largest)
-    return largest
+    return _by_columns(np.maximum, z)
 
 
 def _row_sum(values: np.ndarray) -> np.ndarray:
     """The sum of each row (the last axis) of ``values``, keeping that axis with length 1.
 
-    For a few outputs it adds whole columns, first to last, one array
-    operation per output: several times faster than a reduction over rows
-    so short, and each row is added in the same order however many rows
-    (or stacked batches) there are.
+    For a few outputs it adds whole columns, first to last (``_by_columns``),
+    so that each row is added in the same order however many rows (or
+    stacked batches) there are.
 
     Examples
     --------
     >>> _row_sum(np.array([[1.0, 2.0, 3.0], [0.5, 0.25, 0.125]])).tolist()
     [[6.0], [0.875]]
     """
+    return _by_columns(np.add, values)
+
+
+def _by_columns(ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
+    """``ufunc`` reduced over the last axis of ``values``, keeping it with length 1.
+
+    Up to ``ROW_COLUMNS`` columns it combines whole columns, first to last,
+    one array operation per column: several times faster than numpy's
+    reduction over rows so short.
+    """
     if values.shape[-1] > ROW_COLUMNS:
-        return np.add.reduce(values, axis=-1, keepdims=True)
-    total = values[..., :1].copy()
+        return ufunc.reduce(values, axis=-1, keepdims=True)
+    result = values[..., :1].copy()
     for column in range(1, values.shape[-1]):
-        np.add(total, values[..., column : column + 1], out=total)
-    return total
+        ufunc(result, values[..., column : column + 1], out=result)
+    return result
 
 
 class OneHotCrossEntropy(CrossEntropy):
