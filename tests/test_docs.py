@@ -41,10 +41,14 @@ def test_code_block_runs(code, tmp_path, monkeypatch, capsys):
             pytest.skip(f"this block imports {package}, which is not installed")
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)
+    registered = dict(ns.activations.ACTIVATIONS)  # a page may register an activation of its own
     try:
         exec(compile(code, "<docs>", "exec"), {"__name__": "__docs__"})
     except ns.MissingDependencyError as error:  # a package the block needs but does not import itself
         pytest.skip(str(error))
+    finally:  # ... which the tests after it must not see
+        ns.activations.ACTIVATIONS.clear()
+        ns.activations.ACTIVATIONS.update(registered)
     # a page may leave its figure open, as a reader at a prompt would
     plt.close("all")
 

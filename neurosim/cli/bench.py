@@ -11,7 +11,7 @@ PROG = "neurosim bench"
 EPILOG = """examples:
   neurosim bench --quick                 a smoke test of every workload, about half a minute
   neurosim bench --only xor,moons        two workloads, fully timed
-  neurosim bench --json results.json     everything (two to three minutes), every number saved
+  neurosim bench --json results.json     everything (three to four minutes), every number saved
   neurosim bench --only moons,scaling --plot-dir .
                                          moons and the scaling curves; engines.png and scaling.png here
 
