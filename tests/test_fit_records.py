@@ -234,7 +234,53 @@ def test_a_compiled_pass_written_into_its_record_is_what_last_pass_and_the_neuro
     assert np.array_equal(records[1][1], kept)
 
 
-@pytest.mark.parametrize("case", ["mse", "fortran-ordered record", "float32 record of a float64 net"])
+@pytest.mark.parametrize("where", ["after the output", "before the output"])
+def test_a_pass_written_into_its_record_reads_back_into_its_own_layers_after_the_network_grows(where):
+    net = ns.Network.from_shape([2, 3, 3, 2], activation="tanh", output_activation="softmax", seed=1)
+    rng = np.random.default_rng(1)
+    loss, X, T = net.prepare_batch(rng.normal(size=(5, 2)), rng.integers(0, 2, 5), "cross_entropy")
+    before = net.compile().activations(X)  # each layer's values, computed apart
+    engine = net.compile()
+    record = np.empty((5, 2)), np.empty((5, 2))
+    assert engine.train_batch(X, T, loss, record=record)
+    grown = net.add_layer(2, name="grown", activation="identity")
+    if where == "after the output":
+        net.connect("output", grown)
+    else:  # computed before the output layer, so that every position from there on moves
+        net.connect("hidden1", grown)
+        net.connect(grown, "hidden2")
+    engine.predict(X)  # compiles again; the last pass is still the one before
+    values = engine.last_pass()
+    for name in ("hidden1", "hidden2", "output"):
+        assert np.array_equal(values.a(name), before.a(name)), name
+        assert np.array_equal(values.z(name), before.z(name)), name
+
+
+def test_the_compiled_engine_trains_an_output_layer_that_feeds_a_layer_computed_before_it():
+    def build():
+        net = ns.Network(seed=1)
+        net.add_layer(3)
+        net.add_layer(4, activation="tanh")  # hidden1, fed by the output layer and feeding nothing
+        net.add_layer(3, name="output", activation="softmax")
+        net.connect("input", "output")
+        net.connect("output", "hidden1")
+        return net
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 3, 6)
+    nets = [build() for _ in "ab"]
+    histories = [
+        net.fit(X, y, epochs=3, lr=0.5, loss="cross_entropy", verbose=0, engine=engine, diagnose=False)
+        for net, engine in zip(nets, ["object", "compiled"], strict=True)
+    ]
+    assert np.allclose(histories[0].loss, histories[1].loss, rtol=1e-12)
+    weights = [[synapse.weight for synapse in net.synapses] for net in nets]
+    assert np.allclose(weights[0], weights[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "case", ["mse", "fortran-ordered record", "float32 record of a float64 net", "misaligned record"]
+)
 def test_a_compiled_pass_copies_into_a_record_it_cannot_compute_in(case):
     net = ns.Network.from_shape([2, 3, 2], activation="tanh", output_activation="softmax", seed=5)
     rng = np.random.default_rng(5)
@@ -244,6 +290,10 @@ def test_a_compiled_pass_copies_into_a_record_it_cannot_compute_in(case):
     order = "F" if case == "fortran-ordered record" else "C"
     dtype = np.float32 if case.startswith("float32") else np.float64
     record = np.zeros((4, 2), dtype, order=order), np.zeros((4, 2), dtype, order=order)
+    if case == "misaligned record":  # C-ordered, but one byte off the alignment np.dot writes into
+        memory = np.zeros(2 * 4 * 2 * 8 + 1, np.uint8)
+        record = tuple(np.ndarray((2, 4, 2), np.float64, buffer=memory, offset=1))
+        assert record[0].flags.c_contiguous and not record[0].flags.aligned
     engine = net.compile()
     assert engine.train_batch(X, T, loss, record=record)
     outputs = engine.last_pass().outputs

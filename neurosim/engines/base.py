@@ -193,7 +193,7 @@ class Engine(Protocol):
         on ``activation(z) * mask``, and its delta is multiplied by the same
         mask. ``None`` drops nothing. The loss itself is one call away when it is wanted:
         ``loss.value(values.logits, values.outputs, T)`` with ``values =
-        engine.last_pass()``. ``record``, two ``(n_samples, n_outputs)``
+        engine.last_pass()``. ``record``, two separate ``(n_samples, n_outputs)``
         arrays, gets the output layer's ``z`` and ``a`` (``values.logits``
         and ``values.outputs``) without a call to ``last_pass``.
         """

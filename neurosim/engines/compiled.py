@@ -185,6 +185,7 @@ class _Buffers:
         "ones",
         "ones_input",
         "output",
+        "output_position",
         "output_z",
         "recorded",
         "training",
@@ -215,7 +216,8 @@ class _Buffers:
         self.F: dict[int, np.ndarray] = {}
         self.M: dict[int, np.ndarray] = {}
         self.masked: tuple[int, ...] = ()
-        output = plans[-1].position if plans else 0
+        #: the output layer's position in these buffers' own layer order
+        self.output_position = output = next((plan.position for plan in plans if plan.is_output), 0)
         self.output = OutputWork(self.Z[output], self.S[output])
         #: where a training pass writes the output layer's ``z``: ``Z[output]``, or the caller's record
         self.output_z = self.Z[output]
@@ -248,13 +250,13 @@ class _Buffers:
         np.copyto(ones[:, :-1], self.A[0])
         return ones
 
-    def settle(self, output: int) -> None:
-        """Copy the output values a pass wrote into a record into ``Z`` and ``A`` of layer ``output``."""
+    def settle(self) -> None:
+        """Copy the output values a pass wrote into a record into the output layer's ``Z`` and ``A``."""
         recorded = self.recorded
         if recorded is not None:
             self.recorded = None
-            np.copyto(self.Z[output], recorded[0])
-            np.copyto(self.A[output], recorded[1])
+            np.copyto(self.Z[self.output_position], recorded[0])
+            np.copyto(self.A[self.output_position], recorded[1])
 
     def load_masks(self, masks: dict[Layer, np.ndarray]) -> tuple[int, ...]:
         """Copy ``masks`` into ``M``; return the dropping layers' positions, now the pass's ``masked``."""
@@ -425,12 +427,16 @@ def _product(
 
 
 def _can_hold(record: tuple[np.ndarray, np.ndarray], like: np.ndarray) -> bool:
-    """Whether a pass can compute into ``record`` instead of ``like``: C-ordered, of its shape and dtype."""
+    """Whether a pass can compute into ``record`` instead of ``like``: C-ordered, of its shape and dtype.
+
+    ``np.dot`` writes its product only into an array that is C-ordered,
+    aligned and writeable (``flags.carray``).
+    """
     z, a = record
     dtype, shape = like.dtype, like.shape
     return (
-        z.flags.c_contiguous
-        and a.flags.c_contiguous
+        z.flags.carray
+        and a.flags.carray
         and z.dtype == dtype
         and a.dtype == dtype
         and z.shape == shape
@@ -744,11 +750,11 @@ class CompiledNetwork:
         ``X`` being the same numbers), saves copying the batch there when
         the first layer adds its biases in its product. ``record``, two
         ``(n, n_outputs)`` arrays, gets the output layer's ``z`` and ``a``, as
-        ``last_pass()`` would give them. When they are C-ordered arrays of
-        ``dtype`` and nothing in the backward pass reads those values again,
-        the pass computes them there rather than in its own buffers, and
-        ``last_pass()`` and ``publish()`` read them back from there: keep
-        them as they are until the next pass.
+        ``last_pass()`` would give them: two separate arrays. When they are
+        C-ordered, writeable arrays of ``dtype`` and nothing in the backward
+        pass reads those values again, the pass computes them there rather
+        than in its own buffers, and ``last_pass()`` and ``publish()`` read
+        them back from there: keep them as they are until the next pass.
         """
         if self._version != self.network.parameter_store.version:
             self._ensure_current()
@@ -764,18 +770,18 @@ class CompiledNetwork:
         else:
             passes = self._training_passes(buffers, loss, buffers.load_masks(dropout))
         forward, kernel, backward, writes_anywhere = passes
-        out = self._output
-        if record is not None and writes_anywhere and _can_hold(record, buffers.Z[out]):
-            # the pass writes the output values straight into the record; settle copies them back
-            Z, A = buffers.recorded = record
-        else:
-            Z, A = buffers.Z[out], buffers.A[out]
-            buffers.recorded = None
+        out = buffers.output_position
+        # the pass computes the output values straight into a record it can; settle copies them back
+        into_record = record is not None and writes_anywhere and _can_hold(record, buffers.Z[out])
+        Z, A = record if into_record else (buffers.Z[out], buffers.A[out])
+        buffers.recorded = None
         buffers.output_z = Z
         for operation in forward:
             operation()
         check = kernel(Z, A, T, buffers.D[out], buffers.output, 1.0 / n)
-        if record is not None and buffers.recorded is None:
+        if into_record:
+            buffers.recorded = record
+        elif record is not None:
             np.copyto(record[0], Z)
             np.copyto(record[1], A)
         if not math.isfinite(check):
@@ -818,7 +824,7 @@ class CompiledNetwork:
         """
         if self._last_pass is None:
             return no_pass(self.network)
-        self._last_pass.settle(self._output)
+        self._last_pass.settle()
         return self._last_pass.values
 
     def evaluate(self, X: np.ndarray, T: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
@@ -851,7 +857,7 @@ class CompiledNetwork:
         if self._last_pass is None:
             return
         buffers = self._last_pass
-        buffers.settle(self._output)
+        buffers.settle()
         n = buffers.A[0].shape[0]
         with_deltas = buffers.values.with_deltas
         # the layers of that pass, in its own order (a layer added since keeps its neurons' values)
