@@ -26,7 +26,14 @@ def test_every_package_of_the_source_is_listed_for_the_wheel():
         for init in folder.rglob("__init__.py"):
             parts = init.parent.relative_to(folder).parts
             on_disk.add(".".join((root_name, *parts)))
-    assert on_disk == set(setuptools["packages"])
+    # a folder of data files only (the playground's page) is listed as a package too, with its files
+    data_only = set(setuptools["package-data"]) - on_disk
+    assert on_disk | data_only == set(setuptools["packages"])
+    for name in data_only:
+        folder = ROOT.joinpath(*name.split("."))
+        files = {path for path in folder.iterdir() if path.is_file()}
+        shipped = {path for pattern in setuptools["package-data"][name] for path in folder.glob(pattern)}
+        assert files and shipped == files, name
 
 
 def test_the_version_is_written_once_and_the_package_says_it_is_typed():
