@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -232,3 +234,23 @@ def test_random_planted_bugs_get_their_verdict(sizes, hidden, layout, planted, d
     name = f"{kind}{at + 1}"
     assert result[name].verdict == verdict, str(result)
     assert all(item.verdict == "match" for item in result.items if item.name != name), str(result)
+
+
+def test_a_notebook_shows_the_verdicts_as_a_table_and_what_to_change_worst_first():
+    from test_rich_display import Tables
+
+    scratch, net, X, Y = setup("out_in")
+    grads = scratch.gradients(X, Y, "mse")
+    grads["W2"] = grads["W2"] * 2.0  # one array twice what it should be
+    result = ns.compare_gradients(net, X, Y, "mse", grads)
+    page = result._repr_html_()
+    (rows,) = Tables(page).tables
+    assert rows[0] == ["array", "verdict", "factor", "difference"]
+    by_name = {row[0]: row[1:] for row in rows[1:]}
+    assert list(by_name) == ["W1", "b1", "W2", "b2"]
+    assert by_name["W1"][0] == "match" and by_name["W2"][:2] == ["scaled", "2"]
+    expected = np.max(np.abs(grads["W2"] - grads["W2"] / 2)) / np.max(np.abs(grads["W2"] / 2))  # = 1
+    assert float(by_name["W2"][2]) == pytest.approx(expected, rel=1e-3)
+    text = html.unescape(page)
+    assert f"<p><b>{result.title}: 3 of 4 right (tolerance {result.tolerance:g})</b></p>" in text
+    assert f"<p>W2: {result['W2'].message}</p>" in text

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neurosim._text import Text, html_or_plain, html_pre
 from neurosim.errors import StructureError
 from neurosim.validation import check_in_range, finite_number
 
@@ -98,6 +99,19 @@ class Synapse:
         if optimizer is None or not self.connected:
             return None
         return optimizer.state_of(self)
+
+    def explain(self) -> Text:
+        """How the last backward pass computed ``grad``, sample by sample, as arithmetic.
+
+        See ``neurosim.diagnostics.explain.explain_synapse``.
+        """
+        from neurosim.diagnostics.explain import explain_synapse
+
+        return explain_synapse(self)
+
+    def _repr_html_(self) -> str:
+        """A notebook shows a synapse as its ``repr`` and its ``explain()``: its gradient as arithmetic."""
+        return html_or_plain(lambda: html_pre(f"{self!r}\n\n{self.explain()}"), self)
 
     def __repr__(self) -> str:
         return (

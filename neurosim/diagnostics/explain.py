@@ -1,4 +1,4 @@
-"""A neuron's last forward and backward pass, written out as arithmetic."""
+"""A neuron's last forward and backward pass, and a synapse's gradient, written out as arithmetic."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from neurosim.diagnostics.settings import Settings
 from neurosim.errors import ParameterError
 
 if TYPE_CHECKING:
-    from neurosim.core import Neuron
+    from neurosim.core import Neuron, Synapse
 
 MAX_TERMS = 8
 
@@ -54,6 +54,52 @@ def explain_neuron(neuron: Neuron, sample: int | None = None) -> Text:
     if neuron.delta_samples is not None:
         lines += _delta_lines(neuron, k)
         lines += _gradient_lines(neuron, n_samples)
+    return Text("\n".join(lines))
+
+
+def explain_synapse(synapse: Synapse) -> Text:
+    """Write out how the last backward pass computed ``synapse.grad``, sample by sample.
+
+    The gradient of the mean loss with respect to a weight is the mean, over
+    the samples of the pass, of the target neuron's ``delta`` times the
+    source neuron's activation. The explanation recomputes it from the
+    values the two neurons hold and says whether ``synapse.grad`` is that
+    number (a weight penalty, or code of your own, may have changed it since).
+
+    Examples
+    --------
+    >>> import neurosim as ns
+    >>> net = ns.Network.from_shape([1, 1], activation="identity", init="constant", seed=0)
+    >>> _ = net.backward([[1.0], [3.0]], [[1.0], [5.0]], loss="mse")   # z = 0: deltas -2 and -10
+    >>> print(net.synapse("input[0]", "output[0]").explain())
+    input[0] -> output[0], weight 0, on the last pass (2 samples)
+      grad = mean over the samples of output[0].delta * input[0].a
+           = mean((-2)*1, (-10)*3) = -16
+      as synapse.grad holds
+    """
+    head = f"{synapse.name}, weight {plain(synapse.weight)}"
+    if not synapse.connected:
+        return Text(f"{head}: disconnected from the network, so no pass computes it")
+    source, target = synapse.source, synapse.target
+    deltas, inputs = target.delta_samples, source.a_samples
+    if deltas is None or inputs is None or len(deltas) != len(inputs):
+        return Text(f"{head}: no backward pass has computed its gradient yet: call net.backward(X, Y)")
+    n = len(deltas)
+    products = [f"{number(d + 0.0)}*{number(a + 0.0)}" for d, a in zip(deltas, inputs, strict=True)]
+    recomputed = float(np.mean(deltas * inputs))
+    lines = [
+        f"{head}, on the last pass ({'one sample' if n == 1 else f'{n} samples'})",
+        f"  grad = mean over the samples of {target.name}.delta * {source.name}.a",
+        f"       = mean({', '.join(_elide(products, 'products'))}) = {plain(recomputed)}",
+    ]
+    held = synapse.grad
+    if np.isclose(held, recomputed, rtol=1e-9, atol=1e-300):
+        lines.append("  as synapse.grad holds")
+    else:
+        lines.append(
+            f"  but synapse.grad holds {plain(held)}: something changed it after that pass "
+            "(a weight penalty, or code of your own)"
+        )
     return Text("\n".join(lines))
 
 

@@ -18,11 +18,12 @@ Examples
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
 
-from neurosim._text import Text, table
+from neurosim._text import Text, html_or_plain, html_table, table
 from neurosim.errors import ParameterError, ShapeError
 from neurosim.validation import as_float_array
 
@@ -114,27 +115,47 @@ class Comparison:
         return sorted(self.items, key=lambda item: SEVERITY.index(item.verdict))
 
     def __str__(self) -> str:
-        right = sum(item.ok for item in self.items)
-        head = f"{self.title}: {right} of {len(self.items)} right (tolerance {self.tolerance:g})"
-        rows = [
-            [
-                item.name,
-                item.verdict,
-                _factor_text(item.factor),
-                "" if item.error is None else f"{item.error:.3g}",
-            ]
-            for item in self.items
-        ]
-        lines = [head, table(["array", "verdict", "factor", "difference"], rows)]
-        lines += [f"{item.name}: {item.message}" for item in self.worst_first if item.verdict != "match"]
+        lines = [self._headline(), table(list(COLUMNS), self._rows())]
+        lines += self._messages()
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return str(Text(str(self)))
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the headline, a table of the verdicts, and what to change, worst first."""
+        return html_or_plain(self._html, self)
+
+    def _html(self) -> str:
+        parts = [f"<p><b>{html.escape(self._headline())}</b></p>", html_table(list(COLUMNS), self._rows())]
+        parts += [f"<p>{html.escape(message)}</p>" for message in self._messages()]
+        return "<div>" + "\n".join(parts) + "</div>"
+
+    def _headline(self) -> str:
+        right = sum(item.ok for item in self.items)
+        return f"{self.title}: {right} of {len(self.items)} right (tolerance {self.tolerance:g})"
+
+    def _rows(self) -> list[list[str]]:
+        return [
+            [item.name, item.verdict, _factor_text(item.factor), _difference_text(item.error)]
+            for item in self.items
+        ]
+
+    def _messages(self) -> list[str]:
+        """What each array that is not a match says, worst first."""
+        return [f"{item.name}: {item.message}" for item in self.worst_first if item.verdict != "match"]
+
+
+#: the columns of a comparison's table
+COLUMNS = ("array", "verdict", "factor", "difference")
+
 
 def _factor_text(factor: float | None) -> str:
     return "" if factor is None else f"{factor:.4g}"
+
+
+def _difference_text(error: float | None) -> str:
+    return "" if error is None else f"{error:.3g}"
 
 
 def relative_difference(yours: np.ndarray, expected: np.ndarray) -> float:
