@@ -287,6 +287,17 @@ def random_generator(seed: object, name: str = "seed") -> np.random.Generator:
     ...
     neurosim.errors.ParameterError: seed must be a non-negative integer or None; got -1
     """
+    return np.random.default_rng(checked_seed(seed, name))
+
+
+def checked_seed(seed: object, name: str = "seed") -> int | None:
+    """``seed`` as an int, or ``None``, if it is a seed ``random_generator`` takes; else a ``ParameterError``.
+
+    Examples
+    --------
+    >>> checked_seed(np.int64(3)), checked_seed(None)
+    (3, None)
+    """
     if seed is not None and (not _is_integer(seed) or seed < 0):
         raise ParameterError(f"{name} must be a non-negative integer or None; got {seed!r}")
-    return np.random.default_rng(None if seed is None else int(seed))
+    return None if seed is None else int(seed)

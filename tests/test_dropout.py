@@ -452,7 +452,7 @@ def test_fit_refuses_a_last_layer_that_drops_before_changing_anything(engine):
 
 def test_masks_need_a_network_and_a_numpy_generator():
     net = ns.Network.from_shape([2, 3, 1], seed=0)
-    with pytest.raises(ns.ParameterError, match="rng must be a numpy random Generator; got 3"):
+    with pytest.raises(ns.ParameterError, match="rng must be a numpy random Generator or a function"):
         DropoutMasks(net, 3)
     with pytest.raises(ns.ParameterError, match="network must be a neurosim Network; got list"):
         DropoutMasks([net], np.random.default_rng(0))
@@ -497,3 +497,21 @@ def test_a_file_with_dropout_on_the_input_layer_is_refused(tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(ns.ModelFileError, match=r"unknown key 'dropout' \(the input layer"):
         ns.load(path)
+
+
+def test_a_generator_given_as_a_function_is_made_at_the_first_draw_that_drops_and_draws_the_same():
+    net = ns.Network.from_shape([2, 3, 1], seed=0)
+    made = []
+
+    def make():
+        made.append(1)
+        return np.random.default_rng(7)
+
+    masks = DropoutMasks(net, make)
+    assert masks.draw(4) is None and made == []  # no layer drops: no generator is needed
+    net["hidden1"].dropout = 0.5
+    drawn = [masks.draw(4)[net["hidden1"]] for _ in range(2)]
+    assert made == [1]  # made once, at the first draw that dropped
+    rng = np.random.default_rng(7)  # the same stream, drawn here by hand
+    for mask in drawn:
+        assert np.array_equal(mask, np.where(rng.random((4, 3)) < 0.5, 0.0, 2.0))

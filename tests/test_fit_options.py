@@ -174,6 +174,26 @@ def test_an_activation_that_gives_other_values_on_a_matrix_gets_the_object_engin
     assert "'centred' of layer 'hidden1'" in choice.reason and "other values on a matrix" in choice.reason
 
 
+def test_an_activation_of_yours_is_tried_on_a_matrix_once_and_a_built_in_never(monkeypatch):
+    from neurosim.training import engine_choice
+    from neurosim.training.engine_choice import _compare_with_columns as compare
+
+    tried = []
+    monkeypatch.setattr(engine_choice, "_compare_with_columns", lambda a: (tried.append(a.name), compare(a)))
+    slow = one_value_at_a_time()
+    net = ns.Network.from_shape([2, 3, 1], activation=slow, output_activation="sigmoid", seed=0)
+    reasons = {engine_choice.choose_engine(net).reason for _ in range(3)}
+    assert tried == ["tanh_by_value"]  # asked three times, tried once
+    assert len(reasons) == 1 and "TypeError" in reasons.pop()  # and the same reason each time
+    built_in = ns.Network.from_shape([2, 3, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    assert engine_choice.choose_engine(built_in).name == "compiled"
+    assert tried == ["tanh_by_value"]
+    # the same function in a new Activation is tried again: only the object it was tried as is known
+    again = ns.Network.from_shape([2, 3, 1], activation=one_value_at_a_time(), output_activation="sigmoid")
+    assert engine_choice.choose_engine(again).name == "object"
+    assert tried == ["tanh_by_value", "tanh_by_value"]
+
+
 # ---------------------------------------------------------------- one History across calls
 
 HISTORY_LISTS = ("loss", "accuracy", "val_loss", "val_accuracy")

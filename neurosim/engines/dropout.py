@@ -43,6 +43,8 @@ from neurosim.errors import ParameterError, StructureError
 from neurosim.validation import random_generator
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from neurosim.core import Layer
 
 
@@ -73,7 +75,9 @@ class DropoutMasks:
     network without dropout trains exactly as if there were no masks.
 
     Masks are drawn layer by layer in the order the layers were added, each
-    as ``rng.random((n, size)) < dropout`` for the dropped neurons.
+    as ``rng.random((n, size)) < dropout`` for the dropped neurons. ``rng``
+    may also be a function that makes the generator: it is called at the
+    first draw that drops (most runs drop nothing, and need none).
 
     Raises
     ------
@@ -83,11 +87,15 @@ class DropoutMasks:
         If ``network`` is not a ``Network``, or ``rng`` not a numpy ``Generator``.
     """
 
-    def __init__(self, network: Network, rng: np.random.Generator) -> None:
+    def __init__(
+        self, network: Network, rng: np.random.Generator | Callable[[], np.random.Generator]
+    ) -> None:
         if not isinstance(network, Network):
             raise ParameterError(f"network must be a neurosim Network; got {type(network).__name__}")
-        if not isinstance(rng, np.random.Generator):
-            raise ParameterError(f"rng must be a numpy random Generator; got {rng!r}")
+        if not isinstance(rng, np.random.Generator) and not callable(rng):
+            raise ParameterError(
+                f"rng must be a numpy random Generator or a function that makes one; got {rng!r}"
+            )
         self.network = network
         self.rng = rng
         self._check_output(network.output_layer)
@@ -110,6 +118,8 @@ class DropoutMasks:
             if masks is None:
                 self._check_output(self.network.output_layer)
                 masks = {}
+                if not isinstance(self.rng, np.random.Generator):
+                    self.rng = self.rng()
             dropped = self.rng.random((n_samples, layer.size)) < rate
             masks[layer] = np.where(dropped, 0.0, 1.0 / (1.0 - rate))
         return masks

@@ -10,9 +10,9 @@ the object engine only when one of these needs it:
   ``(n_samples, layer size)`` array; the object engine on one neuron's
   ``(n_samples,)`` values. An activation of your own written for
   one-dimensional arrays (a loop over ``z``, ``math.tanh`` of each value)
-  fails, or computes something else, on a matrix. Each activation is
-  tried once on a small matrix, column by column and whole, before
-  training.
+  fails, or computes something else, on a matrix. Each activation of
+  yours is tried once on a small matrix, column by column and whole,
+  before it first trains.
 * **a callback of yours with a per-batch hook** (``on_backward_end`` or
   ``on_batch_end``). Only the object engine keeps every neuron's ``z``,
   ``a`` and ``delta`` current batch by batch; the compiled engine writes
@@ -52,6 +52,7 @@ activation 'tanh_by_value' of layer 'hidden1' does not run on a whole layer at o
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -139,14 +140,27 @@ def _own_hook(callback: object, name: str) -> bool:
 
 
 def _matrix_failure(activation: Activation) -> str | None:
-    """Why ``activation`` cannot run on a whole layer at once, in a few words, or ``None`` if it can."""
-    if not activation.elementwise:
+    """Why ``activation`` cannot run on a whole layer at once, in a few words, or ``None`` if it can.
+
+    neurosim's own activations run on matrices; one of yours is tried the
+    first time it is asked about, and the answer kept for as long as the
+    activation exists (its functions are fixed when it is made).
+    """
+    if not activation.elementwise or activation.is_built_in:
         return None  # a whole-layer activation (a softmax) gets whole layers from both engines
+    if activation in _TRIED:
+        return _TRIED[activation]
     try:
         _compare_with_columns(activation)
+        failure = None
     except Exception as error:  # whatever a user's function raises, it cannot run on matrices
-        return f"{type(error).__name__}: {error}"
-    return None
+        failure = f"{type(error).__name__}: {error}"
+    _TRIED[activation] = failure
+    return failure
+
+
+#: each activation of yours tried on a matrix, and why it failed (``None`` where it did not)
+_TRIED: weakref.WeakKeyDictionary[Activation, str | None] = weakref.WeakKeyDictionary()
 
 
 def _compare_with_columns(activation: Activation) -> None:

@@ -29,7 +29,7 @@ from neurosim.training.progress import ProgressCallback
 from neurosim.training.records import EpochRecords
 from neurosim.training.regularization import Penalty
 from neurosim.training.schedules import Schedule
-from neurosim.validation import boolean, positive_integer, positive_number, random_generator
+from neurosim.validation import boolean, checked_seed, positive_integer, positive_number, random_generator
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -225,7 +225,7 @@ def fit(
     batch = n if batch_size is None else min(positive_integer(batch_size, "batch_size"), n)
     if verbose not in (0, 1, 2):
         raise ParameterError(f"verbose must be 0, 1 or 2; got {verbose!r}")
-    rng = random_generator(seed)
+    seed = checked_seed(seed)
     validation = _validation_batch(network, validation_data, loss)
     attached = network.callbacks
     given = checked_callbacks(callbacks, attached)
@@ -233,7 +233,8 @@ def fit(
     progress = [ProgressCallback(verbose)] if verbose else []
     hooks = CallbackList([*attached, *given, *progress])
     engine = engine_for(network, engine, hooks.callbacks)
-    dropout = DropoutMasks(network, dropout_generator(seed))
+    # made at the first batch that drops neurons, if any does
+    dropout = DropoutMasks(network, partial(dropout_generator, seed))
     history = _history_to_continue(
         history, loss_fn.name, is_classification(loss_fn.classification, T), validation
     )
@@ -255,10 +256,11 @@ def fit(
     # one batch of every sample needs no order: its gradient is a sum, which no order changes
     shuffle = shuffle and not loop.data.whole
     in_order = np.arange(n)
+    rng = random_generator(seed) if shuffle else None
     orders = (rng.permutation(n) if shuffle else in_order for _ in range(epochs))
     # the targets as the engine computes with them: a float32 network records float32 losses
     loop.records = EpochRecords(
-        history, run.loss, loop.counter, loop.data.T, loop.data.bounds, in_order=not shuffle
+        history, run.loss, loop.counter, loop.data.T, loop.data.bounds, in_order=not shuffle, epochs=epochs
     )
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

@@ -41,6 +41,8 @@ class EpochRecords:
         Each batch's ``(start, stop)`` in an epoch.
     in_order : bool
         Whether every epoch visits the samples in their own order.
+    epochs : int, optional
+        How many epochs the run has: no more rows than that are made.
 
     Examples
     --------
@@ -67,11 +69,13 @@ class EpochRecords:
         bounds: list[tuple[int, int]],
         *,
         in_order: bool,
+        epochs: int | None = None,
     ) -> None:
         self.history, self.loss, self.counter, self.T = history, loss, counter, T
         self.in_order = in_order
         epoch_bytes = 2 * T.nbytes
-        self.capacity = max(1, min(MAX_HELD_EPOCHS, MAX_HELD_BYTES // max(epoch_bytes, 1)))
+        held = min(MAX_HELD_EPOCHS, MAX_HELD_BYTES // max(epoch_bytes, 1))
+        self.capacity = max(1, held if epochs is None else min(held, epochs))
         self.logits = np.empty((self.capacity, *T.shape), T.dtype)
         self.outputs = np.empty_like(self.logits)
         #: ``(logits, outputs)`` of each row, where an epoch of one batch copies its values
