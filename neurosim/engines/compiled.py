@@ -478,21 +478,28 @@ class BufferPassValues(PassValues):
         super().__init__(network, buffers.A[-1].shape[0])
         self.buffers = buffers
         self.position = {layer: i for i, layer in enumerate(order)}
-        output = self.position[network.output_layer]
+        self._output = self.position[network.output_layer]
         #: whether the last pass was a backward pass, so that deltas exist
         self.with_deltas = False
-        self._views = {"z": [read_only(z) for z in buffers.Z], "a": [read_only(a) for a in buffers.A]}
-        self._logits, self._outputs = self._views["z"][output], self._views["a"][output]
+        #: read-only views of the buffers, by kind and position, each made when first read
+        self._views: dict[tuple[str, int], np.ndarray] = {}
 
     @property
     def logits(self) -> np.ndarray:
         """The output layer's weighted inputs ``z``."""
-        return self._logits
+        return self._view("z", self._output)
 
     @property
     def outputs(self) -> np.ndarray:
         """The output layer's activations."""
-        return self._outputs
+        return self._view("a", self._output)
+
+    def _view(self, kind: str, position: int) -> np.ndarray:
+        view = self._views.get((kind, position))
+        if view is None:
+            arrays = self.buffers.Z if kind == "z" else self.buffers.A
+            view = self._views[kind, position] = read_only(arrays[position])
+        return view
 
     def _values(self, kind: str, layer: Layer) -> np.ndarray | None:
         position = self.position.get(layer)
@@ -503,7 +510,7 @@ class BufferPassValues(PassValues):
         if kind == "mask":
             return read_only(self.buffers.M[position]) if position in self.buffers.masked else None
         if kind != "delta":
-            return self._views[kind][position]
+            return self._view(kind, position)
         if not self.with_deltas:
             return None
         # the buffers hold d(mean loss)/dz = delta / n
