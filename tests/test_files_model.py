@@ -2,7 +2,7 @@
 
 import copy
 import json
-import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -159,28 +159,42 @@ def huge_layer_file(path: Path, size: int) -> Path:
     return write_json(path, data)
 
 
-def test_a_small_file_declaring_a_billion_neurons_is_refused_at_once_with_the_size(tmp_path):
+def never_built(monkeypatch):
+    """Make building any network from a file fail the test: what is refused must be refused before."""
+
+    def built(self, *args, **kwargs):
+        raise AssertionError("a layer was built from a file that should have been refused first")
+
+    monkeypatch.setattr(ns.Network, "add_layer", built)
+
+
+def test_a_small_file_declaring_a_billion_neurons_is_refused_at_once_with_the_size(tmp_path, monkeypatch):
     path = huge_layer_file(tmp_path / "huge.json", 10**9)
     assert path.stat().st_size < 1000
-    start = time.perf_counter()
-    with pytest.raises(ns.ResourceError) as info:
-        ns.load(path)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.1
+    never_built(monkeypatch)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ns.ResourceError) as info:
+            ns.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20  # nothing of the billion neurons was allocated
     message = str(info.value)
     assert "huge.json" in message
     assert "layers[1] ('hidden1') asks for a layer of 1,000,000,000 neurons" in message
     assert f"at most {limits.MAX_LAYER_SIZE:,}" in message
 
 
-def test_a_layer_within_the_limit_whose_biases_do_not_match_is_refused_before_it_is_built(tmp_path):
+def test_a_layer_within_the_limit_whose_biases_do_not_match_is_refused_before_it_is_built(
+    tmp_path, monkeypatch
+):
     path = huge_layer_file(tmp_path / "big.json", 10**6)
-    start = time.perf_counter()
+    never_built(monkeypatch)
     with pytest.raises(
         ns.ModelFileError, match=r"layers\[1\]\.bias must have shape \(1000000,\); got \(3,\)"
     ):
         ns.load(path)
-    assert time.perf_counter() - start < 0.1
 
 
 def test_a_connection_naming_a_neuron_instead_of_a_layer(net, tmp_path):
@@ -253,3 +267,30 @@ def test_a_very_long_name_is_shortened_in_the_message(net, tmp_path):
         ns.load(write_json(tmp_path / "long.json", data))
     assert "no layer named 'xxx" in str(info.value)
     assert len(str(info.value)) < 400
+
+
+def test_loading_a_small_file_sets_aside_memory_for_that_file_only(net, tmp_path):
+    path = tmp_path / "small.json"
+    net.save(path)
+    tracemalloc.start()
+    try:
+        ns.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50 * path.stat().st_size + 2**20  # not the largest file a model may have
+
+
+@pytest.mark.parametrize(
+    ("size_when_asked", "most", "read"),
+    [(10, 100, 10), (3, 100, 10), (3, 8, 8), (10, 8, 8), (0, 100, 10)],  # a file of 10 bytes
+)
+def test_a_file_is_read_whole_even_when_it_grew_since_its_size_was_asked_up_to_the_limit(
+    size_when_asked, most, read
+):
+    import io
+
+    from neurosim.io.json_format import _read_at_most
+
+    content = bytes(range(10))
+    assert _read_at_most(io.BytesIO(content), size_when_asked, most) == content[:read]

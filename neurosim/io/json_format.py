@@ -41,7 +41,7 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -213,9 +213,10 @@ def _read_model_text(path: Path) -> str:
     except OSError as error:
         raise ModelFileError(f"{where}: {error.strerror or error}") from None
     try:
-        _check_regular_file(os.fstat(descriptor), where)
+        info = os.fstat(descriptor)
+        _check_regular_file(info, where)
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            content = handle.read(MAX_FILE_BYTES + 1)
+            content = _read_at_most(handle, info.st_size, MAX_FILE_BYTES + 1)
     except OSError as error:
         raise ModelFileError(f"{where}: {error.strerror or error}") from None
     finally:
@@ -225,6 +226,29 @@ def _read_model_text(path: Path) -> str:
         return content.decode("utf-8")
     except UnicodeDecodeError:
         raise ModelFileError(f"{where}: not a neurosim model (not JSON text)") from None
+
+
+#: what a file that grows while it is read is read on by, a piece at a time
+READ_PIECE = 2**20
+
+
+def _read_at_most(handle: BinaryIO, expected: int, most: int) -> bytes:
+    """Up to ``most`` bytes of ``handle``: ``expected`` (its size when asked) in one read, then any more.
+
+    Reading the size the file has, and not ``most`` at once, keeps Python
+    from setting aside ``most`` bytes for a small file.
+    """
+    content = handle.read(min(expected + 1, most))
+    if len(content) <= expected:  # the whole file, no larger than when it was asked
+        return content
+    pieces, total = [content], len(content)
+    while total < most:  # it grew since: read on, a piece at a time
+        piece = handle.read(min(READ_PIECE, most - total))
+        if not piece:
+            break
+        pieces.append(piece)
+        total += len(piece)
+    return b"".join(pieces)
 
 
 def _check_regular_file(info: os.stat_result, where: str) -> None:
