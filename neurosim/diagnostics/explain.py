@@ -85,7 +85,7 @@ def explain_synapse(synapse: Synapse) -> Text:
     if deltas is None or inputs is None or len(deltas) != len(inputs):
         return Text(f"{head}: no backward pass has computed its gradient yet: call net.backward(X, Y)")
     n = len(deltas)
-    products = [f"{number(d + 0.0)}*{number(a + 0.0)}" for d, a in zip(deltas, inputs, strict=True)]
+    products = [f"{number(d)}*{number(a)}" for d, a in zip(deltas, inputs, strict=True)]
     recomputed = float(np.mean(deltas * inputs))
     lines = [
         f"{head}, on the last pass ({'one sample' if n == 1 else f'{n} samples'})",
@@ -131,7 +131,7 @@ def neuron_condition(neuron: Neuron, settings: Settings | None = None) -> str | 
         where = (
             f"z <= 0 on all {n} samples (largest {plain(float(z.max()))})"
             if n > 1
-            else (f"z = {plain(float(z[0]))} <= 0 on its one sample")
+            else f"z = {plain(float(z[0]))} <= 0 on its one sample"
         )
         return f"dead on this pass: {where}, so a = 0 and no gradient flows back through it"
     largest = SQUASHERS.get(name)
@@ -171,8 +171,8 @@ def _sample_index(sample: int | None, n_samples: int, name: str) -> int:
 
 def _forward_lines(neuron: Neuron, k: int) -> list[str]:
     incoming = neuron.incoming
-    # + 0.0: a dropped neuron passes on 0, which is shown without the sign of its activation
-    terms = [f"{number(s.weight)}*{number(s.source.a_samples[k] + 0.0)}" for s in incoming]
+    # number writes -0.0 (a dropped neuron's 0, with its activation's sign) as 0
+    terms = [f"{number(s.weight)}*{number(s.source.a_samples[k])}" for s in incoming]
     shown = _elide(terms, "terms")
     has_bias = neuron.layer.has_bias
     z_text = " + ".join([*shown, number(neuron.bias)] if has_bias else shown) or "0"
@@ -211,7 +211,7 @@ def _delta_lines(neuron: Neuron, k: int) -> list[str]:
     delta = plain(neuron.delta_samples[k])
     if neuron.layer is neuron.layer.network.output_layer and not outgoing:
         return [f"  delta = d loss / d z, from the loss on the output layer = {delta}"]
-    terms = [f"{number(s.weight)}*{number(s.target.delta_samples[k] + 0.0)}" for s in outgoing]
+    terms = [f"{number(s.weight)}*{number(s.target.delta_samples[k])}" for s in outgoing]
     incoming_error = " + ".join(_elide(terms, "terms")) or "0"
     mask = None if neuron.mask_samples is None else float(neuron.mask_samples[k])
     if mask == 0:

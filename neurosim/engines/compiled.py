@@ -478,7 +478,7 @@ class BufferPassValues(PassValues):
         super().__init__(network, buffers.A[-1].shape[0])
         self.buffers = buffers
         self.position = {layer: i for i, layer in enumerate(order)}
-        self._output = self.position[network.output_layer]
+        self._output = buffers.output_position
         #: whether the last pass was a backward pass, so that deltas exist
         self.with_deltas = False
         #: read-only views of the buffers, by kind and position, each made when first read

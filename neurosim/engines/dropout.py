@@ -40,7 +40,7 @@ import numpy as np
 from neurosim.core import Network
 from neurosim.core.layer import output_dropout_message
 from neurosim.errors import ParameterError, StructureError
-from neurosim.validation import random_generator
+from neurosim.validation import checked_seed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,10 +58,11 @@ def dropout_generator(seed: int | None) -> np.random.Generator:
     Examples
     --------
     >>> a, b = dropout_generator(3), dropout_generator(3)
-    >>> bool(a.random() == b.random()), bool(dropout_generator(3).random() == random_generator(3).random())
+    >>> shuffling = np.random.default_rng(3)
+    >>> bool(a.random() == b.random()), bool(dropout_generator(3).random() == shuffling.random())
     (True, False)
     """
-    random_generator(seed)  # checks the seed as the shuffling does
+    seed = checked_seed(seed)  # as the shuffling checks it
     return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
 

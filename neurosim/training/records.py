@@ -1,12 +1,12 @@
 """Each epoch's training loss and accuracy, recorded into the history a few epochs at a time.
 
-Every batch's output logits and activations are copied into a row of
-``EpochRecords`` in epoch order. Once the rows are full, or sooner when
-something is about to read the history (``flush``), the loss and accuracy
-of every epoch held are computed at once, with ``Loss.values`` and
-``CorrectCounter.count_each``, and appended to the history. The numbers are
-the same however many epochs are held: each is its own epoch's, computed
-with the same operations.
+Every batch's output logits and activations are written into a row of
+``EpochRecords`` in epoch order (by the engine's pass itself, where it
+can). Once the rows are full, or sooner when something is about to read
+the history (``flush``), the loss and accuracy of every epoch held are
+computed at once, with ``Loss.values`` and ``CorrectCounter.count_each``,
+and appended to the history. The numbers are the same however many epochs
+are held: each is its own epoch's, computed with the same operations.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class EpochRecords:
         self.capacity = max(1, held if epochs is None else min(held, epochs))
         self.logits = np.empty((self.capacity, *T.shape), T.dtype)
         self.outputs = np.empty_like(self.logits)
-        #: ``(logits, outputs)`` of each row, where an epoch of one batch copies its values
+        #: ``(logits, outputs)`` of each row, where an epoch of one batch writes its values
         self.rows = list(zip(self.logits, self.outputs, strict=True))
         #: each row's batch slots, ``(logits, outputs)`` views of the batch's rows, made when first asked for
         self._slots: list[list[tuple[np.ndarray, np.ndarray]] | None] = [None] * self.capacity
@@ -88,7 +88,7 @@ class EpochRecords:
         self.orders: list[np.ndarray] = []
 
     def batch_rows(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Where each batch of the next epoch copies its logits and outputs: views of the row ``held``."""
+        """Where each batch of the next epoch writes its logits and outputs: views of the row ``held``."""
         slots = self._slots[self.held]
         if slots is None:
             logits, outputs = self.logits[self.held], self.outputs[self.held]
